@@ -1,0 +1,136 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use comanda_ports::{DatabaseHealth, PoolStats, RepoError, RepoResult};
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use futures_util::FutureExt;
+
+use crate::errors::{diesel_error, pool_error};
+
+/// What the pool needs to know.
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub pool_size: usize,
+    /// How long a caller waits for a connection (free slot or new connection) before 503.
+    pub wait_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+/// The connection pool. Cheap to clone; every repository holds one.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<AsyncPgConnection>,
+}
+
+impl Database {
+    /// Builds the pool without connecting: the first query opens the first connection, so the
+    /// server starts (and `/health` answers 503) while the database is down.
+    pub fn connect(config: &DatabaseConfig) -> Result<Self, RepoError> {
+        let statement_timeout_ms = config.statement_timeout.as_millis();
+        let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+        // A broken connection is detected on use; checking every checkout costs a round trip.
+        manager_config.recycling_method = RecyclingMethod::Fast;
+        manager_config.custom_setup = Box::new(move |url| {
+            let url = url.to_owned();
+            async move {
+                let mut connection = AsyncPgConnection::establish(&url).await?;
+                connection
+                    .batch_execute(&format!(
+                        "SET statement_timeout = {statement_timeout_ms}; SET TIME ZONE 'UTC'"
+                    ))
+                    .await
+                    .map_err(|error| ConnectionError::BadConnection(error.to_string()))?;
+                Ok(connection)
+            }
+            .boxed()
+        });
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+            config.url.clone(),
+            manager_config,
+        );
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size.max(2))
+            .wait_timeout(Some(config.wait_timeout))
+            .create_timeout(Some(config.wait_timeout))
+            .recycle_timeout(Some(config.wait_timeout))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|error| RepoError::Internal(error.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    pub(crate) async fn conn(&self) -> RepoResult<Object<AsyncPgConnection>> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    /// Closes every connection; later calls fail as unavailable.
+    pub fn close(&self) {
+        self.pool.close();
+    }
+}
+
+#[async_trait]
+impl DatabaseHealth for Database {
+    async fn ping(&self) -> RepoResult<()> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(diesel_error)
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        let status = self.pool.status();
+        PoolStats {
+            max_size: status.max_size,
+            size: status.size,
+            available: status.available,
+            waiting: status.waiting,
+        }
+    }
+}
+
+/// Creates the database named in `url` when it does not exist, connecting to the server's
+/// `postgres` database to do so. Needs the CREATEDB privilege; the server starts without it
+/// when the database already exists.
+pub async fn ensure_database_exists(url: &str) -> Result<bool, RepoError> {
+    let parsed = url::Url::parse(url)
+        .map_err(|_| RepoError::Internal("DATABASE_URL is not a URL".into()))?;
+    let name = parsed.path().trim_start_matches('/').to_owned();
+    if name.is_empty() {
+        return Err(RepoError::Internal("DATABASE_URL names no database".into()));
+    }
+    let mut maintenance = parsed.clone();
+    maintenance.set_path("/postgres");
+    let (client, connection) = tokio_postgres::connect(maintenance.as_str(), tokio_postgres::NoTls)
+        .await
+        .map_err(|error| RepoError::Unavailable(error.to_string()))?;
+    let driver = tokio::spawn(connection);
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .await
+        .map_err(|error| RepoError::Internal(error.to_string()))?
+        .is_some();
+    if !exists {
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        let created = client
+            .batch_execute(&format!("CREATE DATABASE {quoted}"))
+            .await;
+        // Another instance creating it at the same moment is fine.
+        if let Err(error) = created {
+            if error.code() != Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) {
+                return Err(RepoError::Internal(error.to_string()));
+            }
+        }
+    }
+    drop(client);
+    driver.abort();
+    Ok(!exists)
+}

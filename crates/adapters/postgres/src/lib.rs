@@ -1,0 +1,12 @@
+//! The PostgreSQL adapter. Only this crate knows diesel: its schema and row types never leave
+//! it. Every repository method takes the tenant and every query filters by it.
+
+mod database;
+mod errors;
+mod migrations;
+mod repos;
+pub mod schema;
+
+pub use database::{Database, DatabaseConfig, ensure_database_exists};
+pub use migrations::{MigrationError, run_migrations};
+pub use repos::{PgStoreRepository, PgTenantRepository};

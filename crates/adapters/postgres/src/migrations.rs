@@ -1,0 +1,42 @@
+use diesel::RunQueryDsl;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// The SQL migrations of `migrations/`, compiled into the binaries.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../../migrations");
+
+/// Any number above zero that no other advisory lock of ours uses.
+const MIGRATION_LOCK_KEY: i64 = 0x636f_6d61_6e64_61; // "comanda"
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("migration failed: {0}")]
+    Failed(String),
+}
+
+/// Applies pending migrations and answers their versions. Several instances starting together
+/// take turns through an advisory lock.
+pub async fn run_migrations(url: &str) -> Result<Vec<String>, MigrationError> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .map_err(|error| MigrationError::Connect(error.to_string()))?;
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+            .execute(&mut conn)
+            .map_err(|error| MigrationError::Failed(error.to_string()))?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect())
+            .map_err(|error| MigrationError::Failed(error.to_string()));
+        // The lock also ends with the connection; unlocking early lets the next instance go.
+        let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+            .execute(&mut conn);
+        applied
+    })
+    .await
+    .map_err(|error| MigrationError::Failed(error.to_string()))?
+}

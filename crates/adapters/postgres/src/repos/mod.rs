@@ -1,0 +1,5 @@
+mod stores;
+mod tenants;
+
+pub use stores::PgStoreRepository;
+pub use tenants::PgTenantRepository;

@@ -1,0 +1,35 @@
+//! What Comanda's core needs from the outside world, as traits used through `Arc<dyn Port>`.
+//!
+//! Adapters implement these; services depend only on them. Errors are typed enums so the
+//! HTTP layer can map each to a status without reading strings.
+
+pub mod clock;
+pub mod database;
+pub mod ratelimit;
+pub mod stores;
+pub mod tenants;
+
+pub use clock::{Clock, SystemClock};
+pub use database::{DatabaseHealth, PoolStats};
+pub use ratelimit::{RateLimitDecision, RateLimitError, RateLimitPolicy, RateLimitStore};
+pub use stores::StoreRepository;
+pub use tenants::{NewTenant, TenantRepository};
+
+/// What can go wrong in a repository, whatever the store behind it.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// The database cannot be reached or has no free connection: retry later (503).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A uniqueness rule was broken; the name says which.
+    #[error("conflict on {0}")]
+    Conflict(String),
+    /// The row does not exist for this tenant.
+    #[error("not found")]
+    NotFound,
+    /// Anything else: a bug or a broken invariant; the message is for the log only.
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+pub type RepoResult<T> = Result<T, RepoError>;

@@ -1,0 +1,5 @@
+DROP TABLE stores;
+DROP TABLE tenant_modules;
+DROP TABLE tenant_subscriptions;
+DROP TABLE tenants;
+DROP TABLE plans;
