@@ -1,1 +1,15 @@
+//! Comanda's HTTP adapter: a thin actix-web layer over the services. Handlers translate HTTP
+//! into service calls and service errors into `{"detail","code"}`; nothing here decides
+//! business rules.
 
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use startup::Application;

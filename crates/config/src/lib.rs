@@ -171,6 +171,8 @@ pub enum LogFormat {
 pub struct ServerSettings {
     pub host: String,
     pub port: u16,
+    /// HTTP worker threads; `None` means one per CPU core.
+    pub workers: Option<usize>,
     pub log_format: LogFormat,
     pub rust_log: String,
 }
@@ -369,10 +371,10 @@ impl Reader<'_> {
         };
 
         let subject = self.text("WEB_PUSH_SUBJECT");
-        if let Some(subject) = &subject {
-            if !(subject.starts_with("mailto:") || subject.starts_with("https://")) {
-                self.problem("WEB_PUSH_SUBJECT", "must be a mailto: or https: URL".into());
-            }
+        if let Some(subject) = &subject
+            && !(subject.starts_with("mailto:") || subject.starts_with("https://"))
+        {
+            self.problem("WEB_PUSH_SUBJECT", "must be a mailto: or https: URL".into());
         }
         let web_push = WebPushSettings {
             vapid_public_key: self.text("WEB_PUSH_VAPID_PUBLIC_KEY"),
@@ -407,6 +409,7 @@ impl Reader<'_> {
         let server = ServerSettings {
             host: self.text("HOST").unwrap_or_else(|| "0.0.0.0".into()),
             port: self.number("PORT", 8080, 0, u16::MAX),
+            workers: self.text("HTTP_WORKERS").map(|_| self.number("HTTP_WORKERS", 1, 1, 256)),
             log_format,
             rust_log: self.text("RUST_LOG").unwrap_or_else(|| "info".into()),
         };

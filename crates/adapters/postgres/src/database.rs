@@ -124,10 +124,10 @@ pub async fn ensure_database_exists(url: &str) -> Result<bool, RepoError> {
             .batch_execute(&format!("CREATE DATABASE {quoted}"))
             .await;
         // Another instance creating it at the same moment is fine.
-        if let Err(error) = created {
-            if error.code() != Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) {
-                return Err(RepoError::Internal(error.to_string()));
-            }
+        if let Err(error) = created
+            && error.code() != Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE)
+        {
+            return Err(RepoError::Internal(error.to_string()));
         }
     }
     drop(client);

@@ -7,7 +7,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../../migrations");
 
 /// Any number above zero that no other advisory lock of ours uses.
-const MIGRATION_LOCK_KEY: i64 = 0x636f_6d61_6e64_61; // "comanda"
+const MIGRATION_LOCK_KEY: i64 = 0x0063_6f6d_616e_6461; // "comanda"
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {

@@ -1,0 +1,162 @@
+//! The one error type of the HTTP layer and its `{"detail", "code", "errors"?}` body.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use comanda_domain::tenancy::TenancyError;
+use comanda_services::ServiceError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every error answer: `detail` for people (and FastAPI front ends), `code` for programs.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A human-readable message.
+    pub detail: String,
+    /// A stable snake_case code.
+    pub code: String,
+    /// For validation errors: which field is wrong and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Path to the field, like `items[0].quantity`.
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                detail: detail.into(),
+                code: code.to_owned(),
+                errors: Vec::new(),
+            },
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    /// 422 with the fields at fault.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [only] => format!("{}: {}", only.field, only.message),
+            _ => "The request has invalid fields".to_owned(),
+        };
+        let mut error = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_error", detail);
+        error.body.errors = errors;
+        error
+    }
+
+    /// 503: the cause goes to the log (with the request id), never to the client.
+    pub fn unavailable(cause: &str) -> Self {
+        tracing::error!(cause, "dependency unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "The service is temporarily unavailable; try again shortly",
+        )
+    }
+
+    /// 500: the cause goes to the log, never to the client.
+    pub fn internal(cause: &str) -> Self {
+        tracing::error!(cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side",
+        )
+    }
+
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub fn code(&self) -> &str {
+        &self.body.code
+    }
+
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.body.code, self.body.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        for (name, value) in &self.headers {
+            response.insert_header((name.clone(), value.clone()));
+        }
+        response
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .json(&self.body)
+    }
+}
+
+impl From<TenancyError> for ApiError {
+    fn from(error: TenancyError) -> Self {
+        match error {
+            TenancyError::NotFound => Self::new(StatusCode::NOT_FOUND, "tenant_not_found", error.to_string()),
+            TenancyError::Required => Self::new(StatusCode::BAD_REQUEST, "tenant_required", error.to_string()),
+            TenancyError::Mismatch => Self::new(StatusCode::FORBIDDEN, "tenant_mismatch", error.to_string()),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Tenancy(tenancy) => tenancy.into(),
+            ServiceError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            ServiceError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            ServiceError::Invalid { code, message } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+            ServiceError::Unavailable(cause) => Self::unavailable(&cause),
+            ServiceError::Internal(cause) => Self::internal(&cause),
+        }
+    }
+}
+
+/// The body for a status no handler described (unknown route, wrong method, framework errors).
+pub fn canonical_error(status: StatusCode) -> ApiError {
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "Not found"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Method not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Unsupported media type"),
+        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "The request took too long to arrive"),
+        status if status.is_server_error() => ("internal_error", "Something went wrong on our side"),
+        _ => ("bad_request", "The request could not be understood"),
+    };
+    ApiError::new(status, code, detail)
+}

@@ -1,0 +1,17 @@
+use actix_web::{HttpResponse, web};
+
+use crate::state::AppState;
+
+/// Prometheus text: requests and latency by route and status, database pool gauges.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String))
+)]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let body = state.metrics.render(state.database.pool_stats());
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
+}

@@ -1,0 +1,187 @@
+//! Wiring, in one place: settings → adapters → services → application state → HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, ResponseError, web};
+use anyhow::Context;
+use comanda_config::{RateLimitSettings, Settings};
+use comanda_ports::{DatabaseHealth, RateLimitStore, SystemClock};
+use comanda_postgres::{Database, DatabaseConfig, PgStoreRepository, PgTenantRepository};
+use comanda_ratelimit::{InMemoryRateLimitStore, RedisRateLimitStore, ResilientRateLimitStore};
+use comanda_services::health::HealthService;
+use comanda_services::seed::{SeedOutcome, SeedService};
+use comanda_services::stores::StoreService;
+use comanda_services::tenancy::TenancyService;
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::middleware;
+use crate::routes;
+use crate::state::AppState;
+
+/// How long in-flight requests get to finish after a stop signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// The pool configuration the settings describe.
+pub fn database_config(settings: &Settings) -> DatabaseConfig {
+    DatabaseConfig {
+        url: settings.database.url.expose().to_owned(),
+        pool_size: settings.database.pool_size,
+        wait_timeout: settings.database.pool_timeout,
+        statement_timeout: settings.database.statement_timeout,
+    }
+}
+
+/// Creates the database when missing (best effort: a managed database may forbid it) and
+/// applies pending migrations.
+pub async fn prepare_database(settings: &Settings) -> anyhow::Result<()> {
+    let url = settings.database.url.expose();
+    match comanda_postgres::ensure_database_exists(url).await {
+        Ok(true) => tracing::info!("database created"),
+        Ok(false) => {}
+        Err(error) => tracing::warn!(%error, "could not check or create the database; migrating anyway"),
+    }
+    let applied = comanda_postgres::run_migrations(url)
+        .await
+        .context("applying migrations")?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "migrations applied");
+    }
+    Ok(())
+}
+
+/// The seeding service over this database.
+pub fn seed_service(settings: &Settings) -> anyhow::Result<SeedService> {
+    let database = Database::connect(&database_config(settings)).context("building the pool")?;
+    Ok(SeedService::new(
+        Arc::new(PgTenantRepository::new(database.clone())),
+        Arc::new(PgStoreRepository::new(database)),
+    ))
+}
+
+/// Start-up data: the super-admin tenant when `SUPER_ADMIN_TENANT_SLUG` names one that does
+/// not exist yet (SPEC §8).
+pub async fn ensure_startup_data(settings: &Settings) -> anyhow::Result<()> {
+    if let Some(slug) = settings.tenancy.super_admin_tenant_slug.clone() {
+        let outcome = seed_service(settings)?
+            .ensure_super_admin_tenant(slug)
+            .await
+            .context("creating the super-admin tenant")?;
+        if let SeedOutcome::Created(tenant) = outcome {
+            tracing::info!(slug = %tenant.slug, "super-admin tenant created");
+        }
+    }
+    Ok(())
+}
+
+async fn build_rate_limits(settings: &RateLimitSettings) -> Option<Arc<dyn RateLimitStore>> {
+    if !settings.enabled {
+        return None;
+    }
+    let Some(url) = &settings.redis_url else {
+        return Some(Arc::new(InMemoryRateLimitStore::new()));
+    };
+    match RedisRateLimitStore::connect(url.expose()) {
+        Ok(redis) => {
+            if !redis.wait_connected(Duration::from_millis(500)).await {
+                tracing::warn!("Redis is not reachable yet: rate limits count in-process until it is");
+            }
+            Some(Arc::new(ResilientRateLimitStore::new(redis)))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "Redis client could not be built: rate limits count in-process");
+            Some(Arc::new(InMemoryRateLimitStore::new()))
+        }
+    }
+}
+
+/// The running HTTP server and what tests need to reach it.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Builds everything and binds `HOST:PORT` (port 0 picks a free port). Does not touch the
+    /// database: the server starts, and `/health` says 503, while it is down.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        let database = Database::connect(&database_config(&settings)).context("building the pool")?;
+        let tenants = Arc::new(PgTenantRepository::new(database.clone()));
+        let stores = Arc::new(PgStoreRepository::new(database.clone()));
+        let database_health: Arc<dyn DatabaseHealth> = Arc::new(database);
+        let state = AppState {
+            tenancy: TenancyService::new(tenants, settings.tenancy.legacy_tenant_slug.clone()),
+            stores: StoreService::new(stores, Arc::new(SystemClock)),
+            health: HealthService::new(database_health.clone()),
+            database: database_health,
+            rate_limits: build_rate_limits(&settings.rate_limit).await,
+            metrics: Metrics::new().context("registering metrics")?,
+            settings: settings.clone(),
+        };
+
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| format!("binding {}:{}", settings.server.host, settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(state.clone());
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                    ApiError::validation(vec![crate::error::FieldError {
+                        field: "query".into(),
+                        message: error.to_string(),
+                    }])
+                    .into()
+                }))
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|_, _| ApiError::not_found("Not found").into()),
+                )
+                .app_data(web::JsonConfig::default().limit(crate::extract::JSON_BODY_LIMIT).error_handler(
+                    |error, _| {
+                        let status = error.status_code();
+                        crate::error::canonical_error(status).into()
+                    },
+                ))
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+                // Outermost last: trusted host, CORS, security headers, request log, rate limit.
+                .wrap(from_fn(middleware::error_shape))
+                .wrap(from_fn(middleware::rate_limit))
+                .wrap(from_fn(middleware::request_log))
+                .wrap(from_fn(middleware::security_headers))
+                .wrap(from_fn(middleware::cors))
+                .wrap(from_fn(middleware::trusted_host))
+        })
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs());
+        if let Some(workers) = settings.server.workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting, lets in-flight requests finish (graceful) when asked.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until a stop signal (SIGINT, SIGTERM) or `handle().stop(..)`.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,99 @@
+//! The server binary itself: refusing bad configuration, serving, stopping on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use comanda_testkit::TestDatabase;
+
+use crate::support::TEST_SECRET;
+
+fn server() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_comanda-server"));
+    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+}
+
+#[test]
+fn bad_configuration_stops_start_up_with_one_line_per_problem() {
+    let output = server()
+        .env("AUTH_SECRET", "too-short")
+        .env("AUTH_ALGORITHM", "none")
+        .env("DATABASE_URL", "mysql://root:hunter2@db/x")
+        .env("STORAGE_BACKEND", "s3")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 4, "{stderr}");
+    assert!(lines.iter().all(|line| line.starts_with("invalid configuration: ")), "{stderr}");
+    assert!(stderr.contains("AUTH_SECRET: must be at least 32 characters"));
+    assert!(stderr.contains("AUTH_ALGORITHM: unknown algorithm `none`"));
+    assert!(stderr.contains("DATABASE_URL: is not a valid URL"));
+    assert!(stderr.contains("S3_BUCKET: is required when STORAGE_BACKEND=s3"));
+    assert!(!stderr.contains("hunter2"));
+}
+
+#[tokio::test]
+async fn server_migrates_seeds_serves_and_stops_gracefully_on_sigterm() {
+    let database = TestDatabase::new().await;
+    let mut child = server()
+        .arg("--seed-demo")
+        .env("DATABASE_URL", database.url())
+        .env("HOST", "127.0.0.1")
+        .env("PORT", "0")
+        .env("AUTH_SECRET", TEST_SECRET)
+        .env("ORDER_TRACKING_SECRET", TEST_SECRET)
+        .env("HTTP_WORKERS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    // The JSON log says which port it took.
+    let port = tokio::task::spawn_blocking(move || {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("log line");
+            let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if event["message"] == "listening" {
+                return event["port"].as_u64().expect("port");
+            }
+        }
+        panic!("the server never said it was listening");
+    })
+    .await
+    .expect("read log");
+
+    let client = reqwest::Client::new();
+    let stores: serde_json::Value = client
+        .get(format!("http://127.0.0.1:{port}/stores"))
+        .header("X-Tenant", "demo")
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(stores["total"], 1, "the demo tenant has its store: {stores}");
+
+    let pid = child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("exit status");
+    assert!(status.success(), "graceful stop exits 0, got {status}");
+    assert!(
+        client
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+            .is_err(),
+        "nothing listens after the stop"
+    );
+}

@@ -1,0 +1,11 @@
+//! The API through real HTTP against real PostgreSQL (and Redis where rate limits need it).
+
+mod config_startup;
+mod docs_and_metrics;
+mod errors;
+mod health;
+mod middleware;
+mod rate_limits;
+mod stores;
+mod support;
+mod tenancy;
