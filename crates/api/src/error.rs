@@ -102,7 +102,13 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.body.code, self.body.detail)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.body.code,
+            self.body.detail
+        )
     }
 }
 
@@ -125,9 +131,17 @@ impl ResponseError for ApiError {
 impl From<TenancyError> for ApiError {
     fn from(error: TenancyError) -> Self {
         match error {
-            TenancyError::NotFound => Self::new(StatusCode::NOT_FOUND, "tenant_not_found", error.to_string()),
-            TenancyError::Required => Self::new(StatusCode::BAD_REQUEST, "tenant_required", error.to_string()),
-            TenancyError::Mismatch => Self::new(StatusCode::FORBIDDEN, "tenant_mismatch", error.to_string()),
+            TenancyError::NotFound => {
+                Self::new(StatusCode::NOT_FOUND, "tenant_not_found", error.to_string())
+            }
+            TenancyError::Required => Self::new(
+                StatusCode::BAD_REQUEST,
+                "tenant_required",
+                error.to_string(),
+            ),
+            TenancyError::Mismatch => {
+                Self::new(StatusCode::FORBIDDEN, "tenant_mismatch", error.to_string())
+            }
         }
     }
 }
@@ -137,7 +151,9 @@ impl From<ServiceError> for ApiError {
         match error {
             ServiceError::Tenancy(tenancy) => tenancy.into(),
             ServiceError::NotFound(what) => Self::not_found(format!("{what} not found")),
-            ServiceError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            ServiceError::Conflict { code, message } => {
+                Self::new(StatusCode::CONFLICT, code, message)
+            }
             ServiceError::Invalid { code, message } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }
@@ -155,7 +171,9 @@ pub fn canonical_error(status: StatusCode) -> ApiError {
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Unsupported media type"),
         StatusCode::REQUEST_TIMEOUT => ("request_timeout", "The request took too long to arrive"),
-        status if status.is_server_error() => ("internal_error", "Something went wrong on our side"),
+        status if status.is_server_error() => {
+            ("internal_error", "Something went wrong on our side")
+        }
         _ => ("bad_request", "The request could not be understood"),
     };
     ApiError::new(status, code, detail)

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use comanda_ports::PoolStats;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 /// One registry per application, so several apps in one process (tests) never collide.
 #[derive(Clone)]
@@ -29,12 +31,17 @@ impl Metrics {
             &["method", "route", "status"],
         )?;
         let durations = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "Time to answer HTTP requests").buckets(vec![
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time to answer HTTP requests",
+            )
+            .buckets(vec![
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
             ]),
             &["method", "route", "status"],
         )?;
-        let pool_max_size = IntGauge::new("db_pool_max_size", "Most connections the pool may open")?;
+        let pool_max_size =
+            IntGauge::new("db_pool_max_size", "Most connections the pool may open")?;
         let pool_size = IntGauge::new("db_pool_connections", "Connections the pool holds open")?;
         let pool_available = IntGauge::new("db_pool_available", "Idle connections ready for use")?;
         let pool_waiting = IntGauge::new("db_pool_waiting", "Callers waiting for a connection")?;
@@ -67,7 +74,10 @@ impl Metrics {
         let status = status.to_string();
         let labels = [method, route, status.as_str()];
         self.inner.requests.with_label_values(&labels).inc();
-        self.inner.durations.with_label_values(&labels).observe(seconds);
+        self.inner
+            .durations
+            .with_label_values(&labels)
+            .observe(seconds);
     }
 
     /// The text exposition, with the pool figures read now.

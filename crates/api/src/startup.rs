@@ -43,7 +43,9 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<()> {
     match comanda_postgres::ensure_database_exists(url).await {
         Ok(true) => tracing::info!("database created"),
         Ok(false) => {}
-        Err(error) => tracing::warn!(%error, "could not check or create the database; migrating anyway"),
+        Err(error) => {
+            tracing::warn!(%error, "could not check or create the database; migrating anyway")
+        }
     }
     let applied = comanda_postgres::run_migrations(url)
         .await
@@ -88,7 +90,9 @@ async fn build_rate_limits(settings: &RateLimitSettings) -> Option<Arc<dyn RateL
     match RedisRateLimitStore::connect(url.expose()) {
         Ok(redis) => {
             if !redis.wait_connected(Duration::from_millis(500)).await {
-                tracing::warn!("Redis is not reachable yet: rate limits count in-process until it is");
+                tracing::warn!(
+                    "Redis is not reachable yet: rate limits count in-process until it is"
+                );
             }
             Some(Arc::new(ResilientRateLimitStore::new(redis)))
         }
@@ -111,7 +115,8 @@ impl Application {
     /// database: the server starts, and `/health` says 503, while it is down.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
-        let database = Database::connect(&database_config(&settings)).context("building the pool")?;
+        let database =
+            Database::connect(&database_config(&settings)).context("building the pool")?;
         let tenants = Arc::new(PgTenantRepository::new(database.clone()));
         let stores = Arc::new(PgStoreRepository::new(database.clone()));
         let database_health: Arc<dyn DatabaseHealth> = Arc::new(database);
@@ -126,7 +131,9 @@ impl Application {
         };
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
-            .with_context(|| format!("binding {}:{}", settings.server.host, settings.server.port))?;
+            .with_context(|| {
+                format!("binding {}:{}", settings.server.host, settings.server.port)
+            })?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {
@@ -143,12 +150,14 @@ impl Application {
                     web::PathConfig::default()
                         .error_handler(|_, _| ApiError::not_found("Not found").into()),
                 )
-                .app_data(web::JsonConfig::default().limit(crate::extract::JSON_BODY_LIMIT).error_handler(
-                    |error, _| {
-                        let status = error.status_code();
-                        crate::error::canonical_error(status).into()
-                    },
-                ))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(crate::extract::JSON_BODY_LIMIT)
+                        .error_handler(|error, _| {
+                            let status = error.status_code();
+                            crate::error::canonical_error(status).into()
+                        }),
+                )
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
                 // Outermost last: trusted host, CORS, security headers, request log, rate limit.
@@ -164,7 +173,11 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.listen(listener)?.run();
-        Ok(Self { port, server, state })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {

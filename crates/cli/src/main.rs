@@ -11,7 +11,11 @@ use comanda_config::Settings;
 use comanda_services::seed::SeedOutcome;
 
 #[derive(Parser)]
-#[command(name = "comanda", version, about = "Comanda operations (configuration from the environment, as the server)")]
+#[command(
+    name = "comanda",
+    version,
+    about = "Comanda operations (configuration from the environment, as the server)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,11 +57,19 @@ async fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
         }
         Command::Seed => {
             prepare_database(settings).await?;
-            let outcome = seed_service(settings)?.seed_demo().await.context("seeding the demo tenant")?;
+            let outcome = seed_service(settings)?
+                .seed_demo()
+                .await
+                .context("seeding the demo tenant")?;
             match outcome {
-                SeedOutcome::Created(tenant) => println!("demo tenant `{}` created ({})", tenant.slug, tenant.id),
+                SeedOutcome::Created(tenant) => {
+                    println!("demo tenant `{}` created ({})", tenant.slug, tenant.id)
+                }
                 SeedOutcome::AlreadyPresent(tenant) => {
-                    println!("demo tenant `{}` already present ({}); nothing changed", tenant.slug, tenant.id)
+                    println!(
+                        "demo tenant `{}` already present ({}); nothing changed",
+                        tenant.slug, tenant.id
+                    )
                 }
             }
         }

@@ -409,7 +409,9 @@ impl Reader<'_> {
         let server = ServerSettings {
             host: self.text("HOST").unwrap_or_else(|| "0.0.0.0".into()),
             port: self.number("PORT", 8080, 0, u16::MAX),
-            workers: self.text("HTTP_WORKERS").map(|_| self.number("HTTP_WORKERS", 1, 1, 256)),
+            workers: self
+                .text("HTTP_WORKERS")
+                .map(|_| self.number("HTTP_WORKERS", 1, 1, 256)),
             log_format,
             rust_log: self.text("RUST_LOG").unwrap_or_else(|| "info".into()),
         };

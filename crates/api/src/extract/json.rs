@@ -23,7 +23,8 @@ fn is_json(request: &HttpRequest) -> bool {
         .and_then(|value| value.split(';').next())
         .map(|mime| {
             let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
         })
         .unwrap_or(false)
 }
@@ -32,7 +33,10 @@ fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
-        format!("The JSON body is larger than {} KiB", JSON_BODY_LIMIT / 1024),
+        format!(
+            "The JSON body is larger than {} KiB",
+            JSON_BODY_LIMIT / 1024
+        ),
     )
 }
 
@@ -82,7 +86,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         json_error(error.into_inner(), Some(path))
     })?;
     // Anything after the value (`{...} trailing`) is broken JSON too.
-    deserializer.end().map_err(|error| json_error(error, None))?;
+    deserializer
+        .end()
+        .map_err(|error| json_error(error, None))?;
     Ok(value)
 }
 
@@ -91,7 +97,11 @@ fn json_error(error: serde_json::Error, path: Option<String>) -> ApiError {
     match error.classify() {
         Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
             "malformed_json",
-            format!("The body is not valid JSON (line {}, column {})", error.line(), error.column()),
+            format!(
+                "The body is not valid JSON (line {}, column {})",
+                error.line(),
+                error.column()
+            ),
         ),
         Category::Data => ApiError::validation(vec![FieldError {
             field: match path.as_deref() {
@@ -134,7 +144,8 @@ mod tests {
     fn broken_json_is_a_bad_request() {
         let error = parse_json::<Order>(br#"{"store_id": "#).expect_err("broken");
         assert_eq!(error.code(), "malformed_json");
-        let error = parse_json::<Order>(br#"{"store_id": "x", "items": []} trailing"#).expect_err("trailing");
+        let error = parse_json::<Order>(br#"{"store_id": "x", "items": []} trailing"#)
+            .expect_err("trailing");
         assert_eq!(error.code(), "malformed_json");
     }
 
@@ -156,7 +167,8 @@ mod tests {
 
     #[test]
     fn good_json_parses() {
-        let order = parse_json::<Order>(br#"{"store_id": "x", "items": [{"quantity": 2}]}"#).expect("valid");
+        let order = parse_json::<Order>(br#"{"store_id": "x", "items": [{"quantity": 2}]}"#)
+            .expect("valid");
         assert_eq!(order.items[0].quantity, 2);
     }
 }

@@ -31,7 +31,9 @@ pub async fn cors(
     let allowed = app_state(&request)
         .is_some_and(|state| state.settings.http.cors_allowed_origins.contains(&origin));
     let preflight = request.method() == Method::OPTIONS
-        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
 
     if preflight {
         if !allowed {

@@ -23,7 +23,9 @@ pub async fn error_shape(
     // Keep what the framework said about the answer (e.g. `Allow` on a 405).
     for (name, value) in original.headers() {
         if name != header::CONTENT_LENGTH && !replacement.headers().contains_key(name) {
-            replacement.headers_mut().insert(name.clone(), value.clone());
+            replacement
+                .headers_mut()
+                .insert(name.clone(), value.clone());
         }
     }
     Ok(ServiceResponse::new(request, replacement))

@@ -63,7 +63,10 @@ pub async fn rate_limit(
         match outcome {
             Err(refusal) => return Ok(request.into_response(refusal.error_response())),
             Ok(Some(decision)) => {
-                if tightest.as_ref().is_none_or(|(_, kept)| decision.remaining < kept.remaining) {
+                if tightest
+                    .as_ref()
+                    .is_none_or(|(_, kept)| decision.remaining < kept.remaining)
+                {
                     tightest = Some((policy, decision));
                 }
             }
@@ -88,7 +91,10 @@ pub async fn enforce_rate_limit(
     let Some(store) = &state.rate_limits else {
         return Ok(None);
     };
-    let key = format!("{}:{}:{subject}", state.settings.rate_limit.key_prefix, policy.name);
+    let key = format!(
+        "{}:{}:{subject}",
+        state.settings.rate_limit.key_prefix, policy.name
+    );
     let decision = match store.check(&key, policy).await {
         Ok(decision) => decision,
         Err(error) => {
@@ -116,7 +122,12 @@ pub async fn enforce_rate_limit(
 
 /// The IETF draft headers: `RateLimit-Policy: "ip";q=300;w=60` and `RateLimit: "ip";r=12;t=5`.
 fn write_headers(headers: &mut HeaderMap, policy: &RateLimitPolicy, decision: &RateLimitDecision) {
-    let policy_value = format!("\"{}\";q={};w={}", policy.name, policy.limit, policy.window.as_secs());
+    let policy_value = format!(
+        "\"{}\";q={};w={}",
+        policy.name,
+        policy.limit,
+        policy.window.as_secs()
+    );
     let reset = decision.reset_after.as_secs_f64().ceil() as u64;
     let limit_value = format!("\"{}\";r={};t={reset}", policy.name, decision.remaining);
     if let Ok(value) = HeaderValue::from_str(&policy_value) {

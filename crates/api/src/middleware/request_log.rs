@@ -46,13 +46,16 @@ pub async fn request_log(
         .map(|state| state.settings.http.trusted_proxies.clone())
         .unwrap_or_default();
     let client_ip = resolve_client_ip(&request, &trusted_proxies);
-    request.extensions_mut().insert(RequestId(request_id.clone()));
+    request
+        .extensions_mut()
+        .insert(RequestId(request_id.clone()));
     request.extensions_mut().insert(ClientIp(client_ip));
     let method = request.method().to_string();
     // The path only: query strings may carry tracking tokens.
     let path = request.path().to_owned();
 
-    let span = tracing::info_span!("request", request_id = %request_id, tenant = tracing::field::Empty);
+    let span =
+        tracing::info_span!("request", request_id = %request_id, tenant = tracing::field::Empty);
     let outcome = next.call(request).instrument(span.clone()).await;
     let mut response = match outcome {
         Ok(response) => response.map_into_boxed_body(),
@@ -81,7 +84,9 @@ pub async fn request_log(
         .unwrap_or_else(|| "unmatched".to_owned());
     let elapsed = started.elapsed();
     if let Some(state) = &state {
-        state.metrics.observe_request(&method, &route, status, elapsed.as_secs_f64());
+        state
+            .metrics
+            .observe_request(&method, &route, status, elapsed.as_secs_f64());
     }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);

@@ -32,7 +32,10 @@ pub async fn security_headers(
         if is_docs { DOCS_CSP } else { API_CSP },
     );
     if is_https {
-        set_default(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+        set_default(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        );
     }
     Ok(response)
 }

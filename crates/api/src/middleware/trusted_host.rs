@@ -16,8 +16,12 @@ pub async fn trusted_host(
     let allowed = app_state(&request).and_then(|state| state.settings.http.trusted_hosts.clone());
     if let Some(allowed) = allowed {
         let host = request_host(&request);
-        if !host.as_deref().is_some_and(|host| host_allowed(host, &allowed)) {
-            let response = ApiError::bad_request("invalid_host", "Invalid host header").error_response();
+        if !host
+            .as_deref()
+            .is_some_and(|host| host_allowed(host, &allowed))
+        {
+            let response =
+                ApiError::bad_request("invalid_host", "Invalid host header").error_response();
             return Ok(request.into_response(response));
         }
     }
@@ -45,9 +49,10 @@ fn host_allowed(host: &str, allowed: &[String]) -> bool {
     allowed.iter().any(|pattern| {
         pattern == "*"
             || pattern == host
-            || pattern
-                .strip_prefix("*.")
-                .is_some_and(|suffix| host.strip_suffix(suffix).is_some_and(|rest| rest.ends_with('.')))
+            || pattern.strip_prefix("*.").is_some_and(|suffix| {
+                host.strip_suffix(suffix)
+                    .is_some_and(|rest| rest.ends_with('.'))
+            })
     })
 }
 

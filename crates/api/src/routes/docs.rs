@@ -66,7 +66,11 @@ const ASSETS: &[Asset] = &[
 /// The document is the same for the life of the process: build it once.
 fn openapi_document() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
-    DOCUMENT.get_or_init(|| ApiDoc::openapi().to_json().unwrap_or_else(|_| "{}".to_owned()))
+    DOCUMENT.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .unwrap_or_else(|_| "{}".to_owned())
+    })
 }
 
 /// The OpenAPI 3.1 document of every endpoint.

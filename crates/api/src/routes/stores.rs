@@ -1,7 +1,7 @@
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use comanda_services::stores::PublicStore;
 use comanda_domain::opening_hours::OpeningHours;
+use comanda_services::stores::PublicStore;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -10,7 +10,9 @@ use crate::support::TEST_SECRET;
 
 fn server() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_comanda-server"));
-    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     command
 }
 
@@ -27,7 +29,12 @@ fn bad_configuration_stops_start_up_with_one_line_per_problem() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 4, "{stderr}");
-    assert!(lines.iter().all(|line| line.starts_with("invalid configuration: ")), "{stderr}");
+    assert!(
+        lines
+            .iter()
+            .all(|line| line.starts_with("invalid configuration: ")),
+        "{stderr}"
+    );
     assert!(stderr.contains("AUTH_SECRET: must be at least 32 characters"));
     assert!(stderr.contains("AUTH_ALGORITHM: unknown algorithm `none`"));
     assert!(stderr.contains("DATABASE_URL: is not a valid URL"));
@@ -77,10 +84,16 @@ async fn server_migrates_seeds_serves_and_stops_gracefully_on_sigterm() {
         .json()
         .await
         .expect("JSON");
-    assert_eq!(stores["total"], 1, "the demo tenant has its store: {stores}");
+    assert_eq!(
+        stores["total"], 1,
+        "the demo tenant has its store: {stores}"
+    );
 
     let pid = child.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
     assert!(killed.success());
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await

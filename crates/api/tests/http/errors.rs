@@ -17,7 +17,12 @@ async fn unknown_route_is_404_in_the_error_shape() {
 #[tokio::test]
 async fn wrong_method_is_405_in_the_error_shape() {
     let app = spawn_app().await;
-    let response = app.client.delete(app.url("/stores")).send().await.expect("sent");
+    let response = app
+        .client
+        .delete(app.url("/stores"))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(response.status(), 405);
     assert_eq!(header(&response, "allow"), Some("GET"));
     assert_eq!(json(response).await["code"], "method_not_allowed");
@@ -26,9 +31,12 @@ async fn wrong_method_is_405_in_the_error_shape() {
 #[tokio::test]
 async fn corrupt_stored_data_is_a_generic_500_that_leaks_nothing() {
     let app = spawn_app().await;
-    let tenant = app.create_tenant("corrompida", SubscriptionStatus::Active).await;
+    let tenant = app
+        .create_tenant("corrompida", SubscriptionStatus::Active)
+        .await;
     app.create_store(tenant.id, "Quebrada", always_open()).await;
-    app.sql("UPDATE stores SET time_zone = 'Mars/Olympus_Mons'").await;
+    app.sql("UPDATE stores SET time_zone = 'Mars/Olympus_Mons'")
+        .await;
 
     let response = app.get_as("corrompida", "/stores").await;
     assert_eq!(response.status(), 500);

@@ -5,7 +5,10 @@ async fn health_is_ok_when_the_database_answers() {
     let app = spawn_app().await;
     let response = app.get("/health").await;
     assert_eq!(response.status(), 200);
-    assert_eq!(json(response).await, serde_json::json!({"status": "ok", "database": "ok"}));
+    assert_eq!(
+        json(response).await,
+        serde_json::json!({"status": "ok", "database": "ok"})
+    );
 }
 
 #[tokio::test]
@@ -36,7 +39,18 @@ async fn requests_needing_the_database_answer_503_without_internals_when_it_is_d
     let text = response.text().await.expect("body");
     let body: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(body["code"], "service_unavailable");
-    for leak in ["hunter2", "postgres", "127.0.0.1", "connect", "refused", "diesel", "pool"] {
-        assert!(!text.to_lowercase().contains(leak), "body leaks `{leak}`: {text}");
+    for leak in [
+        "hunter2",
+        "postgres",
+        "127.0.0.1",
+        "connect",
+        "refused",
+        "diesel",
+        "pool",
+    ] {
+        assert!(
+            !text.to_lowercase().contains(leak),
+            "body leaks `{leak}`: {text}"
+        );
     }
 }

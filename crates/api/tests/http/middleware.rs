@@ -53,7 +53,10 @@ async fn cors_preflight_from_an_allowed_origin_is_answered() {
         header(&response, "access-control-allow-origin"),
         Some("https://loja.comanda.test")
     );
-    assert_eq!(header(&response, "access-control-allow-credentials"), Some("true"));
+    assert_eq!(
+        header(&response, "access-control-allow-credentials"),
+        Some("true")
+    );
     let methods = header(&response, "access-control-allow-methods").expect("methods");
     assert!(methods.contains("POST"));
     let headers = header(&response, "access-control-allow-headers").expect("headers");
@@ -90,8 +93,14 @@ async fn cors_headers_only_for_allowed_origins_on_normal_requests() {
         header(&allowed, "access-control-allow-origin"),
         Some("https://loja.comanda.test")
     );
-    assert_eq!(header(&allowed, "access-control-allow-credentials"), Some("true"));
-    assert!(header(&allowed, "access-control-expose-headers").is_some_and(|h| h.contains("X-Request-Id")));
+    assert_eq!(
+        header(&allowed, "access-control-allow-credentials"),
+        Some("true")
+    );
+    assert!(
+        header(&allowed, "access-control-expose-headers")
+            .is_some_and(|h| h.contains("X-Request-Id"))
+    );
 
     let other = app
         .client
@@ -109,12 +118,23 @@ async fn security_headers_are_on_success_and_error_answers() {
     let app = spawn_app().await;
     for path in ["/health", "/missing"] {
         let response = app.get(path).await;
-        assert_eq!(header(&response, "x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(
+            header(&response, "x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
         assert_eq!(header(&response, "x-frame-options"), Some("DENY"), "{path}");
-        assert_eq!(header(&response, "referrer-policy"), Some("no-referrer"), "{path}");
+        assert_eq!(
+            header(&response, "referrer-policy"),
+            Some("no-referrer"),
+            "{path}"
+        );
         let csp = header(&response, "content-security-policy").expect("CSP");
         assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
-        assert!(header(&response, "strict-transport-security").is_none(), "plain HTTP: no HSTS");
+        assert!(
+            header(&response, "strict-transport-security").is_none(),
+            "plain HTTP: no HSTS"
+        );
     }
 }
 
@@ -128,7 +148,9 @@ async fn hsts_is_sent_behind_https() {
         .send()
         .await
         .expect("sent");
-    assert!(header(&response, "strict-transport-security").is_some_and(|v| v.starts_with("max-age=")));
+    assert!(
+        header(&response, "strict-transport-security").is_some_and(|v| v.starts_with("max-age="))
+    );
 }
 
 #[tokio::test]

@@ -6,13 +6,22 @@ async fn requests_past_the_per_ip_limit_get_429_with_headers() {
     for remaining in [2, 1, 0] {
         let response = app.get("/stores").await;
         assert_ne!(response.status(), 429);
-        assert_eq!(header(&response, "ratelimit-policy"), Some("\"ip\";q=3;w=60"));
+        assert_eq!(
+            header(&response, "ratelimit-policy"),
+            Some("\"ip\";q=3;w=60")
+        );
         let limit = header(&response, "ratelimit").expect("RateLimit header");
-        assert!(limit.starts_with(&format!("\"ip\";r={remaining};t=")), "{limit}");
+        assert!(
+            limit.starts_with(&format!("\"ip\";r={remaining};t=")),
+            "{limit}"
+        );
     }
     let refused = app.get("/stores").await;
     assert_eq!(refused.status(), 429);
-    let retry_after: u64 = header(&refused, "retry-after").expect("Retry-After").parse().expect("seconds");
+    let retry_after: u64 = header(&refused, "retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
     assert!((1..=20).contains(&retry_after), "{retry_after}");
     assert!(header(&refused, "ratelimit").is_some_and(|v| v.contains("r=0")));
     assert_eq!(json(refused).await["code"], "rate_limited");
@@ -29,7 +38,11 @@ async fn health_and_metrics_are_never_rate_limited() {
 
 #[tokio::test]
 async fn rate_limiting_can_be_switched_off() {
-    let app = spawn_app_with(&[("RATE_LIMIT_PER_MINUTE", "1"), ("RATE_LIMIT_ENABLED", "false")]).await;
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_PER_MINUTE", "1"),
+        ("RATE_LIMIT_ENABLED", "false"),
+    ])
+    .await;
     for _ in 0..5 {
         let response = app.get("/missing").await;
         assert_eq!(response.status(), 404);
@@ -39,11 +52,28 @@ async fn rate_limiting_can_be_switched_off() {
 
 #[tokio::test]
 async fn checkout_has_a_stricter_limit_of_its_own() {
-    let app = spawn_app_with(&[("RATE_LIMIT_PER_MINUTE", "100"), ("RATE_LIMIT_CHECKOUT_PER_MINUTE", "1")]).await;
-    let first = app.client.post(app.url("/checkout")).send().await.expect("sent");
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_PER_MINUTE", "100"),
+        ("RATE_LIMIT_CHECKOUT_PER_MINUTE", "1"),
+    ])
+    .await;
+    let first = app
+        .client
+        .post(app.url("/checkout"))
+        .send()
+        .await
+        .expect("sent");
     assert_ne!(first.status(), 429);
-    assert_eq!(header(&first, "ratelimit-policy"), Some("\"checkout\";q=1;w=60"));
-    let second = app.client.post(app.url("/checkout")).send().await.expect("sent");
+    assert_eq!(
+        header(&first, "ratelimit-policy"),
+        Some("\"checkout\";q=1;w=60")
+    );
+    let second = app
+        .client
+        .post(app.url("/checkout"))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(second.status(), 429);
     // Other routes still have the per-IP budget.
     assert_ne!(app.get("/missing").await.status(), 429);
@@ -53,13 +83,29 @@ async fn checkout_has_a_stricter_limit_of_its_own() {
 async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     // Not trusted: every request counts against the peer (127.0.0.1), whatever it claims.
     let direct = spawn_app_with(&[("RATE_LIMIT_PER_MINUTE", "1")]).await;
-    let first = direct.client.get(direct.url("/missing")).header("X-Forwarded-For", "10.0.0.1").send().await.expect("sent");
+    let first = direct
+        .client
+        .get(direct.url("/missing"))
+        .header("X-Forwarded-For", "10.0.0.1")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(first.status(), 404);
-    let spoofed = direct.client.get(direct.url("/missing")).header("X-Forwarded-For", "10.0.0.2").send().await.expect("sent");
+    let spoofed = direct
+        .client
+        .get(direct.url("/missing"))
+        .header("X-Forwarded-For", "10.0.0.2")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(spoofed.status(), 429);
 
     // Behind a trusted proxy: each forwarded client has its own budget.
-    let proxied = spawn_app_with(&[("RATE_LIMIT_PER_MINUTE", "1"), ("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let proxied = spawn_app_with(&[
+        ("RATE_LIMIT_PER_MINUTE", "1"),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+    ])
+    .await;
     let send = |client_ip: &'static str| {
         proxied
             .client
@@ -87,7 +133,11 @@ async fn redis_limits_are_shared_by_two_instances() {
         assert_eq!(first.get("/missing").await.status(), 404);
         assert_eq!(second.get("/missing").await.status(), 404);
     }
-    assert_eq!(first.get("/missing").await.status(), 429, "the second instance's requests counted");
+    assert_eq!(
+        first.get("/missing").await.status(),
+        429,
+        "the second instance's requests counted"
+    );
     assert_eq!(second.get("/missing").await.status(), 429);
 }
 

@@ -5,7 +5,9 @@ use crate::support::{always_open, json, never_open, spawn_app};
 #[tokio::test]
 async fn stores_answer_the_public_view() {
     let app = spawn_app().await;
-    let tenant = app.create_tenant("vitrine", SubscriptionStatus::Active).await;
+    let tenant = app
+        .create_tenant("vitrine", SubscriptionStatus::Active)
+        .await;
     let store = app.create_store(tenant.id, "Paulista", always_open()).await;
 
     let body = json(app.get_as("vitrine", "/stores").await).await;
@@ -25,8 +27,11 @@ async fn stores_answer_the_public_view() {
 #[tokio::test]
 async fn a_store_without_hours_is_closed() {
     let app = spawn_app().await;
-    let tenant = app.create_tenant("fechado", SubscriptionStatus::Active).await;
-    app.create_store(tenant.id, "Sem horário", never_open()).await;
+    let tenant = app
+        .create_tenant("fechado", SubscriptionStatus::Active)
+        .await;
+    app.create_store(tenant.id, "Sem horário", never_open())
+        .await;
     let body = json(app.get_as("fechado", "/stores").await).await;
     assert_eq!(body["items"][0]["is_open"], false);
 }
@@ -34,7 +39,9 @@ async fn a_store_without_hours_is_closed() {
 #[tokio::test]
 async fn a_store_closed_by_hand_is_closed_inside_its_hours() {
     let app = spawn_app().await;
-    let tenant = app.create_tenant("manual", SubscriptionStatus::Active).await;
+    let tenant = app
+        .create_tenant("manual", SubscriptionStatus::Active)
+        .await;
     app.create_store(tenant.id, "Pausada", always_open()).await;
     app.sql("UPDATE stores SET manually_closed = true").await;
     let body = json(app.get_as("manual", "/stores").await).await;
@@ -44,10 +51,14 @@ async fn a_store_closed_by_hand_is_closed_inside_its_hours() {
 #[tokio::test]
 async fn inactive_stores_are_not_listed() {
     let app = spawn_app().await;
-    let tenant = app.create_tenant("ativas", SubscriptionStatus::Active).await;
+    let tenant = app
+        .create_tenant("ativas", SubscriptionStatus::Active)
+        .await;
     app.create_store(tenant.id, "Ativa", always_open()).await;
-    app.create_store(tenant.id, "Desativada", always_open()).await;
-    app.sql("UPDATE stores SET is_active = false WHERE name = 'Desativada'").await;
+    app.create_store(tenant.id, "Desativada", always_open())
+        .await;
+    app.sql("UPDATE stores SET is_active = false WHERE name = 'Desativada'")
+        .await;
     let body = json(app.get_as("ativas", "/stores").await).await;
     assert_eq!(body["total"], 1);
     assert_eq!(body["items"][0]["name"], "Ativa");
@@ -56,7 +67,9 @@ async fn inactive_stores_are_not_listed() {
 #[tokio::test]
 async fn store_list_pages_with_limit_and_offset() {
     let app = spawn_app().await;
-    let tenant = app.create_tenant("paginas", SubscriptionStatus::Active).await;
+    let tenant = app
+        .create_tenant("paginas", SubscriptionStatus::Active)
+        .await;
     for name in ["A", "B", "C"] {
         app.create_store(tenant.id, name, always_open()).await;
     }
@@ -69,12 +82,18 @@ async fn store_list_pages_with_limit_and_offset() {
 #[tokio::test]
 async fn paging_out_of_bounds_is_a_validation_error() {
     let app = spawn_app().await;
-    app.create_tenant("limites", SubscriptionStatus::Active).await;
+    app.create_tenant("limites", SubscriptionStatus::Active)
+        .await;
     for query in ["limit=0", "limit=201", "limit=abc", "offset=-1"] {
         let response = app.get_as("limites", &format!("/stores?{query}")).await;
         assert_eq!(response.status(), 422, "{query}");
         let body = json(response).await;
         assert_eq!(body["code"], "validation_error", "{query}");
-        assert!(body["errors"].as_array().is_some_and(|errors| !errors.is_empty()), "{query}");
+        assert!(
+            body["errors"]
+                .as_array()
+                .is_some_and(|errors| !errors.is_empty()),
+            "{query}"
+        );
     }
 }

@@ -60,13 +60,19 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
 }
 
 /// The app over a given database URL (shared, or unreachable on purpose).
-pub async fn spawn_app_on(database_url: &str, database: Option<TestDatabase>, vars: &[(&str, &str)]) -> TestApp {
+pub async fn spawn_app_on(
+    database_url: &str,
+    database: Option<TestDatabase>,
+    vars: &[(&str, &str)],
+) -> TestApp {
     let mut all = base_vars(database_url);
     for (key, value) in vars {
         all.insert((*key).to_owned(), (*value).to_owned());
     }
     let settings = Settings::from_vars(&all).expect("test settings are valid");
-    let application = Application::build(settings.clone()).await.expect("application builds");
+    let application = Application::build(settings.clone())
+        .await
+        .expect("application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     let handle = application.handle();
     tokio::spawn(application.run_until_stopped());
@@ -88,7 +94,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn get_as(&self, tenant_slug: &str, path: &str) -> reqwest::Response {
@@ -101,7 +111,10 @@ impl TestApp {
     }
 
     fn db(&self) -> Database {
-        let database = self.database.as_ref().expect("this app has a database of its own");
+        let database = self
+            .database
+            .as_ref()
+            .expect("this app has a database of its own");
         Database::connect(&comanda_api::startup::database_config(&Settings {
             database: comanda_config::DatabaseSettings {
                 url: comanda_config::Secret::new(database.url()),
@@ -181,7 +194,10 @@ pub async fn json(response: reqwest::Response) -> serde_json::Value {
 }
 
 pub fn header<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
-    response.headers().get(name).and_then(|value| value.to_str().ok())
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
 }
 
 /// A unique prefix so tests sharing one Redis never share counters.

@@ -5,7 +5,9 @@ use crate::support::{always_open, json, spawn_app, spawn_app_with};
 #[tokio::test]
 async fn tenant_is_resolved_by_slug_header() {
     let app = spawn_app().await;
-    let tenant = app.create_tenant("pizzaria", SubscriptionStatus::Active).await;
+    let tenant = app
+        .create_tenant("pizzaria", SubscriptionStatus::Active)
+        .await;
     app.create_store(tenant.id, "Centro", always_open()).await;
 
     let response = app.get_as("pizzaria", "/stores").await;
@@ -16,10 +18,16 @@ async fn tenant_is_resolved_by_slug_header() {
 #[tokio::test]
 async fn tenant_id_header_wins_over_slug_header() {
     let app = spawn_app().await;
-    let first = app.create_tenant("primeira", SubscriptionStatus::Active).await;
-    let second = app.create_tenant("segunda", SubscriptionStatus::Active).await;
-    app.create_store(first.id, "Loja da primeira", always_open()).await;
-    app.create_store(second.id, "Loja da segunda", always_open()).await;
+    let first = app
+        .create_tenant("primeira", SubscriptionStatus::Active)
+        .await;
+    let second = app
+        .create_tenant("segunda", SubscriptionStatus::Active)
+        .await;
+    app.create_store(first.id, "Loja da primeira", always_open())
+        .await;
+    app.create_store(second.id, "Loja da segunda", always_open())
+        .await;
 
     let response = app
         .client
@@ -36,8 +44,11 @@ async fn tenant_id_header_wins_over_slug_header() {
 #[tokio::test]
 async fn legacy_fallback_tenant_answers_requests_without_headers() {
     let app = spawn_app_with(&[("LEGACY_TENANT_SLUG", "legado")]).await;
-    let tenant = app.create_tenant("legado", SubscriptionStatus::Active).await;
-    app.create_store(tenant.id, "Loja antiga", always_open()).await;
+    let tenant = app
+        .create_tenant("legado", SubscriptionStatus::Active)
+        .await;
+    app.create_store(tenant.id, "Loja antiga", always_open())
+        .await;
 
     let response = app.get("/stores").await;
     assert_eq!(response.status(), 200);
@@ -55,7 +66,8 @@ async fn no_tenant_and_no_fallback_is_tenant_required() {
 #[tokio::test]
 async fn unknown_slug_unknown_id_and_malformed_id_are_tenant_not_found() {
     let app = spawn_app_with(&[("LEGACY_TENANT_SLUG", "legado")]).await;
-    app.create_tenant("legado", SubscriptionStatus::Active).await;
+    app.create_tenant("legado", SubscriptionStatus::Active)
+        .await;
     let unknown_id = uuid::Uuid::now_v7().to_string();
     for (header, value) in [
         ("X-Tenant", "fantasma"),
@@ -71,14 +83,19 @@ async fn unknown_slug_unknown_id_and_malformed_id_are_tenant_not_found() {
             .await
             .expect("sent");
         assert_eq!(response.status(), 404, "{header}: {value}");
-        assert_eq!(json(response).await["code"], "tenant_not_found", "{header}: {value}");
+        assert_eq!(
+            json(response).await["code"],
+            "tenant_not_found",
+            "{header}: {value}"
+        );
     }
 }
 
 #[tokio::test]
 async fn inactive_tenant_is_not_found() {
     let app = spawn_app().await;
-    app.create_tenant("fechada", SubscriptionStatus::Active).await;
+    app.create_tenant("fechada", SubscriptionStatus::Active)
+        .await;
     app.sql("UPDATE tenants SET is_active = false").await;
     let response = app.get_as("fechada", "/stores").await;
     assert_eq!(response.status(), 404);
@@ -91,7 +108,8 @@ async fn a_tenant_never_sees_another_tenants_stores() {
     let mine = app.create_tenant("minha", SubscriptionStatus::Active).await;
     let theirs = app.create_tenant("deles", SubscriptionStatus::Active).await;
     app.create_store(mine.id, "Minha loja", always_open()).await;
-    app.create_store(theirs.id, "Loja deles", always_open()).await;
+    app.create_store(theirs.id, "Loja deles", always_open())
+        .await;
 
     let body = json(app.get_as("minha", "/stores").await).await;
     assert_eq!(body["total"], 1);
