@@ -63,6 +63,22 @@ typed_id!(
     /// One of a tenant's stores.
     StoreId
 );
+typed_id!(
+    /// A staff member of a tenant (portal user).
+    UserId
+);
+typed_id!(
+    /// A server-side login session.
+    SessionId
+);
+typed_id!(
+    /// A group of permissions.
+    GroupId
+);
+typed_id!(
+    /// A subscription plan of the SaaS catalogue.
+    PlanId
+);
 
 #[cfg(test)]
 mod tests {

@@ -3,14 +3,25 @@
 //! Adapters implement these; services depend only on them. Errors are typed enums so the
 //! HTTP layer can map each to a status without reading strings.
 
+pub mod admin;
+pub mod audit;
+pub mod billing;
 pub mod clock;
+pub mod crypto;
 pub mod database;
+pub mod identity;
 pub mod ratelimit;
 pub mod stores;
 pub mod tenants;
 
+pub use audit::{Actor, AuditEntry, AuditFilter, AuditRepository};
 pub use clock::{Clock, SystemClock};
+pub use crypto::{CryptoError, PasswordCheck, PasswordHasher, SignatureVerifier, TokenClaims, TokenCodec, TokenError};
 pub use database::{DatabaseHealth, PoolStats};
+pub use identity::{
+    Group, GroupChanges, GroupRepository, NewSession, NewUser, Session, SessionRepository, User, UserChanges,
+    UserCredentials, UserRepository,
+};
 pub use ratelimit::{RateLimitDecision, RateLimitError, RateLimitPolicy, RateLimitStore};
 pub use stores::StoreRepository;
 pub use tenants::{NewTenant, TenantRepository};
@@ -27,6 +38,12 @@ pub enum RepoError {
     /// The row does not exist for this tenant.
     #[error("not found")]
     NotFound,
+    /// A reference to a row that does not exist (for this tenant); the name says which.
+    #[error("invalid reference: {0}")]
+    InvalidReference(String),
+    /// A per-tenant limit (`users_limit`, `stores_limit`) would be exceeded.
+    #[error("limit reached: {0}")]
+    LimitReached(&'static str),
     /// Anything else: a bug or a broken invariant; the message is for the log only.
     #[error("database error: {0}")]
     Internal(String),

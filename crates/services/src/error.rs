@@ -13,6 +13,15 @@ pub enum ServiceError {
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    /// Fields at fault (422 `validation_error` with `errors[]`).
+    #[error("invalid fields")]
+    Validation(Vec<FieldProblem>),
+    /// Not signed in, or the credentials or token are not good (401).
+    #[error("{message}")]
+    Unauthenticated { code: &'static str, message: String },
+    /// Signed in but not allowed (403).
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("the database is unavailable")]
     Unavailable(String),
     /// A bug or a broken invariant; the text is for the log, never the client.
@@ -30,6 +39,58 @@ impl From<RepoError> for ServiceError {
                 message: format!("{what} already exists"),
             },
             RepoError::Internal(cause) => Self::Internal(cause),
+            RepoError::LimitReached(what) => Self::Conflict {
+                code: "limit_reached",
+                message: format!("The plan's {what} has been reached"),
+            },
+            RepoError::InvalidReference(what) => Self::Invalid {
+                code: "invalid_reference",
+                message: format!("Unknown {what}"),
+            },
+        }
+    }
+}
+
+/// One field at fault and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl ServiceError {
+    /// 422 for one field.
+    pub fn field(field: &str, message: impl std::fmt::Display) -> Self {
+        Self::Validation(vec![FieldProblem {
+            field: field.to_owned(),
+            message: message.to_string(),
+        }])
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden {
+            code: "forbidden",
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<comanda_domain::identity::AccessDenied> for ServiceError {
+    fn from(denied: comanda_domain::identity::AccessDenied) -> Self {
+        use comanda_domain::identity::AccessDenied;
+        match denied {
+            AccessDenied::ModuleDisabled(_) => Self::Forbidden {
+                code: "module_disabled",
+                message: denied.to_string(),
+            },
+            AccessDenied::Forbidden => Self::forbidden(denied.to_string()),
         }
     }
 }

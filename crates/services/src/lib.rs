@@ -1,13 +1,19 @@
 //! Comanda's use cases. Each takes ports (`Arc<dyn Port>`), applies domain rules and answers
 //! typed errors; the HTTP and CLI adapters only translate.
 
+pub mod audit;
+pub mod auth;
+pub mod billing;
+pub mod central;
 pub mod error;
+pub mod groups;
 pub mod health;
 pub mod seed;
 pub mod stores;
 pub mod tenancy;
+pub mod users;
 
 #[cfg(test)]
 mod fakes;
 
-pub use error::ServiceError;
+pub use error::{FieldProblem, ServiceError};

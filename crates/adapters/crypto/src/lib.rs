@@ -1,0 +1,10 @@
+//! Cryptography behind the ports: password hashes, session tokens and HMAC signatures.
+//! Pure-Rust implementations only (no C toolchain needed).
+
+mod hmac_signature;
+mod passwords;
+mod tokens;
+
+pub use hmac_signature::{HmacSignatureVerifier, hmac_sha256_hex};
+pub use passwords::Argon2PasswordHasher;
+pub use tokens::{JwtAlgorithm, JwtTokenCodec};

@@ -1,0 +1,131 @@
+//! What the central admin (SPEC §8) needs: plans and tenants across the whole SaaS.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use comanda_domain::pagination::{Page, PageRequest};
+use comanda_domain::subscriptions::ModuleSource;
+use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantSlug};
+use comanda_domain::{PlanId, TenantId};
+
+use crate::{Actor, RepoResult};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub id: PlanId,
+    pub code: String,
+    pub name: String,
+    pub price_cents: i64,
+    pub modules: BTreeSet<Module>,
+    pub users_limit: i32,
+    pub stores_limit: i32,
+    pub trial_days: i32,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Every field of a plan, for create and for full update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanInput {
+    pub code: String,
+    pub name: String,
+    pub price_cents: i64,
+    pub modules: BTreeSet<Module>,
+    pub users_limit: i32,
+    pub stores_limit: i32,
+    pub trial_days: i32,
+    pub is_active: bool,
+}
+
+#[async_trait]
+pub trait PlanRepository: Send + Sync {
+    async fn list(&self, include_inactive: bool) -> RepoResult<Vec<Plan>>;
+    async fn find(&self, id: PlanId) -> RepoResult<Option<Plan>>;
+    async fn find_by_code(&self, code: &str) -> RepoResult<Option<Plan>>;
+    /// `Conflict("plan_code")` for a taken code.
+    async fn create(&self, plan: PlanInput, actor: &Actor) -> RepoResult<Plan>;
+    async fn update(&self, id: PlanId, plan: PlanInput, actor: &Actor) -> RepoResult<Plan>;
+    /// `Conflict("plan_in_use")` while a tenant is on it (deactivate it instead).
+    async fn delete(&self, id: PlanId, actor: &Actor) -> RepoResult<()>;
+}
+
+/// A tenant as the central admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantSummary {
+    pub id: TenantId,
+    pub slug: TenantSlug,
+    pub name: String,
+    pub is_active: bool,
+    pub subscription_status: SubscriptionStatus,
+    pub plan_id: Option<PlanId>,
+    pub plan_code: Option<String>,
+    pub current_period_end: Option<DateTime<Utc>>,
+    pub trial_ends_at: Option<DateTime<Utc>>,
+    pub modules: BTreeMap<Module, ModuleSource>,
+    pub users_limit: i32,
+    pub stores_limit: i32,
+    pub first_access_test_mode: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantFilter {
+    pub status: Option<SubscriptionStatus>,
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantChanges {
+    pub name: Option<String>,
+    pub is_active: Option<bool>,
+    pub users_limit: Option<i32>,
+    pub stores_limit: Option<i32>,
+    pub subscription_status: Option<SubscriptionStatus>,
+    pub first_access_test_mode: Option<bool>,
+}
+
+/// A tenant's messaging credentials. Tokens are write-only through the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessagingConfig {
+    pub whatsapp_phone_number_id: Option<String>,
+    pub whatsapp_access_token: Option<String>,
+    pub whatsapp_verify_token: Option<String>,
+    pub telegram_bot_token: Option<String>,
+}
+
+/// Figures across every tenant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dashboard {
+    pub tenants_total: u64,
+    pub tenants_active: u64,
+    pub tenants_by_status: BTreeMap<SubscriptionStatus, u64>,
+    pub users_total: u64,
+    pub stores_total: u64,
+}
+
+#[async_trait]
+pub trait TenantAdminRepository: Send + Sync {
+    async fn list(&self, filter: &TenantFilter, page: PageRequest) -> RepoResult<Page<TenantSummary>>;
+    /// Any tenant, active or not.
+    async fn find(&self, id: TenantId) -> RepoResult<Option<TenantSummary>>;
+    /// A new tenant, on `plan` when given (its modules and limits), in one transaction.
+    async fn create(
+        &self,
+        slug: TenantSlug,
+        name: String,
+        status: SubscriptionStatus,
+        plan: Option<&Plan>,
+        actor: &Actor,
+    ) -> RepoResult<TenantSummary>;
+    async fn update(&self, id: TenantId, changes: TenantChanges, actor: &Actor) -> RepoResult<TenantSummary>;
+    /// Sets exactly these modules (sources decided by `subscriptions::modules_set_by_hand`).
+    async fn set_modules(&self, id: TenantId, modules: &BTreeSet<Module>, actor: &Actor) -> RepoResult<TenantSummary>;
+    /// Moves the tenant to `plan`: plan modules replaced, hand-granted ones kept, limits from
+    /// the plan, subscription active (trialing when the plan has trial days).
+    async fn assign_plan(&self, id: TenantId, plan: &Plan, actor: &Actor) -> RepoResult<TenantSummary>;
+    async fn messaging(&self, id: TenantId) -> RepoResult<MessagingConfig>;
+    async fn set_messaging(&self, id: TenantId, config: MessagingConfig, actor: &Actor) -> RepoResult<MessagingConfig>;
+    async fn dashboard(&self) -> RepoResult<Dashboard>;
+}

@@ -1,0 +1,175 @@
+//! The tenant's staff accounts (`/admin/users`, and the central admin's users of any tenant).
+
+use std::sync::Arc;
+
+use comanda_domain::identity::{Email, NewPassword, Role};
+use comanda_domain::pagination::{Page, PageRequest};
+use comanda_domain::{GroupId, TenantId, UserId};
+use comanda_ports::{Actor, NewUser, PasswordHasher, RepoError, User, UserChanges, UserRepository};
+
+use crate::ServiceError;
+
+/// Who is acting: their role decides which roles they may hand out.
+#[derive(Debug, Clone, Copy)]
+pub struct Acting {
+    pub user_id: Option<UserId>,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone)]
+pub struct CreateUser {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub role: Role,
+    pub group_ids: Vec<GroupId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateUser {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub is_active: Option<bool>,
+    pub password: Option<String>,
+    pub group_ids: Option<Vec<GroupId>>,
+}
+
+#[derive(Clone)]
+pub struct UserService {
+    users: Arc<dyn UserRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+}
+
+fn not_found() -> ServiceError {
+    ServiceError::NotFound("user")
+}
+
+fn repo_error(error: RepoError) -> ServiceError {
+    match error {
+        RepoError::NotFound => not_found(),
+        RepoError::Conflict(what) if what == "user_email" => {
+            ServiceError::conflict("email_taken", "A user with this e-mail already exists")
+        }
+        RepoError::Conflict(what) if what == "last_owner" => ServiceError::conflict(
+            "last_owner",
+            "The tenant must keep at least one active owner",
+        ),
+        RepoError::InvalidReference(_) => ServiceError::field("group_ids", "unknown group"),
+        other => other.into(),
+    }
+}
+
+impl UserService {
+    pub fn new(users: Arc<dyn UserRepository>, hasher: Arc<dyn PasswordHasher>) -> Self {
+        Self { users, hasher }
+    }
+
+    pub async fn list(&self, tenant: TenantId, search: Option<&str>, page: PageRequest) -> Result<Page<User>, ServiceError> {
+        let search = search.map(str::trim).filter(|s| !s.is_empty());
+        self.users.list(tenant, search, page).await.map_err(repo_error)
+    }
+
+    pub async fn get(&self, tenant: TenantId, id: UserId) -> Result<User, ServiceError> {
+        self.users.find(tenant, id).await?.ok_or_else(not_found)
+    }
+
+    pub async fn create(
+        &self,
+        tenant: TenantId,
+        users_limit: i32,
+        acting: Acting,
+        input: CreateUser,
+        actor: &Actor,
+    ) -> Result<User, ServiceError> {
+        if !acting.role.may_assign(input.role) {
+            return Err(ServiceError::forbidden(format!(
+                "A {} cannot create a user with the {} role",
+                acting.role, input.role
+            )));
+        }
+        let (email, password) = crate::auth::parse_credentials(&input.email, &input.password)?;
+        let password_hash = self.hash(&password).await?;
+        self.users
+            .create(
+                tenant,
+                NewUser {
+                    email,
+                    name: input.name.trim().to_owned(),
+                    password_hash,
+                    role: input.role,
+                    group_ids: input.group_ids,
+                },
+                users_limit,
+                actor,
+            )
+            .await
+            .map_err(repo_error)
+    }
+
+    pub async fn update(
+        &self,
+        tenant: TenantId,
+        acting: Acting,
+        id: UserId,
+        input: UpdateUser,
+        actor: &Actor,
+    ) -> Result<User, ServiceError> {
+        let target = self.get(tenant, id).await?;
+        if !acting.role.may_assign(target.role) {
+            return Err(ServiceError::forbidden(format!("A {} cannot change a {}", acting.role, target.role)));
+        }
+        if let Some(role) = input.role
+            && !acting.role.may_assign(role)
+        {
+            return Err(ServiceError::forbidden(format!("A {} cannot give the {role} role", acting.role)));
+        }
+        if acting.user_id == Some(id) && input.is_active == Some(false) {
+            return Err(ServiceError::conflict("cannot_deactivate_self", "You cannot deactivate yourself"));
+        }
+        let password_hash = match input.password {
+            Some(raw) => {
+                let password = NewPassword::parse(&raw).map_err(|error| ServiceError::field("password", error))?;
+                Some(self.hash(&password).await?)
+            }
+            None => None,
+        };
+        self.users
+            .update(
+                tenant,
+                id,
+                UserChanges {
+                    name: input.name.map(|name| name.trim().to_owned()),
+                    role: input.role,
+                    is_active: input.is_active,
+                    password_hash,
+                    group_ids: input.group_ids,
+                },
+                actor,
+            )
+            .await
+            .map_err(repo_error)
+    }
+
+    pub async fn delete(&self, tenant: TenantId, acting: Acting, id: UserId, actor: &Actor) -> Result<(), ServiceError> {
+        let target = self.get(tenant, id).await?;
+        if acting.user_id == Some(id) {
+            return Err(ServiceError::conflict("cannot_delete_self", "You cannot delete yourself"));
+        }
+        if !acting.role.may_assign(target.role) {
+            return Err(ServiceError::forbidden(format!("A {} cannot delete a {}", acting.role, target.role)));
+        }
+        self.users.delete(tenant, id, actor).await.map_err(repo_error)
+    }
+
+    /// Finds a user by e-mail (CLI, intake).
+    pub async fn find_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<User>, ServiceError> {
+        Ok(self.users.find_credentials(tenant, email).await?.map(|c| c.user))
+    }
+
+    async fn hash(&self, password: &NewPassword) -> Result<String, ServiceError> {
+        self.hasher
+            .hash(password.expose())
+            .await
+            .map_err(|error| ServiceError::Internal(error.to_string()))
+    }
+}

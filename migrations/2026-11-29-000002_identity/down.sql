@@ -1,0 +1,10 @@
+DROP TABLE tenant_messaging;
+DROP TABLE plan_change_requests;
+DROP TABLE billing_events;
+DROP TABLE audit_log;
+DROP TABLE user_groups;
+DROP TABLE group_permissions;
+DROP TABLE groups;
+DROP TABLE user_sessions;
+DROP TABLE users;
+ALTER TABLE tenants DROP COLUMN first_access_test_mode;
