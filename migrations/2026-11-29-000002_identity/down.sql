@@ -1,3 +1,4 @@
+ALTER TABLE tenant_subscriptions ALTER COLUMN status_changed_at SET DEFAULT now();
 DROP TABLE tenant_messaging;
 DROP TABLE plan_change_requests;
 DROP TABLE billing_events;

@@ -115,3 +115,6 @@ CREATE TABLE tenant_messaging (
 
 CREATE UNIQUE INDEX tenant_messaging_phone_number_idx
     ON tenant_messaging (whatsapp_phone_number_id) WHERE whatsapp_phone_number_id IS NOT NULL;
+
+-- No billing event has set the status of a new tenant yet: any event is newer.
+ALTER TABLE tenant_subscriptions ALTER COLUMN status_changed_at SET DEFAULT 'epoch';

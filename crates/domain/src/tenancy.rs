@@ -60,7 +60,7 @@ impl<'de> Deserialize<'de> for TenantSlug {
 }
 
 /// Where a tenant's subscription stands. Only `trialing` and `active` give access to modules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubscriptionStatus {
     Trialing,

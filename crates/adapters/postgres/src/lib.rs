@@ -1,6 +1,7 @@
 //! The PostgreSQL adapter. Only this crate knows diesel: its schema and row types never leave
 //! it. Every repository method takes the tenant and every query filters by it.
 
+mod audit;
 mod database;
 mod errors;
 mod migrations;
@@ -9,4 +10,8 @@ pub mod schema;
 
 pub use database::{Database, DatabaseConfig, ensure_database_exists};
 pub use migrations::{MigrationError, run_migrations};
-pub use repos::{PgStoreRepository, PgTenantRepository};
+pub use audit::PgAuditRepository;
+pub use repos::{
+    PgBillingRepository, PgGroupRepository, PgPlanRepository, PgSessionRepository, PgStoreRepository,
+    PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
+};

@@ -27,6 +27,7 @@ diesel::table! {
         stores_limit -> Integer,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        first_access_test_mode -> Bool,
     }
 }
 
@@ -85,10 +86,138 @@ diesel::joinable!(tenant_subscriptions -> plans (plan_id));
 diesel::joinable!(tenant_modules -> tenants (tenant_id));
 diesel::joinable!(stores -> tenants (tenant_id));
 
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        is_active -> Bool,
+        last_login_at -> Nullable<Timestamptz>,
+        password_changed_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    user_sessions (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_permissions (group_id, module, action) {
+        tenant_id -> Uuid,
+        group_id -> Uuid,
+        module -> Text,
+        action -> Text,
+    }
+}
+
+diesel::table! {
+    user_groups (user_id, group_id) {
+        tenant_id -> Uuid,
+        user_id -> Uuid,
+        group_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Uuid,
+        tenant_id -> Nullable<Uuid>,
+        actor_user_id -> Nullable<Uuid>,
+        actor_tenant_id -> Nullable<Uuid>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Nullable<Text>,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        ip -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    billing_events (event_id) {
+        event_id -> Text,
+        kind -> Text,
+        tenant_id -> Nullable<Uuid>,
+        occurred_at -> Timestamptz,
+        outcome -> Text,
+        received_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    plan_change_requests (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        plan_id -> Uuid,
+        requested_by -> Nullable<Uuid>,
+        note -> Text,
+        status -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tenant_messaging (tenant_id) {
+        tenant_id -> Uuid,
+        whatsapp_phone_number_id -> Nullable<Text>,
+        whatsapp_access_token -> Nullable<Text>,
+        whatsapp_verify_token -> Nullable<Text>,
+        telegram_bot_token -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(users -> tenants (tenant_id));
+diesel::joinable!(user_sessions -> users (user_id));
+diesel::joinable!(groups -> tenants (tenant_id));
+diesel::joinable!(group_permissions -> groups (group_id));
+diesel::joinable!(user_groups -> users (user_id));
+diesel::joinable!(user_groups -> groups (group_id));
+diesel::joinable!(plan_change_requests -> plans (plan_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     plans,
     tenants,
     tenant_subscriptions,
     tenant_modules,
-    stores
+    stores,
+    users,
+    user_sessions,
+    groups,
+    group_permissions,
+    user_groups,
+    audit_log,
+    billing_events,
+    plan_change_requests,
+    tenant_messaging,
 );

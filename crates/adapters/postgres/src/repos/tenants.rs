@@ -1,14 +1,19 @@
 use async_trait::async_trait;
 use comanda_domain::TenantId;
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
-use comanda_ports::{NewTenant, RepoResult, TenantRepository};
+use std::collections::BTreeMap;
+
+use chrono::{TimeDelta, Utc};
+use comanda_domain::subscriptions::ModuleSource;
+use comanda_ports::admin::Plan;
+use comanda_ports::{NewTenant, RepoError, RepoResult, TenantRepository};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Integer, Text, Uuid as SqlUuid};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::database::Database;
-use crate::errors::{corrupt, diesel_error};
+use crate::errors::{TxError, corrupt, diesel_error};
 use crate::schema::{tenant_modules, tenant_subscriptions, tenants};
 
 #[derive(Clone)]
@@ -48,7 +53,7 @@ const SELECT_TENANT: &str = "\
     WHERE t.is_active";
 
 impl TryFrom<TenantRow> for TenantRecord {
-    type Error = comanda_ports::RepoError;
+    type Error = RepoError;
 
     fn try_from(row: TenantRow) -> Result<Self, Self::Error> {
         Ok(TenantRecord {
@@ -98,58 +103,107 @@ impl TenantRepository for PgTenantRepository {
     }
 
     async fn create(&self, tenant: NewTenant) -> RepoResult<TenantRecord> {
-        let id = TenantId::generate();
         let mut conn = self.db.conn().await?;
-        let record = TenantRecord {
-            id,
-            slug: tenant.slug.clone(),
-            name: tenant.name.clone(),
-            subscription_status: tenant.subscription_status,
-            enabled_modules: tenant.modules.clone(),
-            users_limit: tenant.users_limit,
-            stores_limit: tenant.stores_limit,
-        };
-        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-            diesel::insert_into(tenants::table)
-                .values((
-                    tenants::id.eq(id.as_uuid()),
-                    tenants::slug.eq(tenant.slug.as_str()),
-                    tenants::name.eq(&tenant.name),
-                    tenants::users_limit.eq(tenant.users_limit),
-                    tenants::stores_limit.eq(tenant.stores_limit),
-                ))
-                .execute(conn)
+        let record = conn
+            .transaction::<_, TxError, _>(async move |conn| {
+                let modules = tenant.modules.iter().map(|m| (*m, ModuleSource::Manual)).collect();
+                let id = insert_tenant(
+                    conn,
+                    NewTenantRow {
+                        slug: &tenant.slug,
+                        name: &tenant.name,
+                        status: tenant.subscription_status,
+                        plan: None,
+                        modules: &modules,
+                        users_limit: tenant.users_limit,
+                        stores_limit: tenant.stores_limit,
+                    },
+                )
                 .await?;
-            diesel::insert_into(tenant_subscriptions::table)
-                .values((
-                    tenant_subscriptions::tenant_id.eq(id.as_uuid()),
-                    tenant_subscriptions::status.eq(tenant.subscription_status.as_str()),
-                ))
-                .execute(conn)
-                .await?;
-            let modules: Vec<_> = tenant
-                .modules
-                .iter()
-                .map(|module| {
-                    (
-                        tenant_modules::tenant_id.eq(id.as_uuid()),
-                        tenant_modules::module.eq(module.as_str()),
-                    )
+                Ok(TenantRecord {
+                    id,
+                    slug: tenant.slug,
+                    name: tenant.name,
+                    subscription_status: tenant.subscription_status,
+                    enabled_modules: tenant.modules,
+                    users_limit: tenant.users_limit,
+                    stores_limit: tenant.stores_limit,
                 })
-                .collect();
-            diesel::insert_into(tenant_modules::table)
-                .values(modules)
-                .execute(conn)
-                .await?;
-            Ok(())
-        })
-        .await
-        .map_err(|error| match diesel_error(error) {
-            comanda_ports::RepoError::Conflict(_) => {
-                comanda_ports::RepoError::Conflict("tenant_slug".into())
-            }
-            other => other,
-        })?;
+            })
+            .await
+            .map_err(|error| slug_conflict(error.into()))?;
         Ok(record)
+    }
+}
+
+/// A tenant's rows: the tenant, its subscription (on `plan` when given) and its modules.
+pub(crate) struct NewTenantRow<'a> {
+    pub slug: &'a TenantSlug,
+    pub name: &'a str,
+    pub status: SubscriptionStatus,
+    pub plan: Option<&'a Plan>,
+    pub modules: &'a BTreeMap<Module, ModuleSource>,
+    pub users_limit: i32,
+    pub stores_limit: i32,
+}
+
+pub(crate) async fn insert_tenant(conn: &mut AsyncPgConnection, tenant: NewTenantRow<'_>) -> Result<TenantId, TxError> {
+    let id = TenantId::generate();
+    diesel::insert_into(tenants::table)
+        .values((
+            tenants::id.eq(id.as_uuid()),
+            tenants::slug.eq(tenant.slug.as_str()),
+            tenants::name.eq(tenant.name),
+            tenants::users_limit.eq(tenant.users_limit),
+            tenants::stores_limit.eq(tenant.stores_limit),
+        ))
+        .execute(conn)
+        .await?;
+    let trial_ends_at = tenant
+        .plan
+        .filter(|plan| plan.trial_days > 0 && tenant.status == SubscriptionStatus::Trialing)
+        .map(|plan| Utc::now() + TimeDelta::days(i64::from(plan.trial_days)));
+    diesel::insert_into(tenant_subscriptions::table)
+        .values((
+            tenant_subscriptions::tenant_id.eq(id.as_uuid()),
+            tenant_subscriptions::status.eq(tenant.status.as_str()),
+            tenant_subscriptions::plan_id.eq(tenant.plan.map(|plan| plan.id.as_uuid())),
+            tenant_subscriptions::trial_ends_at.eq(trial_ends_at),
+        ))
+        .execute(conn)
+        .await?;
+    write_modules(conn, id, tenant.modules).await?;
+    Ok(id)
+}
+
+/// Replaces the tenant's modules with exactly these.
+pub(crate) async fn write_modules(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    modules: &BTreeMap<Module, ModuleSource>,
+) -> QueryResult<()> {
+    diesel::delete(tenant_modules::table.filter(tenant_modules::tenant_id.eq(tenant.as_uuid())))
+        .execute(conn)
+        .await?;
+    let rows: Vec<_> = modules
+        .iter()
+        .map(|(module, source)| {
+            (
+                tenant_modules::tenant_id.eq(tenant.as_uuid()),
+                tenant_modules::module.eq(module.as_str()),
+                tenant_modules::source.eq(source.as_str()),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(tenant_modules::table).values(rows).execute(conn).await?;
+    }
+    Ok(())
+}
+
+pub(crate) fn slug_conflict(error: RepoError) -> RepoError {
+    match error {
+        RepoError::Conflict(_) => RepoError::Conflict("tenant_slug".into()),
+        other => other,
     }
 }
