@@ -51,6 +51,16 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
+    /// 401 with the `WWW-Authenticate` challenge.
+    pub fn unauthorized(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, detail)
+            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+    }
+
+    pub fn forbidden(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, detail)
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", detail)
     }
@@ -156,6 +166,19 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Invalid { code, message } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+            ServiceError::Validation(problems) => Self::validation(
+                problems
+                    .into_iter()
+                    .map(|problem| FieldError {
+                        field: problem.field,
+                        message: problem.message,
+                    })
+                    .collect(),
+            ),
+            ServiceError::Unauthenticated { code, message } => Self::unauthorized(code, message),
+            ServiceError::Forbidden { code, message } => {
+                Self::new(StatusCode::FORBIDDEN, code, message)
             }
             ServiceError::Unavailable(cause) => Self::unavailable(&cause),
             ServiceError::Internal(cause) => Self::internal(&cause),

@@ -1,7 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use serde::Deserialize;
-use utoipa::{IntoParams, OpenApi};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi};
 
 use crate::error::{ErrorBody, FieldError};
 use crate::routes;
@@ -30,14 +31,82 @@ pub struct TenantHeaderParams {
     paths(
         routes::health::health,
         routes::stores::list_stores,
+        routes::auth::signup,
+        routes::auth::login,
+        routes::auth::me,
+        routes::auth::logout,
+        routes::admin::users::list,
+        routes::admin::users::create,
+        routes::admin::users::get,
+        routes::admin::users::update,
+        routes::admin::users::delete,
+        routes::admin::groups::list,
+        routes::admin::groups::create,
+        routes::admin::groups::get,
+        routes::admin::groups::update,
+        routes::admin::groups::delete,
+        routes::admin::modules::list,
+        routes::admin::audit::list,
+        routes::admin::billing::overview,
+        routes::admin::billing::request_change,
+        routes::central::dashboard,
+        routes::central::list_tenants,
+        routes::central::create_tenant,
+        routes::central::get_tenant,
+        routes::central::update_tenant,
+        routes::central::deactivate_tenant,
+        routes::central::set_limits,
+        routes::central::set_modules,
+        routes::central::assign_plan,
+        routes::central::messaging,
+        routes::central::set_messaging,
+        routes::central::first_access_test,
+        routes::central::list_tenant_users,
+        routes::central::create_tenant_user,
+        routes::central::update_tenant_user,
+        routes::central::delete_tenant_user,
+        routes::central::list_plans,
+        routes::central::create_plan,
+        routes::central::get_plan,
+        routes::central::update_plan,
+        routes::central::delete_plan,
+        routes::billing_webhooks::status,
+        routes::billing_webhooks::intake,
         routes::metrics::metrics,
         routes::docs::openapi_json,
         routes::docs::docs_page,
     ),
     components(schemas(ErrorBody, FieldError)),
+    modifiers(&SecuritySchemes),
     tags(
+        (name = "auth", description = "Sign-up, login, the current user"),
+        (name = "admin", description = "The tenant portal"),
+        (name = "central", description = "The SaaS operator's console (super admin)"),
+        (name = "webhooks", description = "Signed calls from outside systems"),
         (name = "storefront", description = "What customers' front ends call"),
         (name = "operations", description = "Health, metrics and this documentation"),
     )
 )]
 pub struct ApiDoc;
+
+/// Session tokens travel as a bearer header or the `admin_token` cookie.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("admin_token"))),
+        );
+    }
+}

@@ -9,13 +9,24 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
 use comanda_config::{RateLimitSettings, Settings};
-use comanda_ports::{DatabaseHealth, RateLimitStore, SystemClock};
-use comanda_postgres::{Database, DatabaseConfig, PgStoreRepository, PgTenantRepository};
+use comanda_crypto::{Argon2PasswordHasher, HmacSignatureVerifier, JwtAlgorithm, JwtTokenCodec};
+use comanda_ports::{Clock, DatabaseHealth, PasswordHasher, RateLimitStore, SystemClock};
+use comanda_postgres::{
+    Database, DatabaseConfig, PgAuditRepository, PgBillingRepository, PgGroupRepository,
+    PgPlanRepository, PgSessionRepository, PgStoreRepository, PgTenantAdminRepository,
+    PgTenantRepository, PgUserRepository,
+};
 use comanda_ratelimit::{InMemoryRateLimitStore, RedisRateLimitStore, ResilientRateLimitStore};
+use comanda_services::audit::AuditService;
+use comanda_services::auth::{AuthPolicy, AuthService};
+use comanda_services::billing::BillingService;
+use comanda_services::central::CentralService;
+use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
 use comanda_services::seed::{SeedOutcome, SeedService};
 use comanda_services::stores::StoreService;
 use comanda_services::tenancy::TenancyService;
+use comanda_services::users::UserService;
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -80,6 +91,14 @@ pub async fn ensure_startup_data(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn jwt_algorithm(algorithm: comanda_config::JwtAlgorithm) -> JwtAlgorithm {
+    match algorithm {
+        comanda_config::JwtAlgorithm::Hs256 => JwtAlgorithm::Hs256,
+        comanda_config::JwtAlgorithm::Hs384 => JwtAlgorithm::Hs384,
+        comanda_config::JwtAlgorithm::Hs512 => JwtAlgorithm::Hs512,
+    }
+}
+
 async fn build_rate_limits(settings: &RateLimitSettings) -> Option<Arc<dyn RateLimitStore>> {
     if !settings.enabled {
         return None;
@@ -103,6 +122,76 @@ async fn build_rate_limits(settings: &RateLimitSettings) -> Option<Arc<dyn RateL
     }
 }
 
+/// Adapters, then services over them: the one place where the parts meet.
+async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
+    let database = Database::connect(&database_config(&settings)).context("building the pool")?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let tenants = Arc::new(PgTenantRepository::new(database.clone()));
+    let users = Arc::new(PgUserRepository::new(database.clone()));
+    let plans = Arc::new(PgPlanRepository::new(database.clone()));
+    let hasher: Arc<dyn PasswordHasher> =
+        Arc::new(Argon2PasswordHasher::new().context("preparing password hashing")?);
+    let verification_secrets: Vec<&str> = settings
+        .auth
+        .verification_secrets
+        .iter()
+        .map(|secret| secret.expose())
+        .collect();
+    let tokens = Arc::new(
+        JwtTokenCodec::new(
+            jwt_algorithm(settings.auth.algorithm),
+            &verification_secrets,
+        )
+        .context("preparing session tokens")?,
+    );
+    let billing_secrets: Vec<&str> = settings
+        .billing
+        .webhook_secrets
+        .iter()
+        .map(|secret| secret.expose())
+        .collect();
+    let auth_policy = AuthPolicy {
+        token_ttl: settings.sessions.access_token_expire,
+        session_ttl: settings.sessions.admin_session_expire,
+        max_active_sessions: settings.sessions.max_active_sessions,
+    };
+    let database_health: Arc<dyn DatabaseHealth> = Arc::new(database.clone());
+    Ok(AppState {
+        tenancy: TenancyService::new(tenants.clone(), settings.tenancy.legacy_tenant_slug.clone()),
+        stores: StoreService::new(
+            Arc::new(PgStoreRepository::new(database.clone())),
+            clock.clone(),
+        ),
+        health: HealthService::new(database_health.clone()),
+        auth: AuthService::new(
+            users.clone(),
+            Arc::new(PgSessionRepository::new(database.clone())),
+            tenants,
+            hasher.clone(),
+            tokens,
+            clock,
+            auth_policy,
+        ),
+        users: UserService::new(users, hasher.clone()),
+        groups: GroupService::new(Arc::new(PgGroupRepository::new(database.clone()))),
+        audit: AuditService::new(Arc::new(PgAuditRepository::new(database.clone()))),
+        central: CentralService::new(
+            Arc::new(PgTenantAdminRepository::new(database.clone())),
+            plans.clone(),
+        ),
+        billing: BillingService::new(
+            Arc::new(PgBillingRepository::new(database)),
+            plans,
+            hasher,
+            Arc::new(HmacSignatureVerifier::new(&billing_secrets)),
+        ),
+        database: database_health,
+        rate_limits: build_rate_limits(&settings.rate_limit).await,
+        metrics: Metrics::new().context("registering metrics")?,
+        settings,
+    })
+}
+
 /// The running HTTP server and what tests need to reach it.
 pub struct Application {
     port: u16,
@@ -115,20 +204,7 @@ impl Application {
     /// database: the server starts, and `/health` says 503, while it is down.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
-        let database =
-            Database::connect(&database_config(&settings)).context("building the pool")?;
-        let tenants = Arc::new(PgTenantRepository::new(database.clone()));
-        let stores = Arc::new(PgStoreRepository::new(database.clone()));
-        let database_health: Arc<dyn DatabaseHealth> = Arc::new(database);
-        let state = AppState {
-            tenancy: TenancyService::new(tenants, settings.tenancy.legacy_tenant_slug.clone()),
-            stores: StoreService::new(stores, Arc::new(SystemClock)),
-            health: HealthService::new(database_health.clone()),
-            database: database_health,
-            rate_limits: build_rate_limits(&settings.rate_limit).await,
-            metrics: Metrics::new().context("registering metrics")?,
-            settings: settings.clone(),
-        };
+        let state = build_state(settings.clone()).await?;
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {

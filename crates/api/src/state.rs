@@ -2,9 +2,15 @@ use std::sync::Arc;
 
 use comanda_config::Settings;
 use comanda_ports::{DatabaseHealth, RateLimitStore};
+use comanda_services::audit::AuditService;
+use comanda_services::auth::AuthService;
+use comanda_services::billing::BillingService;
+use comanda_services::central::CentralService;
+use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
 use comanda_services::stores::StoreService;
 use comanda_services::tenancy::TenancyService;
+use comanda_services::users::UserService;
 
 use crate::metrics::Metrics;
 
@@ -15,6 +21,12 @@ pub struct AppState {
     pub tenancy: TenancyService,
     pub stores: StoreService,
     pub health: HealthService,
+    pub auth: AuthService,
+    pub users: UserService,
+    pub groups: GroupService,
+    pub audit: AuditService,
+    pub central: CentralService,
+    pub billing: BillingService,
     pub database: Arc<dyn DatabaseHealth>,
     /// `None` when rate limiting is switched off.
     pub rate_limits: Option<Arc<dyn RateLimitStore>>,

@@ -180,7 +180,11 @@ impl Email {
             && !domain.ends_with('.')
             && !domain.contains('@')
             && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-        if valid { Ok(Self(email)) } else { Err(InvalidEmail) }
+        if valid {
+            Ok(Self(email))
+        } else {
+            Err(InvalidEmail)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -265,7 +269,10 @@ mod tests {
             tenant_modules: &modules,
         };
         assert_eq!(grants.check(Module::Orders, Action::Delete), Ok(()));
-        assert_eq!(grants.check(Module::Billing, Action::View), Err(AccessDenied::Forbidden));
+        assert_eq!(
+            grants.check(Module::Billing, Action::View),
+            Err(AccessDenied::Forbidden)
+        );
         assert_eq!(grants.visible_modules(), set(&[Module::Orders]));
     }
 
@@ -280,9 +287,15 @@ mod tests {
                 tenant_modules: &modules,
             };
             assert_eq!(grants.check(Module::Orders, Action::View), Ok(()));
-            assert_eq!(grants.check(Module::Orders, Action::Update), Err(AccessDenied::Forbidden));
+            assert_eq!(
+                grants.check(Module::Orders, Action::Update),
+                Err(AccessDenied::Forbidden)
+            );
             assert_eq!(grants.check_module(Module::Orders), Ok(()));
-            assert_eq!(grants.check_module(Module::Catalog), Err(AccessDenied::Forbidden));
+            assert_eq!(
+                grants.check_module(Module::Catalog),
+                Err(AccessDenied::Forbidden)
+            );
             assert_eq!(grants.visible_modules(), set(&[Module::Orders]));
             assert_eq!(
                 grants.effective_permissions(),
@@ -319,8 +332,20 @@ mod tests {
 
     #[test]
     fn emails_are_normalized_and_checked() {
-        assert_eq!(Email::parse("  Ana@Loja.COM.br ").map(|e| e.0), Ok("ana@loja.com.br".into()));
-        for bad in ["", "ana", "ana@", "@loja.com", "ana@loja", "ana @loja.com", "a@b@c.com", "ana@.com"] {
+        assert_eq!(
+            Email::parse("  Ana@Loja.COM.br ").map(|e| e.0),
+            Ok("ana@loja.com.br".into())
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@loja.com",
+            "ana@loja",
+            "ana @loja.com",
+            "a@b@c.com",
+            "ana@.com",
+        ] {
             assert_eq!(Email::parse(bad), Err(InvalidEmail), "{bad:?}");
         }
     }

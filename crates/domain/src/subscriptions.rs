@@ -59,7 +59,12 @@ pub fn modules_set_by_hand(
 ) -> BTreeMap<Module, ModuleSource> {
     wanted
         .iter()
-        .map(|module| (*module, current.get(module).copied().unwrap_or(ModuleSource::Manual)))
+        .map(|module| {
+            (
+                *module,
+                current.get(module).copied().unwrap_or(ModuleSource::Manual),
+            )
+        })
         .collect()
 }
 
@@ -95,18 +100,30 @@ mod tests {
         let current = modules(&[(Module::Whatsapp, ModuleSource::Manual)]);
         let plan: BTreeSet<Module> = [Module::Whatsapp].into_iter().collect();
         let upgraded = modules_after_plan_change(&current, &plan);
-        assert_eq!(upgraded, modules(&[(Module::Whatsapp, ModuleSource::Manual)]));
+        assert_eq!(
+            upgraded,
+            modules(&[(Module::Whatsapp, ModuleSource::Manual)])
+        );
         let downgraded = modules_after_plan_change(&upgraded, &BTreeSet::new());
-        assert_eq!(downgraded, modules(&[(Module::Whatsapp, ModuleSource::Manual)]));
+        assert_eq!(
+            downgraded,
+            modules(&[(Module::Whatsapp, ModuleSource::Manual)])
+        );
     }
 
     #[test]
     fn setting_modules_by_hand_keeps_known_sources() {
-        let current = modules(&[(Module::Orders, ModuleSource::Plan), (Module::Catalog, ModuleSource::Plan)]);
+        let current = modules(&[
+            (Module::Orders, ModuleSource::Plan),
+            (Module::Catalog, ModuleSource::Plan),
+        ]);
         let wanted: BTreeSet<Module> = [Module::Orders, Module::Whatsapp].into_iter().collect();
         assert_eq!(
             modules_set_by_hand(&current, &wanted),
-            modules(&[(Module::Orders, ModuleSource::Plan), (Module::Whatsapp, ModuleSource::Manual)])
+            modules(&[
+                (Module::Orders, ModuleSource::Plan),
+                (Module::Whatsapp, ModuleSource::Manual)
+            ])
         );
     }
 }

@@ -107,7 +107,11 @@ pub struct Dashboard {
 
 #[async_trait]
 pub trait TenantAdminRepository: Send + Sync {
-    async fn list(&self, filter: &TenantFilter, page: PageRequest) -> RepoResult<Page<TenantSummary>>;
+    async fn list(
+        &self,
+        filter: &TenantFilter,
+        page: PageRequest,
+    ) -> RepoResult<Page<TenantSummary>>;
     /// Any tenant, active or not.
     async fn find(&self, id: TenantId) -> RepoResult<Option<TenantSummary>>;
     /// A new tenant, on `plan` when given (its modules and limits), in one transaction.
@@ -119,13 +123,33 @@ pub trait TenantAdminRepository: Send + Sync {
         plan: Option<&Plan>,
         actor: &Actor,
     ) -> RepoResult<TenantSummary>;
-    async fn update(&self, id: TenantId, changes: TenantChanges, actor: &Actor) -> RepoResult<TenantSummary>;
+    async fn update(
+        &self,
+        id: TenantId,
+        changes: TenantChanges,
+        actor: &Actor,
+    ) -> RepoResult<TenantSummary>;
     /// Sets exactly these modules (sources decided by `subscriptions::modules_set_by_hand`).
-    async fn set_modules(&self, id: TenantId, modules: &BTreeSet<Module>, actor: &Actor) -> RepoResult<TenantSummary>;
+    async fn set_modules(
+        &self,
+        id: TenantId,
+        modules: &BTreeSet<Module>,
+        actor: &Actor,
+    ) -> RepoResult<TenantSummary>;
     /// Moves the tenant to `plan`: plan modules replaced, hand-granted ones kept, limits from
     /// the plan, subscription active (trialing when the plan has trial days).
-    async fn assign_plan(&self, id: TenantId, plan: &Plan, actor: &Actor) -> RepoResult<TenantSummary>;
+    async fn assign_plan(
+        &self,
+        id: TenantId,
+        plan: &Plan,
+        actor: &Actor,
+    ) -> RepoResult<TenantSummary>;
     async fn messaging(&self, id: TenantId) -> RepoResult<MessagingConfig>;
-    async fn set_messaging(&self, id: TenantId, config: MessagingConfig, actor: &Actor) -> RepoResult<MessagingConfig>;
+    async fn set_messaging(
+        &self,
+        id: TenantId,
+        config: MessagingConfig,
+        actor: &Actor,
+    ) -> RepoResult<MessagingConfig>;
     async fn dashboard(&self) -> RepoResult<Dashboard>;
 }

@@ -47,5 +47,10 @@ pub struct AuditFilter {
 #[async_trait]
 pub trait AuditRepository: Send + Sync {
     /// The tenant's entries, newest first.
-    async fn list(&self, tenant: TenantId, filter: &AuditFilter, page: PageRequest) -> RepoResult<Page<AuditEntry>>;
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> RepoResult<Page<AuditEntry>>;
 }

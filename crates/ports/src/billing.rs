@@ -56,7 +56,10 @@ pub struct IntakeEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IntakeOutcome {
-    Created { tenant_id: TenantId, owner_id: UserId },
+    Created {
+        tenant_id: TenantId,
+        owner_id: UserId,
+    },
     Duplicate,
 }
 

@@ -20,7 +20,8 @@ pub struct PasswordCheck {
 #[async_trait]
 pub trait PasswordHasher: Send + Sync {
     async fn hash(&self, password: &str) -> Result<String, CryptoError>;
-    async fn verify(&self, password: &str, stored_hash: &str) -> Result<PasswordCheck, CryptoError>;
+    async fn verify(&self, password: &str, stored_hash: &str)
+    -> Result<PasswordCheck, CryptoError>;
     /// Spends as long as a real verification, for unknown e-mails (no timing oracle).
     async fn burn_verification(&self, password: &str);
 }

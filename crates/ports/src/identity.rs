@@ -50,25 +50,57 @@ pub struct UserChanges {
 
 #[async_trait]
 pub trait UserRepository: Send + Sync {
-    async fn find_credentials(&self, tenant: TenantId, email: &Email) -> RepoResult<Option<UserCredentials>>;
+    async fn find_credentials(
+        &self,
+        tenant: TenantId,
+        email: &Email,
+    ) -> RepoResult<Option<UserCredentials>>;
     async fn find(&self, tenant: TenantId, id: UserId) -> RepoResult<Option<User>>;
     /// Users by e-mail, optionally those whose name or e-mail contains `search`.
-    async fn list(&self, tenant: TenantId, search: Option<&str>, page: PageRequest) -> RepoResult<Page<User>>;
+    async fn list(
+        &self,
+        tenant: TenantId,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> RepoResult<Page<User>>;
     /// The union of the user's groups' permissions.
-    async fn permissions(&self, tenant: TenantId, user: UserId) -> RepoResult<BTreeSet<Permission>>;
+    async fn permissions(&self, tenant: TenantId, user: UserId)
+    -> RepoResult<BTreeSet<Permission>>;
     /// The tenant's first user. `Conflict("already_bootstrapped")` once it has any user.
-    async fn bootstrap_owner(&self, tenant: TenantId, user: NewUser, actor: &Actor) -> RepoResult<User>;
+    async fn bootstrap_owner(
+        &self,
+        tenant: TenantId,
+        user: NewUser,
+        actor: &Actor,
+    ) -> RepoResult<User>;
     /// `LimitReached("users_limit")` when the tenant already has `users_limit` active users,
     /// `Conflict("user_email")` for a taken e-mail, `InvalidReference("group")` for a group that
     /// is not the tenant's.
-    async fn create(&self, tenant: TenantId, user: NewUser, users_limit: i32, actor: &Actor) -> RepoResult<User>;
+    async fn create(
+        &self,
+        tenant: TenantId,
+        user: NewUser,
+        users_limit: i32,
+        actor: &Actor,
+    ) -> RepoResult<User>;
     /// Revokes the user's sessions when the password changes or the user is deactivated.
     /// `Conflict("last_owner")` when no active owner would be left.
-    async fn update(&self, tenant: TenantId, id: UserId, changes: UserChanges, actor: &Actor) -> RepoResult<User>;
+    async fn update(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        changes: UserChanges,
+        actor: &Actor,
+    ) -> RepoResult<User>;
     /// `Conflict("last_owner")` when no active owner would be left.
     async fn delete(&self, tenant: TenantId, id: UserId, actor: &Actor) -> RepoResult<()>;
     /// A successful login: its time, and a stronger hash when the stored one was legacy.
-    async fn record_login(&self, tenant: TenantId, id: UserId, new_hash: Option<String>) -> RepoResult<()>;
+    async fn record_login(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        new_hash: Option<String>,
+    ) -> RepoResult<()>;
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +173,12 @@ pub trait GroupRepository: Send + Sync {
         permissions: BTreeSet<Permission>,
         actor: &Actor,
     ) -> RepoResult<Group>;
-    async fn update(&self, tenant: TenantId, id: GroupId, changes: GroupChanges, actor: &Actor) -> RepoResult<Group>;
+    async fn update(
+        &self,
+        tenant: TenantId,
+        id: GroupId,
+        changes: GroupChanges,
+        actor: &Actor,
+    ) -> RepoResult<Group>;
     async fn delete(&self, tenant: TenantId, id: GroupId, actor: &Actor) -> RepoResult<()>;
 }

@@ -16,11 +16,14 @@ pub mod tenants;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRepository};
 pub use clock::{Clock, SystemClock};
-pub use crypto::{CryptoError, PasswordCheck, PasswordHasher, SignatureVerifier, TokenClaims, TokenCodec, TokenError};
+pub use crypto::{
+    CryptoError, PasswordCheck, PasswordHasher, SignatureVerifier, TokenClaims, TokenCodec,
+    TokenError,
+};
 pub use database::{DatabaseHealth, PoolStats};
 pub use identity::{
-    Group, GroupChanges, GroupRepository, NewSession, NewUser, Session, SessionRepository, User, UserChanges,
-    UserCredentials, UserRepository,
+    Group, GroupChanges, GroupRepository, NewSession, NewUser, Session, SessionRepository, User,
+    UserChanges, UserCredentials, UserRepository,
 };
 pub use ratelimit::{RateLimitDecision, RateLimitError, RateLimitPolicy, RateLimitStore};
 pub use stores::StoreRepository;

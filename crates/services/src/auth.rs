@@ -8,8 +8,8 @@ use comanda_domain::identity::{Email, Grants, NewPassword, Permission, Role};
 use comanda_domain::tenancy::TenantContext;
 use comanda_domain::{SessionId, TenantId};
 use comanda_ports::{
-    Actor, Clock, NewSession, NewUser, PasswordHasher, RepoError, SessionRepository, TenantRepository,
-    TokenClaims, TokenCodec, User, UserRepository,
+    Actor, Clock, NewSession, NewUser, PasswordHasher, RepoError, SessionRepository,
+    TenantRepository, TokenClaims, TokenCodec, User, UserRepository,
 };
 
 use crate::ServiceError;
@@ -167,7 +167,9 @@ impl AuthService {
         } else {
             None
         };
-        self.users.record_login(tenant, user.id, upgraded_hash).await?;
+        self.users
+            .record_login(tenant, user.id, upgraded_hash)
+            .await?;
 
         let now = self.clock.now();
         let session_ttl = chrono::TimeDelta::from_std(self.policy.session_ttl)
@@ -180,7 +182,9 @@ impl AuthService {
                     user_id: user.id,
                     expires_at: now + session_ttl,
                     ip: client.ip,
-                    user_agent: client.user_agent.map(|agent| agent.chars().take(512).collect()),
+                    user_agent: client
+                        .user_agent
+                        .map(|agent| agent.chars().take(512).collect()),
                 },
                 self.policy.max_active_sessions,
             )
@@ -256,10 +260,14 @@ impl AuthService {
 }
 
 /// An e-mail and a new password, or the fields at fault.
-pub fn parse_credentials(email: &str, password: &str) -> Result<(Email, NewPassword), ServiceError> {
+pub fn parse_credentials(
+    email: &str,
+    password: &str,
+) -> Result<(Email, NewPassword), ServiceError> {
     let mut problems = Vec::new();
     let email = Email::parse(email).map_err(|error| problems.push(("email", error.to_string())));
-    let password = NewPassword::parse(password).map_err(|error| problems.push(("password", error.to_string())));
+    let password = NewPassword::parse(password)
+        .map_err(|error| problems.push(("password", error.to_string())));
     match (email, password) {
         (Ok(email), Ok(password)) => Ok((email, password)),
         _ => Err(ServiceError::Validation(

@@ -8,7 +8,8 @@ use comanda_domain::identity::{Email, NewPassword, Role};
 use comanda_domain::tenancy::TenantSlug;
 use comanda_ports::admin::PlanRepository;
 use comanda_ports::billing::{
-    BillingOverview, BillingRepository, ChangeRequest, EventOutcome, IntakeEvent, IntakeOutcome, StatusEvent,
+    BillingOverview, BillingRepository, ChangeRequest, EventOutcome, IntakeEvent, IntakeOutcome,
+    StatusEvent,
 };
 use comanda_ports::{Actor, NewUser, PasswordHasher, RepoError, SignatureVerifier};
 
@@ -53,7 +54,11 @@ impl BillingService {
     }
 
     /// The raw body must carry a good `X-Signature`; nothing is read before this passes.
-    pub fn verify_signature(&self, body: &[u8], signature: Option<&str>) -> Result<(), ServiceError> {
+    pub fn verify_signature(
+        &self,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<(), ServiceError> {
         match signature {
             Some(signature) if self.signatures.verify(body, signature) => Ok(()),
             _ => Err(ServiceError::Unauthenticated {
@@ -65,16 +70,23 @@ impl BillingService {
 
     pub async fn apply_status(&self, event: &StatusEvent) -> Result<EventOutcome, ServiceError> {
         validate_event_id(&event.event_id)?;
-        self.billing.apply_status_event(event).await.map_err(|error| match error {
-            RepoError::NotFound => ServiceError::Tenancy(comanda_domain::tenancy::TenancyError::NotFound),
-            other => other.into(),
-        })
+        self.billing
+            .apply_status_event(event)
+            .await
+            .map_err(|error| match error {
+                RepoError::NotFound => {
+                    ServiceError::Tenancy(comanda_domain::tenancy::TenancyError::NotFound)
+                }
+                other => other.into(),
+            })
     }
 
     pub async fn intake(&self, intake: Intake) -> Result<IntakeOutcome, ServiceError> {
         validate_event_id(&intake.event_id)?;
-        let slug = TenantSlug::parse(&intake.slug).map_err(|error| ServiceError::field("tenant.slug", error))?;
-        let email = Email::parse(&intake.owner_email).map_err(|error| ServiceError::field("owner.email", error))?;
+        let slug = TenantSlug::parse(&intake.slug)
+            .map_err(|error| ServiceError::field("tenant.slug", error))?;
+        let email = Email::parse(&intake.owner_email)
+            .map_err(|error| ServiceError::field("owner.email", error))?;
         if intake.name.trim().is_empty() {
             return Err(ServiceError::field("tenant.name", "must not be empty"));
         }
@@ -82,7 +94,9 @@ impl BillingService {
             .plans
             .find_by_code(intake.plan_code.trim())
             .await?
-            .ok_or_else(|| ServiceError::field("plan_code", format!("unknown plan `{}`", intake.plan_code)))?;
+            .ok_or_else(|| {
+                ServiceError::field("plan_code", format!("unknown plan `{}`", intake.plan_code))
+            })?;
         let password = match &intake.owner_password {
             Some(raw) => NewPassword::parse(raw)
                 .map_err(|error| ServiceError::field("owner.password", error))?
@@ -113,7 +127,9 @@ impl BillingService {
             })
             .await
             .map_err(|error| match error {
-                RepoError::Conflict(_) => ServiceError::conflict("slug_taken", "A tenant with this slug already exists"),
+                RepoError::Conflict(_) => {
+                    ServiceError::conflict("slug_taken", "A tenant with this slug already exists")
+                }
                 other => other.into(),
             })
     }
@@ -138,10 +154,17 @@ impl BillingService {
             .find_by_code(plan_code.trim())
             .await?
             .filter(|plan| plan.is_active)
-            .ok_or_else(|| ServiceError::field("plan_code", format!("unknown plan `{plan_code}`")))?;
+            .ok_or_else(|| {
+                ServiceError::field("plan_code", format!("unknown plan `{plan_code}`"))
+            })?;
         Ok(self
             .billing
-            .request_change(tenant, &plan, note.trim().chars().take(1000).collect(), actor)
+            .request_change(
+                tenant,
+                &plan,
+                note.trim().chars().take(1000).collect(),
+                actor,
+            )
             .await?)
     }
 }

@@ -7,8 +7,8 @@ use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantSlug};
 use comanda_domain::{PlanId, TenantId};
 use comanda_ports::admin::{
-    Dashboard, MessagingConfig, Plan, PlanInput, PlanRepository, TenantAdminRepository, TenantChanges,
-    TenantFilter, TenantSummary,
+    Dashboard, MessagingConfig, Plan, PlanInput, PlanRepository, TenantAdminRepository,
+    TenantChanges, TenantFilter, TenantSummary,
 };
 use comanda_ports::{Actor, RepoError};
 
@@ -41,7 +41,9 @@ fn plan_error(error: RepoError) -> ServiceError {
             "plan_in_use",
             "Tenants are on this plan: deactivate it instead",
         ),
-        RepoError::Conflict(_) => ServiceError::conflict("plan_code_taken", "A plan with this code already exists"),
+        RepoError::Conflict(_) => {
+            ServiceError::conflict("plan_code_taken", "A plan with this code already exists")
+        }
         other => other.into(),
     }
 }
@@ -89,7 +91,11 @@ impl CentralService {
         Ok(self.tenants.dashboard().await?)
     }
 
-    pub async fn list_tenants(&self, filter: &TenantFilter, page: PageRequest) -> Result<Page<TenantSummary>, ServiceError> {
+    pub async fn list_tenants(
+        &self,
+        filter: &TenantFilter,
+        page: PageRequest,
+    ) -> Result<Page<TenantSummary>, ServiceError> {
         self.tenants.list(filter, page).await.map_err(tenant_error)
     }
 
@@ -126,23 +132,53 @@ impl CentralService {
             .map_err(tenant_error)
     }
 
-    pub async fn update_tenant(&self, id: TenantId, changes: TenantChanges, actor: &Actor) -> Result<TenantSummary, ServiceError> {
-        if changes.users_limit.is_some_and(|limit| limit < 0) || changes.stores_limit.is_some_and(|limit| limit < 0) {
+    pub async fn update_tenant(
+        &self,
+        id: TenantId,
+        changes: TenantChanges,
+        actor: &Actor,
+    ) -> Result<TenantSummary, ServiceError> {
+        if changes.users_limit.is_some_and(|limit| limit < 0)
+            || changes.stores_limit.is_some_and(|limit| limit < 0)
+        {
             return Err(ServiceError::field("limits", "limits must not be negative"));
         }
-        if changes.name.as_deref().is_some_and(|name| name.trim().is_empty()) {
+        if changes
+            .name
+            .as_deref()
+            .is_some_and(|name| name.trim().is_empty())
+        {
             return Err(ServiceError::field("name", "must not be empty"));
         }
-        self.tenants.update(id, changes, actor).await.map_err(tenant_error)
+        self.tenants
+            .update(id, changes, actor)
+            .await
+            .map_err(tenant_error)
     }
 
-    pub async fn set_modules(&self, id: TenantId, modules: &BTreeSet<Module>, actor: &Actor) -> Result<TenantSummary, ServiceError> {
-        self.tenants.set_modules(id, modules, actor).await.map_err(tenant_error)
+    pub async fn set_modules(
+        &self,
+        id: TenantId,
+        modules: &BTreeSet<Module>,
+        actor: &Actor,
+    ) -> Result<TenantSummary, ServiceError> {
+        self.tenants
+            .set_modules(id, modules, actor)
+            .await
+            .map_err(tenant_error)
     }
 
-    pub async fn assign_plan(&self, id: TenantId, plan_code: &str, actor: &Actor) -> Result<TenantSummary, ServiceError> {
+    pub async fn assign_plan(
+        &self,
+        id: TenantId,
+        plan_code: &str,
+        actor: &Actor,
+    ) -> Result<TenantSummary, ServiceError> {
         let plan = self.plan_by_code(plan_code).await?;
-        self.tenants.assign_plan(id, &plan, actor).await.map_err(tenant_error)
+        self.tenants
+            .assign_plan(id, &plan, actor)
+            .await
+            .map_err(tenant_error)
     }
 
     pub async fn messaging(&self, id: TenantId) -> Result<MessagingConfig, ServiceError> {
@@ -150,8 +186,16 @@ impl CentralService {
         self.tenants.messaging(id).await.map_err(tenant_error)
     }
 
-    pub async fn set_messaging(&self, id: TenantId, config: MessagingConfig, actor: &Actor) -> Result<MessagingConfig, ServiceError> {
-        self.tenants.set_messaging(id, config, actor).await.map_err(tenant_error)
+    pub async fn set_messaging(
+        &self,
+        id: TenantId,
+        config: MessagingConfig,
+        actor: &Actor,
+    ) -> Result<MessagingConfig, ServiceError> {
+        self.tenants
+            .set_messaging(id, config, actor)
+            .await
+            .map_err(tenant_error)
     }
 
     pub async fn plans(&self, include_inactive: bool) -> Result<Vec<Plan>, ServiceError> {
@@ -159,7 +203,10 @@ impl CentralService {
     }
 
     pub async fn plan(&self, id: PlanId) -> Result<Plan, ServiceError> {
-        self.plans.find(id).await?.ok_or(ServiceError::NotFound("plan"))
+        self.plans
+            .find(id)
+            .await?
+            .ok_or(ServiceError::NotFound("plan"))
     }
 
     pub async fn plan_by_code(&self, code: &str) -> Result<Plan, ServiceError> {
@@ -174,7 +221,12 @@ impl CentralService {
         self.plans.create(plan, actor).await.map_err(plan_error)
     }
 
-    pub async fn update_plan(&self, id: PlanId, plan: PlanInput, actor: &Actor) -> Result<Plan, ServiceError> {
+    pub async fn update_plan(
+        &self,
+        id: PlanId,
+        plan: PlanInput,
+        actor: &Actor,
+    ) -> Result<Plan, ServiceError> {
         validate_plan(&plan)?;
         self.plans.update(id, plan, actor).await.map_err(plan_error)
     }

@@ -18,7 +18,9 @@ pub struct GroupService {
 fn repo_error(error: RepoError) -> ServiceError {
     match error {
         RepoError::NotFound => ServiceError::NotFound("group"),
-        RepoError::Conflict(_) => ServiceError::conflict("group_name_taken", "A group with this name already exists"),
+        RepoError::Conflict(_) => {
+            ServiceError::conflict("group_name_taken", "A group with this name already exists")
+        }
         other => other.into(),
     }
 }
@@ -26,7 +28,10 @@ fn repo_error(error: RepoError) -> ServiceError {
 fn valid_name(name: &str) -> Result<String, ServiceError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ServiceError::field("name", "a group name has 1 to 100 characters"));
+        return Err(ServiceError::field(
+            "name",
+            "a group name has 1 to 100 characters",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -36,7 +41,11 @@ impl GroupService {
         Self { groups }
     }
 
-    pub async fn list(&self, tenant: TenantId, page: PageRequest) -> Result<Page<Group>, ServiceError> {
+    pub async fn list(
+        &self,
+        tenant: TenantId,
+        page: PageRequest,
+    ) -> Result<Page<Group>, ServiceError> {
         self.groups.list(tenant, page).await.map_err(repo_error)
     }
 
@@ -57,7 +66,13 @@ impl GroupService {
     ) -> Result<Group, ServiceError> {
         let name = valid_name(name)?;
         self.groups
-            .create(tenant, name, description.trim().to_owned(), permissions, actor)
+            .create(
+                tenant,
+                name,
+                description.trim().to_owned(),
+                permissions,
+                actor,
+            )
             .await
             .map_err(repo_error)
     }
@@ -72,10 +87,21 @@ impl GroupService {
         if let Some(name) = &changes.name {
             changes.name = Some(valid_name(name)?);
         }
-        self.groups.update(tenant, id, changes, actor).await.map_err(repo_error)
+        self.groups
+            .update(tenant, id, changes, actor)
+            .await
+            .map_err(repo_error)
     }
 
-    pub async fn delete(&self, tenant: TenantId, id: GroupId, actor: &Actor) -> Result<(), ServiceError> {
-        self.groups.delete(tenant, id, actor).await.map_err(repo_error)
+    pub async fn delete(
+        &self,
+        tenant: TenantId,
+        id: GroupId,
+        actor: &Actor,
+    ) -> Result<(), ServiceError> {
+        self.groups
+            .delete(tenant, id, actor)
+            .await
+            .map_err(repo_error)
     }
 }

@@ -64,9 +64,17 @@ impl UserService {
         Self { users, hasher }
     }
 
-    pub async fn list(&self, tenant: TenantId, search: Option<&str>, page: PageRequest) -> Result<Page<User>, ServiceError> {
+    pub async fn list(
+        &self,
+        tenant: TenantId,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<User>, ServiceError> {
         let search = search.map(str::trim).filter(|s| !s.is_empty());
-        self.users.list(tenant, search, page).await.map_err(repo_error)
+        self.users
+            .list(tenant, search, page)
+            .await
+            .map_err(repo_error)
     }
 
     pub async fn get(&self, tenant: TenantId, id: UserId) -> Result<User, ServiceError> {
@@ -116,19 +124,29 @@ impl UserService {
     ) -> Result<User, ServiceError> {
         let target = self.get(tenant, id).await?;
         if !acting.role.may_assign(target.role) {
-            return Err(ServiceError::forbidden(format!("A {} cannot change a {}", acting.role, target.role)));
+            return Err(ServiceError::forbidden(format!(
+                "A {} cannot change a {}",
+                acting.role, target.role
+            )));
         }
         if let Some(role) = input.role
             && !acting.role.may_assign(role)
         {
-            return Err(ServiceError::forbidden(format!("A {} cannot give the {role} role", acting.role)));
+            return Err(ServiceError::forbidden(format!(
+                "A {} cannot give the {role} role",
+                acting.role
+            )));
         }
         if acting.user_id == Some(id) && input.is_active == Some(false) {
-            return Err(ServiceError::conflict("cannot_deactivate_self", "You cannot deactivate yourself"));
+            return Err(ServiceError::conflict(
+                "cannot_deactivate_self",
+                "You cannot deactivate yourself",
+            ));
         }
         let password_hash = match input.password {
             Some(raw) => {
-                let password = NewPassword::parse(&raw).map_err(|error| ServiceError::field("password", error))?;
+                let password = NewPassword::parse(&raw)
+                    .map_err(|error| ServiceError::field("password", error))?;
                 Some(self.hash(&password).await?)
             }
             None => None,
@@ -150,20 +168,43 @@ impl UserService {
             .map_err(repo_error)
     }
 
-    pub async fn delete(&self, tenant: TenantId, acting: Acting, id: UserId, actor: &Actor) -> Result<(), ServiceError> {
+    pub async fn delete(
+        &self,
+        tenant: TenantId,
+        acting: Acting,
+        id: UserId,
+        actor: &Actor,
+    ) -> Result<(), ServiceError> {
         let target = self.get(tenant, id).await?;
         if acting.user_id == Some(id) {
-            return Err(ServiceError::conflict("cannot_delete_self", "You cannot delete yourself"));
+            return Err(ServiceError::conflict(
+                "cannot_delete_self",
+                "You cannot delete yourself",
+            ));
         }
         if !acting.role.may_assign(target.role) {
-            return Err(ServiceError::forbidden(format!("A {} cannot delete a {}", acting.role, target.role)));
+            return Err(ServiceError::forbidden(format!(
+                "A {} cannot delete a {}",
+                acting.role, target.role
+            )));
         }
-        self.users.delete(tenant, id, actor).await.map_err(repo_error)
+        self.users
+            .delete(tenant, id, actor)
+            .await
+            .map_err(repo_error)
     }
 
     /// Finds a user by e-mail (CLI, intake).
-    pub async fn find_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<User>, ServiceError> {
-        Ok(self.users.find_credentials(tenant, email).await?.map(|c| c.user))
+    pub async fn find_by_email(
+        &self,
+        tenant: TenantId,
+        email: &Email,
+    ) -> Result<Option<User>, ServiceError> {
+        Ok(self
+            .users
+            .find_credentials(tenant, email)
+            .await?
+            .map(|c| c.user))
     }
 
     async fn hash(&self, password: &NewPassword) -> Result<String, ServiceError> {

@@ -37,7 +37,8 @@ impl SignatureVerifier for HmacSignatureVerifier {
 
 /// The hex HMAC-SHA256 of `body` under `secret` (for signing, and for tests).
 pub fn hmac_sha256_hex(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(body);
     hex::encode(mac.finalize().into_bytes())
 }

@@ -120,7 +120,11 @@ impl PasswordHasher for Argon2PasswordHasher {
             .map_err(|error| CryptoError::Failed(error.to_string()))?
     }
 
-    async fn verify(&self, password: &str, stored_hash: &str) -> Result<PasswordCheck, CryptoError> {
+    async fn verify(
+        &self,
+        password: &str,
+        stored_hash: &str,
+    ) -> Result<PasswordCheck, CryptoError> {
         let password = password.to_owned();
         let stored = stored_hash.to_owned();
         tokio::task::spawn_blocking(move || verify_now(&password, &stored))
@@ -138,8 +142,10 @@ mod tests {
     use super::*;
 
     // The libpass test vectors of SPEC §5.
-    const PASSWORD_VECTOR: &str = "$bcrypt-sha256$v=2,t=2b,r=5$5Hg1DKFqPE8C2aflZ5vVoe$wOK1VFFtS8IGTrGa7.h5fs0u84qyPbS";
-    const EMPTY_VECTOR: &str = "$bcrypt-sha256$v=2,t=2b,r=5$E/e/2AOhqM5W/KJTFQzLce$WFPIZKtDDTriqWwlmRFfHiOTeheAZWe";
+    const PASSWORD_VECTOR: &str =
+        "$bcrypt-sha256$v=2,t=2b,r=5$5Hg1DKFqPE8C2aflZ5vVoe$wOK1VFFtS8IGTrGa7.h5fs0u84qyPbS";
+    const EMPTY_VECTOR: &str =
+        "$bcrypt-sha256$v=2,t=2b,r=5$E/e/2AOhqM5W/KJTFQzLce$WFPIZKtDDTriqWwlmRFfHiOTeheAZWe";
 
     #[test]
     fn passlib_bcrypt_sha256_vectors_verify_and_ask_for_an_upgrade() {
@@ -164,7 +170,13 @@ mod tests {
     fn tampered_or_unknown_hashes_never_verify() {
         let tampered = PASSWORD_VECTOR.replace("wOK1", "wOK2");
         assert!(!verify_now("password", &tampered).matches);
-        assert!(!verify_now("password", "$bcrypt-sha256$v=1,t=2b,r=5$5Hg1DKFqPE8C2aflZ5vVoe$wOK1VFFtS8IGTrGa7.h5fs0u84qyPbS").matches);
+        assert!(
+            !verify_now(
+                "password",
+                "$bcrypt-sha256$v=1,t=2b,r=5$5Hg1DKFqPE8C2aflZ5vVoe$wOK1VFFtS8IGTrGa7.h5fs0u84qyPbS"
+            )
+            .matches
+        );
         assert!(!verify_now("password", "plaintext-password").matches);
         assert!(!verify_now("password", "").matches);
         assert!(!verify_now("password", "$argon2id$garbage").matches);
@@ -186,7 +198,10 @@ mod tests {
     #[test]
     fn new_hashes_are_owasp_argon2id_and_need_no_upgrade() {
         let stored = hash_now("correct horse battery").expect("hash");
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
         assert_eq!(
             verify_now("correct horse battery", &stored),
             PasswordCheck {
@@ -199,10 +214,14 @@ mod tests {
 
     #[test]
     fn weaker_argon2_parameters_ask_for_an_upgrade() {
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8, 1, 1, None).expect("params"))
-            .hash_password(b"segredo123")
-            .expect("hash")
-            .to_string();
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8, 1, 1, None).expect("params"),
+        )
+        .hash_password(b"segredo123")
+        .expect("hash")
+        .to_string();
         assert_eq!(
             verify_now("segredo123", &weak),
             PasswordCheck {

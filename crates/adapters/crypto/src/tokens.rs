@@ -89,7 +89,11 @@ impl TokenCodec for JwtTokenCodec {
                 Err(_) => {}
             }
         }
-        Err(if expired { TokenError::Expired } else { TokenError::Invalid })
+        Err(if expired {
+            TokenError::Expired
+        } else {
+            TokenError::Invalid
+        })
     }
 }
 
@@ -97,7 +101,10 @@ fn parse_claims(claims: Claims) -> Result<TokenClaims, TokenError> {
     Ok(TokenClaims {
         user_id: claims.sub.parse().map_err(|_| TokenError::Invalid)?,
         tenant_id: claims.tenant_id.parse().map_err(|_| TokenError::Invalid)?,
-        role: claims.role.parse::<Role>().map_err(|_| TokenError::Invalid)?,
+        role: claims
+            .role
+            .parse::<Role>()
+            .map_err(|_| TokenError::Invalid)?,
         session_id: claims.sid.parse().map_err(|_| TokenError::Invalid)?,
         issued_at: claims.iat,
         expires_at: claims.exp,
@@ -147,8 +154,14 @@ mod tests {
     fn tokens_of_the_previous_secret_still_verify_and_unknown_ones_do_not() {
         let claims = claims(600);
         let old_token = codec(&[PREVIOUS]).issue(&claims).expect("token");
-        assert_eq!(codec(&[CURRENT, PREVIOUS]).verify(&old_token), Ok(claims.clone()));
-        assert_eq!(codec(&[CURRENT]).verify(&old_token), Err(TokenError::Invalid));
+        assert_eq!(
+            codec(&[CURRENT, PREVIOUS]).verify(&old_token),
+            Ok(claims.clone())
+        );
+        assert_eq!(
+            codec(&[CURRENT]).verify(&old_token),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]
@@ -168,7 +181,12 @@ mod tests {
         )
         .expect("json");
         payload["role"] = "owner".into();
-        let forged = format!("{}.{}.{}", parts[0], b64(payload.to_string().as_bytes()), parts[2]);
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            b64(payload.to_string().as_bytes()),
+            parts[2]
+        );
         assert_eq!(codec(&[CURRENT]).verify(&forged), Err(TokenError::Invalid));
     }
 
@@ -182,13 +200,20 @@ mod tests {
 
         let hs512 = JwtTokenCodec::new(JwtAlgorithm::Hs512, &[CURRENT]).expect("codec");
         let switched = hs512.issue(&claims).expect("token");
-        assert_eq!(codec(&[CURRENT]).verify(&switched), Err(TokenError::Invalid));
+        assert_eq!(
+            codec(&[CURRENT]).verify(&switched),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]
     fn garbage_is_refused() {
         for token in ["", "abc", "a.b.c", "....."] {
-            assert_eq!(codec(&[CURRENT]).verify(token), Err(TokenError::Invalid), "{token}");
+            assert_eq!(
+                codec(&[CURRENT]).verify(token),
+                Err(TokenError::Invalid),
+                "{token}"
+            );
         }
     }
 }

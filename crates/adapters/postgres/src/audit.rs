@@ -23,7 +23,11 @@ pub(crate) struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-pub(crate) async fn record(conn: &mut AsyncPgConnection, actor: &Actor, change: Change<'_>) -> QueryResult<()> {
+pub(crate) async fn record(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    change: Change<'_>,
+) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::id.eq(Uuid::now_v7()),
@@ -73,7 +77,12 @@ impl PgAuditRepository {
 
 #[async_trait]
 impl AuditRepository for PgAuditRepository {
-    async fn list(&self, tenant: TenantId, filter: &AuditFilter, page: PageRequest) -> RepoResult<Page<AuditEntry>> {
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> RepoResult<Page<AuditEntry>> {
         let mut conn = self.db.conn().await?;
         let filtered = || {
             let mut query = audit_log::table

@@ -8,10 +8,10 @@ mod migrations;
 mod repos;
 pub mod schema;
 
+pub use audit::PgAuditRepository;
 pub use database::{Database, DatabaseConfig, ensure_database_exists};
 pub use migrations::{MigrationError, run_migrations};
-pub use audit::PgAuditRepository;
 pub use repos::{
-    PgBillingRepository, PgGroupRepository, PgPlanRepository, PgSessionRepository, PgStoreRepository,
-    PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
+    PgBillingRepository, PgGroupRepository, PgPlanRepository, PgSessionRepository,
+    PgStoreRepository, PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
 };

@@ -86,7 +86,6 @@ diesel::joinable!(tenant_subscriptions -> plans (plan_id));
 diesel::joinable!(tenant_modules -> tenants (tenant_id));
 diesel::joinable!(stores -> tenants (tenant_id));
 
-
 diesel::table! {
     users (id) {
         id -> Uuid,

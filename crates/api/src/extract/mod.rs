@@ -1,9 +1,11 @@
 //! Extractors: what handlers take instead of raw requests.
 
+mod auth;
 mod json;
 mod list;
 mod tenant;
 
+pub use auth::{AUTH_COOKIE, CurrentUser, TokenSource, actor_for, request_token};
 pub use json::{ApiJson, JSON_BODY_LIMIT, parse_json};
 pub use list::ListQuery;
 pub use tenant::{Tenant, TenantTag};

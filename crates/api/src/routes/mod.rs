@@ -1,5 +1,9 @@
 //! Handlers: each translates HTTP into one service call and back.
 
+pub mod admin;
+pub mod auth;
+pub mod billing_webhooks;
+pub mod central;
 pub mod docs;
 pub mod health;
 pub mod metrics;
@@ -14,6 +18,101 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(web::resource("/health").route(web::get().to(health::health)))
         .service(web::resource("/stores").route(web::get().to(stores::list_stores)))
+        .service(web::resource("/auth/signup").route(web::post().to(auth::signup)))
+        .service(web::resource("/auth/login").route(web::post().to(auth::login)))
+        .service(web::resource("/auth/me").route(web::get().to(auth::me)))
+        .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))
+        .service(
+            web::resource("/admin/users")
+                .route(web::get().to(admin::users::list))
+                .route(web::post().to(admin::users::create)),
+        )
+        .service(
+            web::resource("/admin/users/{user_id}")
+                .route(web::get().to(admin::users::get))
+                .route(web::patch().to(admin::users::update))
+                .route(web::delete().to(admin::users::delete)),
+        )
+        .service(
+            web::resource("/admin/groups")
+                .route(web::get().to(admin::groups::list))
+                .route(web::post().to(admin::groups::create)),
+        )
+        .service(
+            web::resource("/admin/groups/{group_id}")
+                .route(web::get().to(admin::groups::get))
+                .route(web::patch().to(admin::groups::update))
+                .route(web::delete().to(admin::groups::delete)),
+        )
+        .service(web::resource("/admin/modules").route(web::get().to(admin::modules::list)))
+        .service(web::resource("/admin/audit").route(web::get().to(admin::audit::list)))
+        .service(web::resource("/admin/billing").route(web::get().to(admin::billing::overview)))
+        .service(
+            web::resource("/admin/billing/change-requests")
+                .route(web::post().to(admin::billing::request_change)),
+        )
+        .service(web::resource("/admin/central/dashboard").route(web::get().to(central::dashboard)))
+        .service(
+            web::resource("/admin/central/tenants")
+                .route(web::get().to(central::list_tenants))
+                .route(web::post().to(central::create_tenant)),
+        )
+        .service(
+            web::resource("/admin/central/tenants/{tenant_id}")
+                .route(web::get().to(central::get_tenant))
+                .route(web::patch().to(central::update_tenant))
+                .route(web::delete().to(central::deactivate_tenant)),
+        )
+        .service(
+            web::resource("/admin/central/tenants/{tenant_id}/limits")
+                .route(web::put().to(central::set_limits)),
+        )
+        .service(
+            web::resource("/admin/central/tenants/{tenant_id}/modules")
+                .route(web::put().to(central::set_modules)),
+        )
+        .service(
+            web::resource("/admin/central/tenants/{tenant_id}/plan")
+                .route(web::put().to(central::assign_plan)),
+        )
+        .service(
+            web::resource("/admin/central/tenants/{tenant_id}/messaging")
+                .route(web::get().to(central::messaging))
+                .route(web::put().to(central::set_messaging)),
+        )
+        .service(
+            web::resource("/admin/central/tenants/{tenant_id}/first-access-test")
+                .route(web::put().to(central::first_access_test)),
+        )
+        .service(
+            web::resource("/admin/central/tenants/{tenant_id}/users")
+                .route(web::get().to(central::list_tenant_users))
+                .route(web::post().to(central::create_tenant_user)),
+        )
+        .service(
+            web::resource("/admin/central/tenants/{tenant_id}/users/{user_id}")
+                .route(web::patch().to(central::update_tenant_user))
+                .route(web::delete().to(central::delete_tenant_user)),
+        )
+        .service(
+            web::resource("/admin/central/plans")
+                .route(web::get().to(central::list_plans))
+                .route(web::post().to(central::create_plan)),
+        )
+        .service(
+            web::resource("/admin/central/plans/{plan_id}")
+                .route(web::get().to(central::get_plan))
+                .route(web::put().to(central::update_plan))
+                .route(web::delete().to(central::delete_plan)),
+        )
+        .service(
+            web::resource("/billing/webhook/status")
+                .route(web::post().to(billing_webhooks::status)),
+        )
+        .service(
+            web::resource("/billing/webhook/intake")
+                .route(web::post().to(billing_webhooks::intake)),
+        )
         .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
         .service(web::resource("/openapi.json").route(web::get().to(docs::openapi_json)))
         .service(web::resource("/docs").route(web::get().to(docs::docs_page)))

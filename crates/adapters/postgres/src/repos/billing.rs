@@ -6,7 +6,8 @@ use comanda_domain::tenancy::{SubscriptionStatus, TenancyError};
 use comanda_domain::{PlanId, TenantId, UserId};
 use comanda_ports::admin::Plan;
 use comanda_ports::billing::{
-    BillingOverview, BillingRepository, ChangeRequest, EventOutcome, IntakeEvent, IntakeOutcome, StatusEvent, TenantRef,
+    BillingOverview, BillingRepository, ChangeRequest, EventOutcome, IntakeEvent, IntakeOutcome,
+    StatusEvent, TenantRef,
 };
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
@@ -19,7 +20,9 @@ use super::users::user_json;
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
-use crate::schema::{billing_events, plan_change_requests, plans, tenant_subscriptions, tenants, users};
+use crate::schema::{
+    billing_events, plan_change_requests, plans, tenant_subscriptions, tenants, users,
+};
 
 #[derive(Clone)]
 pub struct PgBillingRepository {
@@ -54,7 +57,11 @@ async fn record_event(
     Ok(inserted == 1)
 }
 
-async fn set_outcome(conn: &mut AsyncPgConnection, event_id: &str, outcome: EventOutcome) -> QueryResult<()> {
+async fn set_outcome(
+    conn: &mut AsyncPgConnection,
+    event_id: &str,
+    outcome: EventOutcome,
+) -> QueryResult<()> {
     diesel::update(billing_events::table.find(event_id))
         .set(billing_events::outcome.eq(outcome.as_str()))
         .execute(conn)
@@ -62,7 +69,10 @@ async fn set_outcome(conn: &mut AsyncPgConnection, event_id: &str, outcome: Even
         .map(|_| ())
 }
 
-async fn resolve_tenant(conn: &mut AsyncPgConnection, tenant: &TenantRef) -> QueryResult<Option<Uuid>> {
+async fn resolve_tenant(
+    conn: &mut AsyncPgConnection,
+    tenant: &TenantRef,
+) -> QueryResult<Option<Uuid>> {
     match tenant {
         TenantRef::Id(id) => tenants::table
             .find(id.as_uuid())
@@ -85,14 +95,27 @@ impl BillingRepository for PgBillingRepository {
         let mut conn = self.db.conn().await?;
         let event = event.clone();
         conn.transaction::<_, TxError, _>(async move |conn| {
-            let tenant = resolve_tenant(conn, &event.tenant).await?.ok_or(RepoError::NotFound)?;
+            let tenant = resolve_tenant(conn, &event.tenant)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             let tenant_id = TenantId::from_uuid(tenant);
-            if !record_event(conn, &event.event_id, "status", Some(tenant_id), event.occurred_at).await? {
+            if !record_event(
+                conn,
+                &event.event_id,
+                "status",
+                Some(tenant_id),
+                event.occurred_at,
+            )
+            .await?
+            {
                 return Ok(EventOutcome::Duplicate);
             }
             let (status, changed_at): (String, DateTime<Utc>) = tenant_subscriptions::table
                 .find(tenant)
-                .select((tenant_subscriptions::status, tenant_subscriptions::status_changed_at))
+                .select((
+                    tenant_subscriptions::status,
+                    tenant_subscriptions::status_changed_at,
+                ))
                 .for_update()
                 .first(conn)
                 .await?;
@@ -146,7 +169,12 @@ impl BillingRepository for PgBillingRepository {
             } else {
                 SubscriptionStatus::Active
             };
-            let modules = event.plan.modules.iter().map(|m| (*m, ModuleSource::Plan)).collect();
+            let modules = event
+                .plan
+                .modules
+                .iter()
+                .map(|m| (*m, ModuleSource::Plan))
+                .collect();
             let tenant = insert_tenant(
                 conn,
                 NewTenantRow {
@@ -217,14 +245,21 @@ impl BillingRepository for PgBillingRepository {
         })
         .await
         .map_err(|error| match RepoError::from(error) {
-            RepoError::Conflict(what) if what.contains("email") => RepoError::Conflict("user_email".into()),
+            RepoError::Conflict(what) if what.contains("email") => {
+                RepoError::Conflict("user_email".into())
+            }
             other => other,
         })
     }
 
     async fn overview(&self, tenant: TenantId) -> RepoResult<BillingOverview> {
         let mut conn = self.db.conn().await?;
-        let row: Option<(String, Option<Uuid>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = tenant_subscriptions::table
+        let row: Option<(
+            String,
+            Option<Uuid>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+        )> = tenant_subscriptions::table
             .find(tenant.as_uuid())
             .select((
                 tenant_subscriptions::status,
@@ -242,42 +277,53 @@ impl BillingRepository for PgBillingRepository {
             Some(id) => load_plan(&mut conn, id).await?,
             None => None,
         };
-        let requests: Vec<(Uuid, Uuid, String, String, String, DateTime<Utc>)> = plan_change_requests::table
-            .inner_join(plans::table)
-            .filter(plan_change_requests::tenant_id.eq(tenant.as_uuid()))
-            .order(plan_change_requests::created_at.desc())
-            .limit(20)
-            .select((
-                plan_change_requests::id,
-                plan_change_requests::plan_id,
-                plans::code,
-                plan_change_requests::status,
-                plan_change_requests::note,
-                plan_change_requests::created_at,
-            ))
-            .load(&mut conn)
-            .await
-            .map_err(diesel_error)?;
+        let requests: Vec<(Uuid, Uuid, String, String, String, DateTime<Utc>)> =
+            plan_change_requests::table
+                .inner_join(plans::table)
+                .filter(plan_change_requests::tenant_id.eq(tenant.as_uuid()))
+                .order(plan_change_requests::created_at.desc())
+                .limit(20)
+                .select((
+                    plan_change_requests::id,
+                    plan_change_requests::plan_id,
+                    plans::code,
+                    plan_change_requests::status,
+                    plan_change_requests::note,
+                    plan_change_requests::created_at,
+                ))
+                .load(&mut conn)
+                .await
+                .map_err(diesel_error)?;
         Ok(BillingOverview {
-            status: status.parse::<SubscriptionStatus>().map_err(|e| corrupt("subscription status", e))?,
+            status: status
+                .parse::<SubscriptionStatus>()
+                .map_err(|e| corrupt("subscription status", e))?,
             plan,
             current_period_end,
             trial_ends_at,
             change_requests: requests
                 .into_iter()
-                .map(|(id, plan_id, plan_code, status, note, created_at)| ChangeRequest {
-                    id: id.to_string(),
-                    plan_id: PlanId::from_uuid(plan_id),
-                    plan_code,
-                    status,
-                    note,
-                    created_at,
-                })
+                .map(
+                    |(id, plan_id, plan_code, status, note, created_at)| ChangeRequest {
+                        id: id.to_string(),
+                        plan_id: PlanId::from_uuid(plan_id),
+                        plan_code,
+                        status,
+                        note,
+                        created_at,
+                    },
+                )
                 .collect(),
         })
     }
 
-    async fn request_change(&self, tenant: TenantId, plan: &Plan, note: String, actor: &Actor) -> RepoResult<ChangeRequest> {
+    async fn request_change(
+        &self,
+        tenant: TenantId,
+        plan: &Plan,
+        note: String,
+        actor: &Actor,
+    ) -> RepoResult<ChangeRequest> {
         let mut conn = self.db.conn().await?;
         let plan = plan.clone();
         conn.transaction::<_, TxError, _>(async move |conn| {
@@ -310,7 +356,9 @@ impl BillingRepository for PgBillingRepository {
                     entity_type: "plan_change_request",
                     entity_id: Some(request.id.clone()),
                     before: None,
-                    after: Some(serde_json::json!({ "plan_code": request.plan_code, "note": request.note })),
+                    after: Some(
+                        serde_json::json!({ "plan_code": request.plan_code, "note": request.note }),
+                    ),
                 },
             )
             .await?;

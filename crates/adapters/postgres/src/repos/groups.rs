@@ -36,12 +36,20 @@ fn group_json(group: &Group) -> serde_json::Value {
 }
 
 /// Groups with their permissions and members: three queries whatever the page size.
-async fn load_groups(conn: &mut AsyncPgConnection, tenant: TenantId, rows: Vec<(Uuid, String, String)>) -> Result<Vec<Group>, TxError> {
+async fn load_groups(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    rows: Vec<(Uuid, String, String)>,
+) -> Result<Vec<Group>, TxError> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.0).collect();
     let permission_rows: Vec<(Uuid, String, String)> = group_permissions::table
         .filter(group_permissions::tenant_id.eq(tenant.as_uuid()))
         .filter(group_permissions::group_id.eq_any(&ids))
-        .select((group_permissions::group_id, group_permissions::module, group_permissions::action))
+        .select((
+            group_permissions::group_id,
+            group_permissions::module,
+            group_permissions::action,
+        ))
         .load(conn)
         .await?;
     let member_rows: Vec<(Uuid, Uuid)> = user_groups::table
@@ -54,13 +62,20 @@ async fn load_groups(conn: &mut AsyncPgConnection, tenant: TenantId, rows: Vec<(
     let mut permissions: HashMap<Uuid, BTreeSet<Permission>> = HashMap::new();
     for (group, module, action) in permission_rows {
         permissions.entry(group).or_default().insert(Permission {
-            module: module.parse::<Module>().map_err(|e| corrupt("permission module", e))?,
-            action: action.parse::<Action>().map_err(|e| corrupt("permission action", e))?,
+            module: module
+                .parse::<Module>()
+                .map_err(|e| corrupt("permission module", e))?,
+            action: action
+                .parse::<Action>()
+                .map_err(|e| corrupt("permission action", e))?,
         });
     }
     let mut members: HashMap<Uuid, Vec<UserId>> = HashMap::new();
     for (group, user) in member_rows {
-        members.entry(group).or_default().push(UserId::from_uuid(user));
+        members
+            .entry(group)
+            .or_default()
+            .push(UserId::from_uuid(user));
     }
     Ok(rows
         .into_iter()
@@ -75,7 +90,11 @@ async fn load_groups(conn: &mut AsyncPgConnection, tenant: TenantId, rows: Vec<(
         .collect())
 }
 
-async fn load_group(conn: &mut AsyncPgConnection, tenant: TenantId, id: GroupId) -> Result<Option<Group>, TxError> {
+async fn load_group(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    id: GroupId,
+) -> Result<Option<Group>, TxError> {
     let row: Option<(Uuid, String, String)> = groups::table
         .filter(groups::tenant_id.eq(tenant.as_uuid()))
         .filter(groups::id.eq(id.as_uuid()))
@@ -110,7 +129,10 @@ async fn set_permissions(
         })
         .collect();
     if !rows.is_empty() {
-        diesel::insert_into(group_permissions::table).values(rows).execute(conn).await?;
+        diesel::insert_into(group_permissions::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
     }
     Ok(())
 }
@@ -166,7 +188,9 @@ impl GroupRepository for PgGroupRepository {
                 .execute(conn)
                 .await?;
             set_permissions(conn, tenant, id.as_uuid(), &permissions).await?;
-            let group = load_group(conn, tenant, id).await?.ok_or(RepoError::NotFound)?;
+            let group = load_group(conn, tenant, id)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             audit::record(
                 conn,
                 actor,
@@ -186,10 +210,18 @@ impl GroupRepository for PgGroupRepository {
         .map_err(RepoError::from)
     }
 
-    async fn update(&self, tenant: TenantId, id: GroupId, changes: GroupChanges, actor: &Actor) -> RepoResult<Group> {
+    async fn update(
+        &self,
+        tenant: TenantId,
+        id: GroupId,
+        changes: GroupChanges,
+        actor: &Actor,
+    ) -> RepoResult<Group> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
-            let before = load_group(conn, tenant, id).await?.ok_or(RepoError::NotFound)?;
+            let before = load_group(conn, tenant, id)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             diesel::update(
                 groups::table
                     .filter(groups::tenant_id.eq(tenant.as_uuid()))
@@ -197,7 +229,10 @@ impl GroupRepository for PgGroupRepository {
             )
             .set((
                 groups::name.eq(changes.name.as_deref().unwrap_or(&before.name)),
-                groups::description.eq(changes.description.as_deref().unwrap_or(&before.description)),
+                groups::description.eq(changes
+                    .description
+                    .as_deref()
+                    .unwrap_or(&before.description)),
                 groups::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)
@@ -205,7 +240,9 @@ impl GroupRepository for PgGroupRepository {
             if let Some(permissions) = &changes.permissions {
                 set_permissions(conn, tenant, id.as_uuid(), permissions).await?;
             }
-            let after = load_group(conn, tenant, id).await?.ok_or(RepoError::NotFound)?;
+            let after = load_group(conn, tenant, id)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             audit::record(
                 conn,
                 actor,
@@ -228,7 +265,9 @@ impl GroupRepository for PgGroupRepository {
     async fn delete(&self, tenant: TenantId, id: GroupId, actor: &Actor) -> RepoResult<()> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
-            let before = load_group(conn, tenant, id).await?.ok_or(RepoError::NotFound)?;
+            let before = load_group(conn, tenant, id)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             diesel::delete(
                 groups::table
                     .filter(groups::tenant_id.eq(tenant.as_uuid()))

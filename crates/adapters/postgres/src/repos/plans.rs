@@ -79,7 +79,10 @@ pub(crate) fn plan_json(plan: &Plan) -> serde_json::Value {
     })
 }
 
-pub(crate) async fn load_plan(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Plan>, TxError> {
+pub(crate) async fn load_plan(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<Option<Plan>, TxError> {
     let row: Option<PlanRow> = plans::table
         .find(id)
         .select(PlanRow::as_select())
@@ -175,7 +178,9 @@ impl PlanRepository for PgPlanRepository {
     async fn update(&self, id: PlanId, plan: PlanInput, actor: &Actor) -> RepoResult<Plan> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
-            let before = load_plan(conn, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
+            let before = load_plan(conn, id.as_uuid())
+                .await?
+                .ok_or(RepoError::NotFound)?;
             diesel::update(plans::table.find(id.as_uuid()))
                 .set((
                     plans::code.eq(&plan.code),
@@ -190,7 +195,9 @@ impl PlanRepository for PgPlanRepository {
                 ))
                 .execute(conn)
                 .await?;
-            let after = load_plan(conn, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
+            let after = load_plan(conn, id.as_uuid())
+                .await?
+                .ok_or(RepoError::NotFound)?;
             audit::record(
                 conn,
                 actor,
@@ -213,7 +220,9 @@ impl PlanRepository for PgPlanRepository {
     async fn delete(&self, id: PlanId, actor: &Actor) -> RepoResult<()> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
-            let before = load_plan(conn, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
+            let before = load_plan(conn, id.as_uuid())
+                .await?
+                .ok_or(RepoError::NotFound)?;
             let in_use: i64 = tenant_subscriptions::table
                 .filter(tenant_subscriptions::plan_id.eq(id.as_uuid()))
                 .count()
@@ -222,7 +231,9 @@ impl PlanRepository for PgPlanRepository {
             if in_use > 0 {
                 return Err(RepoError::Conflict("plan_in_use".into()).into());
             }
-            diesel::delete(plans::table.find(id.as_uuid())).execute(conn).await?;
+            diesel::delete(plans::table.find(id.as_uuid()))
+                .execute(conn)
+                .await?;
             audit::record(
                 conn,
                 actor,

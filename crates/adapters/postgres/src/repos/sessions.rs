@@ -112,7 +112,11 @@ impl SessionRepository for PgSessionRepository {
     ) -> RepoResult<Option<(Session, User)>> {
         let mut conn = self.db.conn().await?;
         let found: Option<(SessionRow, UserRow)> = user_sessions::table
-            .inner_join(users::table.on(users::id.eq(user_sessions::user_id).and(users::tenant_id.eq(user_sessions::tenant_id))))
+            .inner_join(
+                users::table.on(users::id
+                    .eq(user_sessions::user_id)
+                    .and(users::tenant_id.eq(user_sessions::tenant_id))),
+            )
             .filter(user_sessions::id.eq(session.as_uuid()))
             .filter(user_sessions::tenant_id.eq(tenant.as_uuid()))
             .filter(user_sessions::user_id.eq(user.as_uuid()))

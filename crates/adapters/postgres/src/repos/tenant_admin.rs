@@ -7,11 +7,14 @@ use comanda_domain::subscriptions::{ModuleSource, modules_after_plan_change, mod
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantSlug};
 use comanda_domain::{PlanId, TenantId};
 use comanda_ports::admin::{
-    Dashboard, MessagingConfig, Plan, TenantAdminRepository, TenantChanges, TenantFilter, TenantSummary,
+    Dashboard, MessagingConfig, Plan, TenantAdminRepository, TenantChanges, TenantFilter,
+    TenantSummary,
 };
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -85,9 +88,13 @@ impl TryFrom<SummaryRow> for TenantSummary {
             .modules
             .iter()
             .map(|entry| {
-                let (module, source) = entry.split_once(':').ok_or_else(|| corrupt("tenant module", entry))?;
+                let (module, source) = entry
+                    .split_once(':')
+                    .ok_or_else(|| corrupt("tenant module", entry))?;
                 Ok((
-                    module.parse::<Module>().map_err(|e| corrupt("tenant module", e))?,
+                    module
+                        .parse::<Module>()
+                        .map_err(|e| corrupt("tenant module", e))?,
                     ModuleSource::parse(source).ok_or_else(|| corrupt("module source", source))?,
                 ))
             })
@@ -129,7 +136,10 @@ pub(crate) fn summary_json(summary: &TenantSummary) -> serde_json::Value {
     })
 }
 
-pub(crate) async fn load_summary(conn: &mut AsyncPgConnection, id: TenantId) -> Result<Option<TenantSummary>, TxError> {
+pub(crate) async fn load_summary(
+    conn: &mut AsyncPgConnection,
+    id: TenantId,
+) -> Result<Option<TenantSummary>, TxError> {
     let row: Option<SummaryRow> = diesel::sql_query(format!("{SELECT_SUMMARY} WHERE t.id = $1"))
         .bind::<SqlUuid, _>(id.as_uuid())
         .get_result(conn)
@@ -138,7 +148,10 @@ pub(crate) async fn load_summary(conn: &mut AsyncPgConnection, id: TenantId) -> 
     Ok(row.map(TenantSummary::try_from).transpose()?)
 }
 
-async fn lock_subscription(conn: &mut AsyncPgConnection, id: TenantId) -> Result<TenantSummary, TxError> {
+async fn lock_subscription(
+    conn: &mut AsyncPgConnection,
+    id: TenantId,
+) -> Result<TenantSummary, TxError> {
     tenant_subscriptions::table
         .find(id.as_uuid())
         .select(tenant_subscriptions::tenant_id)
@@ -166,9 +179,17 @@ fn messaging_json(config: &MessagingConfig) -> serde_json::Value {
     })
 }
 
-type MessagingRow = (Option<String>, Option<String>, Option<String>, Option<String>);
+type MessagingRow = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
-async fn load_messaging(conn: &mut AsyncPgConnection, id: TenantId) -> QueryResult<MessagingConfig> {
+async fn load_messaging(
+    conn: &mut AsyncPgConnection,
+    id: TenantId,
+) -> QueryResult<MessagingConfig> {
     let row: Option<MessagingRow> = tenant_messaging::table
         .find(id.as_uuid())
         .select((
@@ -201,7 +222,11 @@ fn merged(change: Option<String>, current: Option<String>) -> Option<String> {
 
 #[async_trait]
 impl TenantAdminRepository for PgTenantAdminRepository {
-    async fn list(&self, filter: &TenantFilter, page: PageRequest) -> RepoResult<Page<TenantSummary>> {
+    async fn list(
+        &self,
+        filter: &TenantFilter,
+        page: PageRequest,
+    ) -> RepoResult<Page<TenantSummary>> {
         let mut conn = self.db.conn().await?;
         let status = filter.status.map(|status| status.as_str().to_owned());
         let pattern = filter
@@ -209,7 +234,14 @@ impl TenantAdminRepository for PgTenantAdminRepository {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+            .map(|s| {
+                format!(
+                    "%{}%",
+                    s.replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                )
+            });
         #[derive(QueryableByName)]
         struct Count {
             #[diesel(sql_type = BigInt)]
@@ -234,7 +266,10 @@ impl TenantAdminRepository for PgTenantAdminRepository {
         .await
         .map_err(diesel_error)?;
         Ok(Page {
-            items: rows.into_iter().map(TenantSummary::try_from).collect::<RepoResult<_>>()?,
+            items: rows
+                .into_iter()
+                .map(TenantSummary::try_from)
+                .collect::<RepoResult<_>>()?,
             total: u64::try_from(count.total).unwrap_or(0),
         })
     }
@@ -257,7 +292,12 @@ impl TenantAdminRepository for PgTenantAdminRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             let modules: BTreeMap<Module, ModuleSource> = plan
                 .as_ref()
-                .map(|plan| plan.modules.iter().map(|m| (*m, ModuleSource::Plan)).collect())
+                .map(|plan| {
+                    plan.modules
+                        .iter()
+                        .map(|m| (*m, ModuleSource::Plan))
+                        .collect()
+                })
                 .unwrap_or_default();
             let id = insert_tenant(
                 conn,
@@ -292,18 +332,28 @@ impl TenantAdminRepository for PgTenantAdminRepository {
         .map_err(|error| slug_conflict(error.into()))
     }
 
-    async fn update(&self, id: TenantId, changes: TenantChanges, actor: &Actor) -> RepoResult<TenantSummary> {
+    async fn update(
+        &self,
+        id: TenantId,
+        changes: TenantChanges,
+        actor: &Actor,
+    ) -> RepoResult<TenantSummary> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
             let before = lock_subscription(conn, id).await?;
             diesel::update(tenants::table.find(id.as_uuid()))
                 .set((
-                    tenants::name.eq(changes.name.as_deref().map(str::trim).unwrap_or(&before.name)),
+                    tenants::name.eq(changes
+                        .name
+                        .as_deref()
+                        .map(str::trim)
+                        .unwrap_or(&before.name)),
                     tenants::is_active.eq(changes.is_active.unwrap_or(before.is_active)),
                     tenants::users_limit.eq(changes.users_limit.unwrap_or(before.users_limit)),
                     tenants::stores_limit.eq(changes.stores_limit.unwrap_or(before.stores_limit)),
-                    tenants::first_access_test_mode
-                        .eq(changes.first_access_test_mode.unwrap_or(before.first_access_test_mode)),
+                    tenants::first_access_test_mode.eq(changes
+                        .first_access_test_mode
+                        .unwrap_or(before.first_access_test_mode)),
                     tenants::updated_at.eq(diesel::dsl::now),
                 ))
                 .execute(conn)
@@ -339,7 +389,12 @@ impl TenantAdminRepository for PgTenantAdminRepository {
         .map_err(RepoError::from)
     }
 
-    async fn set_modules(&self, id: TenantId, modules: &BTreeSet<Module>, actor: &Actor) -> RepoResult<TenantSummary> {
+    async fn set_modules(
+        &self,
+        id: TenantId,
+        modules: &BTreeSet<Module>,
+        actor: &Actor,
+    ) -> RepoResult<TenantSummary> {
         let mut conn = self.db.conn().await?;
         let modules = modules.clone();
         conn.transaction::<_, TxError, _>(async move |conn| {
@@ -365,12 +420,22 @@ impl TenantAdminRepository for PgTenantAdminRepository {
         .map_err(RepoError::from)
     }
 
-    async fn assign_plan(&self, id: TenantId, plan: &Plan, actor: &Actor) -> RepoResult<TenantSummary> {
+    async fn assign_plan(
+        &self,
+        id: TenantId,
+        plan: &Plan,
+        actor: &Actor,
+    ) -> RepoResult<TenantSummary> {
         let mut conn = self.db.conn().await?;
         let plan = plan.clone();
         conn.transaction::<_, TxError, _>(async move |conn| {
             let before = lock_subscription(conn, id).await?;
-            write_modules(conn, id, &modules_after_plan_change(&before.modules, &plan.modules)).await?;
+            write_modules(
+                conn,
+                id,
+                &modules_after_plan_change(&before.modules, &plan.modules),
+            )
+            .await?;
             diesel::update(tenants::table.find(id.as_uuid()))
                 .set((
                     tenants::users_limit.eq(plan.users_limit),
@@ -379,7 +444,9 @@ impl TenantAdminRepository for PgTenantAdminRepository {
                 ))
                 .execute(conn)
                 .await?;
-            let (status, trial_ends_at) = if plan.trial_days > 0 && before.subscription_status != SubscriptionStatus::Active {
+            let (status, trial_ends_at) = if plan.trial_days > 0
+                && before.subscription_status != SubscriptionStatus::Active
+            {
                 (
                     SubscriptionStatus::Trialing,
                     Some(Utc::now() + TimeDelta::days(i64::from(plan.trial_days))),
@@ -422,20 +489,38 @@ impl TenantAdminRepository for PgTenantAdminRepository {
         load_messaging(&mut conn, id).await.map_err(diesel_error)
     }
 
-    async fn set_messaging(&self, id: TenantId, config: MessagingConfig, actor: &Actor) -> RepoResult<MessagingConfig> {
+    async fn set_messaging(
+        &self,
+        id: TenantId,
+        config: MessagingConfig,
+        actor: &Actor,
+    ) -> RepoResult<MessagingConfig> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
             lock_subscription(conn, id).await?;
             let before = load_messaging(conn, id).await?;
             let after = MessagingConfig {
-                whatsapp_phone_number_id: merged(config.whatsapp_phone_number_id, before.whatsapp_phone_number_id.clone()),
-                whatsapp_access_token: merged(config.whatsapp_access_token, before.whatsapp_access_token.clone()),
-                whatsapp_verify_token: merged(config.whatsapp_verify_token, before.whatsapp_verify_token.clone()),
-                telegram_bot_token: merged(config.telegram_bot_token, before.telegram_bot_token.clone()),
+                whatsapp_phone_number_id: merged(
+                    config.whatsapp_phone_number_id,
+                    before.whatsapp_phone_number_id.clone(),
+                ),
+                whatsapp_access_token: merged(
+                    config.whatsapp_access_token,
+                    before.whatsapp_access_token.clone(),
+                ),
+                whatsapp_verify_token: merged(
+                    config.whatsapp_verify_token,
+                    before.whatsapp_verify_token.clone(),
+                ),
+                telegram_bot_token: merged(
+                    config.telegram_bot_token,
+                    before.telegram_bot_token.clone(),
+                ),
             };
             let values = (
                 tenant_messaging::tenant_id.eq(id.as_uuid()),
-                tenant_messaging::whatsapp_phone_number_id.eq(after.whatsapp_phone_number_id.clone()),
+                tenant_messaging::whatsapp_phone_number_id
+                    .eq(after.whatsapp_phone_number_id.clone()),
                 tenant_messaging::whatsapp_access_token.eq(after.whatsapp_access_token.clone()),
                 tenant_messaging::whatsapp_verify_token.eq(after.whatsapp_verify_token.clone()),
                 tenant_messaging::telegram_bot_token.eq(after.telegram_bot_token.clone()),
@@ -480,13 +565,27 @@ impl TenantAdminRepository for PgTenantAdminRepository {
             .load(&mut conn)
             .await
             .map_err(diesel_error)?;
-        let tenants_total: i64 = tenants::table.count().get_result(&mut conn).await.map_err(diesel_error)?;
-        let users_total: i64 = users::table.count().get_result(&mut conn).await.map_err(diesel_error)?;
-        let stores_total: i64 = stores::table.count().get_result(&mut conn).await.map_err(diesel_error)?;
+        let tenants_total: i64 = tenants::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+        let users_total: i64 = users::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+        let stores_total: i64 = stores::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(diesel_error)?;
         let mut tenants_by_status = BTreeMap::new();
         let mut tenants_active = 0;
         for (status, count) in by_status {
-            let status = status.parse::<SubscriptionStatus>().map_err(|e| corrupt("subscription status", e))?;
+            let status = status
+                .parse::<SubscriptionStatus>()
+                .map_err(|e| corrupt("subscription status", e))?;
             let count = u64::try_from(count).unwrap_or(0);
             tenants_active += count;
             tenants_by_status.insert(status, count);

@@ -106,7 +106,11 @@ impl TenantRepository for PgTenantRepository {
         let mut conn = self.db.conn().await?;
         let record = conn
             .transaction::<_, TxError, _>(async move |conn| {
-                let modules = tenant.modules.iter().map(|m| (*m, ModuleSource::Manual)).collect();
+                let modules = tenant
+                    .modules
+                    .iter()
+                    .map(|m| (*m, ModuleSource::Manual))
+                    .collect();
                 let id = insert_tenant(
                     conn,
                     NewTenantRow {
@@ -147,7 +151,10 @@ pub(crate) struct NewTenantRow<'a> {
     pub stores_limit: i32,
 }
 
-pub(crate) async fn insert_tenant(conn: &mut AsyncPgConnection, tenant: NewTenantRow<'_>) -> Result<TenantId, TxError> {
+pub(crate) async fn insert_tenant(
+    conn: &mut AsyncPgConnection,
+    tenant: NewTenantRow<'_>,
+) -> Result<TenantId, TxError> {
     let id = TenantId::generate();
     diesel::insert_into(tenants::table)
         .values((
@@ -196,7 +203,10 @@ pub(crate) async fn write_modules(
         })
         .collect();
     if !rows.is_empty() {
-        diesel::insert_into(tenant_modules::table).values(rows).execute(conn).await?;
+        diesel::insert_into(tenant_modules::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
     }
     Ok(())
 }

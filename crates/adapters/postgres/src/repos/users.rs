@@ -6,7 +6,9 @@ use comanda_domain::identity::{Email, Permission, Role};
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{GroupId, TenantId, UserId};
-use comanda_ports::{Actor, NewUser, RepoError, RepoResult, User, UserChanges, UserCredentials, UserRepository};
+use comanda_ports::{
+    Actor, NewUser, RepoError, RepoResult, User, UserChanges, UserCredentials, UserRepository,
+};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -49,7 +51,10 @@ impl UserRow {
             tenant_id: TenantId::from_uuid(self.tenant_id),
             email: Email::parse(&self.email).map_err(|e| corrupt("user e-mail", e))?,
             name: self.name,
-            role: self.role.parse::<Role>().map_err(|e| corrupt("user role", e))?,
+            role: self
+                .role
+                .parse::<Role>()
+                .map_err(|e| corrupt("user role", e))?,
             is_active: self.is_active,
             group_ids,
             last_login_at: self.last_login_at,
@@ -86,12 +91,20 @@ pub(crate) async fn group_ids_of(
         .await?;
     let mut by_user: HashMap<Uuid, Vec<GroupId>> = HashMap::new();
     for (user, group) in rows {
-        by_user.entry(user).or_default().push(GroupId::from_uuid(group));
+        by_user
+            .entry(user)
+            .or_default()
+            .push(GroupId::from_uuid(group));
     }
     Ok(by_user)
 }
 
-async fn load_user(conn: &mut AsyncPgConnection, tenant: TenantId, id: Uuid, lock: bool) -> Result<Option<User>, TxError> {
+async fn load_user(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    lock: bool,
+) -> Result<Option<User>, TxError> {
     let query = users::table
         .filter(users::tenant_id.eq(tenant.as_uuid()))
         .filter(users::id.eq(id))
@@ -104,7 +117,10 @@ async fn load_user(conn: &mut AsyncPgConnection, tenant: TenantId, id: Uuid, loc
     let Some(row) = row else {
         return Ok(None);
     };
-    let groups = group_ids_of(conn, tenant, &[id]).await?.remove(&id).unwrap_or_default();
+    let groups = group_ids_of(conn, tenant, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     Ok(Some(row.into_user(groups)?))
 }
 
@@ -121,7 +137,11 @@ async fn lock_tenant(conn: &mut AsyncPgConnection, tenant: TenantId) -> Result<(
         .map(|_| ())
 }
 
-async fn insert_user(conn: &mut AsyncPgConnection, tenant: TenantId, user: &NewUser) -> Result<Uuid, TxError> {
+async fn insert_user(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    user: &NewUser,
+) -> Result<Uuid, TxError> {
     let id = UserId::generate().as_uuid();
     diesel::insert_into(users::table)
         .values((
@@ -138,7 +158,12 @@ async fn insert_user(conn: &mut AsyncPgConnection, tenant: TenantId, user: &NewU
     Ok(id)
 }
 
-async fn set_groups(conn: &mut AsyncPgConnection, tenant: TenantId, user: Uuid, groups: &[GroupId]) -> Result<(), TxError> {
+async fn set_groups(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    user: Uuid,
+    groups: &[GroupId],
+) -> Result<(), TxError> {
     diesel::delete(user_groups::table.filter(user_groups::user_id.eq(user)))
         .execute(conn)
         .await?;
@@ -154,13 +179,20 @@ async fn set_groups(conn: &mut AsyncPgConnection, tenant: TenantId, user: Uuid, 
         })
         .collect();
     if !rows.is_empty() {
-        diesel::insert_into(user_groups::table).values(rows).execute(conn).await?;
+        diesel::insert_into(user_groups::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
     }
     Ok(())
 }
 
 /// Active owners of the tenant other than `except`.
-async fn other_active_owners(conn: &mut AsyncPgConnection, tenant: TenantId, except: Uuid) -> Result<i64, TxError> {
+async fn other_active_owners(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    except: Uuid,
+) -> Result<i64, TxError> {
     Ok(users::table
         .filter(users::tenant_id.eq(tenant.as_uuid()))
         .filter(users::role.eq(Role::Owner.as_str()))
@@ -171,7 +203,12 @@ async fn other_active_owners(conn: &mut AsyncPgConnection, tenant: TenantId, exc
         .await?)
 }
 
-pub(crate) async fn revoke_user_sessions(conn: &mut AsyncPgConnection, tenant: TenantId, user: Uuid, reason: &str) -> QueryResult<usize> {
+pub(crate) async fn revoke_user_sessions(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    user: Uuid,
+    reason: &str,
+) -> QueryResult<usize> {
     diesel::update(
         user_sessions::table
             .filter(user_sessions::tenant_id.eq(tenant.as_uuid()))
@@ -188,7 +225,9 @@ pub(crate) async fn revoke_user_sessions(conn: &mut AsyncPgConnection, tenant: T
 
 fn email_conflict(error: RepoError) -> RepoError {
     match error {
-        RepoError::Conflict(what) if what.contains("email") => RepoError::Conflict("user_email".into()),
+        RepoError::Conflict(what) if what.contains("email") => {
+            RepoError::Conflict("user_email".into())
+        }
         RepoError::InvalidReference(_) => RepoError::InvalidReference("group".into()),
         other => other,
     }
@@ -196,7 +235,11 @@ fn email_conflict(error: RepoError) -> RepoError {
 
 #[async_trait]
 impl UserRepository for PgUserRepository {
-    async fn find_credentials(&self, tenant: TenantId, email: &Email) -> RepoResult<Option<UserCredentials>> {
+    async fn find_credentials(
+        &self,
+        tenant: TenantId,
+        email: &Email,
+    ) -> RepoResult<Option<UserCredentials>> {
         let mut conn = self.db.conn().await?;
         let row: Option<UserRow> = users::table
             .filter(users::tenant_id.eq(tenant.as_uuid()))
@@ -226,17 +269,39 @@ impl UserRepository for PgUserRepository {
         Ok(load_user(&mut conn, tenant, id.as_uuid(), false).await?)
     }
 
-    async fn list(&self, tenant: TenantId, search: Option<&str>, page: PageRequest) -> RepoResult<Page<User>> {
+    async fn list(
+        &self,
+        tenant: TenantId,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> RepoResult<Page<User>> {
         let mut conn = self.db.conn().await?;
-        let pattern = search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        let pattern = search.map(|s| {
+            format!(
+                "%{}%",
+                s.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
         let filtered = || {
-            let mut query = users::table.filter(users::tenant_id.eq(tenant.as_uuid())).into_boxed();
+            let mut query = users::table
+                .filter(users::tenant_id.eq(tenant.as_uuid()))
+                .into_boxed();
             if let Some(pattern) = &pattern {
-                query = query.filter(users::email.ilike(pattern.clone()).or(users::name.ilike(pattern.clone())));
+                query = query.filter(
+                    users::email
+                        .ilike(pattern.clone())
+                        .or(users::name.ilike(pattern.clone())),
+                );
             }
             query
         };
-        let total: i64 = filtered().count().get_result(&mut conn).await.map_err(diesel_error)?;
+        let total: i64 = filtered()
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(diesel_error)?;
         let rows: Vec<UserRow> = filtered()
             .order((users::email.asc(), users::id.asc()))
             .limit(i64::from(page.limit))
@@ -246,7 +311,9 @@ impl UserRepository for PgUserRepository {
             .await
             .map_err(diesel_error)?;
         let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-        let mut groups = group_ids_of(&mut conn, tenant, &ids).await.map_err(diesel_error)?;
+        let mut groups = group_ids_of(&mut conn, tenant, &ids)
+            .await
+            .map_err(diesel_error)?;
         let items = rows
             .into_iter()
             .map(|row| {
@@ -260,10 +327,16 @@ impl UserRepository for PgUserRepository {
         })
     }
 
-    async fn permissions(&self, tenant: TenantId, user: UserId) -> RepoResult<BTreeSet<Permission>> {
+    async fn permissions(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> RepoResult<BTreeSet<Permission>> {
         let mut conn = self.db.conn().await?;
         let rows: Vec<(String, String)> = group_permissions::table
-            .inner_join(user_groups::table.on(user_groups::group_id.eq(group_permissions::group_id)))
+            .inner_join(
+                user_groups::table.on(user_groups::group_id.eq(group_permissions::group_id)),
+            )
             .filter(user_groups::tenant_id.eq(tenant.as_uuid()))
             .filter(user_groups::user_id.eq(user.as_uuid()))
             .select((group_permissions::module, group_permissions::action))
@@ -274,14 +347,23 @@ impl UserRepository for PgUserRepository {
         rows.into_iter()
             .map(|(module, action)| {
                 Ok(Permission {
-                    module: module.parse::<Module>().map_err(|e| corrupt("permission module", e))?,
-                    action: action.parse::<Action>().map_err(|e| corrupt("permission action", e))?,
+                    module: module
+                        .parse::<Module>()
+                        .map_err(|e| corrupt("permission module", e))?,
+                    action: action
+                        .parse::<Action>()
+                        .map_err(|e| corrupt("permission action", e))?,
                 })
             })
             .collect()
     }
 
-    async fn bootstrap_owner(&self, tenant: TenantId, user: NewUser, actor: &Actor) -> RepoResult<User> {
+    async fn bootstrap_owner(
+        &self,
+        tenant: TenantId,
+        user: NewUser,
+        actor: &Actor,
+    ) -> RepoResult<User> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
             lock_tenant(conn, tenant).await?;
@@ -294,7 +376,9 @@ impl UserRepository for PgUserRepository {
                 return Err(RepoError::Conflict("already_bootstrapped".into()).into());
             }
             let id = insert_user(conn, tenant, &user).await?;
-            let created = load_user(conn, tenant, id, false).await?.ok_or(RepoError::NotFound)?;
+            let created = load_user(conn, tenant, id, false)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             audit::record(
                 conn,
                 actor,
@@ -314,7 +398,13 @@ impl UserRepository for PgUserRepository {
         .map_err(|error| email_conflict(error.into()))
     }
 
-    async fn create(&self, tenant: TenantId, user: NewUser, users_limit: i32, actor: &Actor) -> RepoResult<User> {
+    async fn create(
+        &self,
+        tenant: TenantId,
+        user: NewUser,
+        users_limit: i32,
+        actor: &Actor,
+    ) -> RepoResult<User> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
             lock_tenant(conn, tenant).await?;
@@ -328,7 +418,9 @@ impl UserRepository for PgUserRepository {
                 return Err(RepoError::LimitReached("users_limit").into());
             }
             let id = insert_user(conn, tenant, &user).await?;
-            let created = load_user(conn, tenant, id, false).await?.ok_or(RepoError::NotFound)?;
+            let created = load_user(conn, tenant, id, false)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             audit::record(
                 conn,
                 actor,
@@ -348,11 +440,19 @@ impl UserRepository for PgUserRepository {
         .map_err(|error| email_conflict(error.into()))
     }
 
-    async fn update(&self, tenant: TenantId, id: UserId, changes: UserChanges, actor: &Actor) -> RepoResult<User> {
+    async fn update(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        changes: UserChanges,
+        actor: &Actor,
+    ) -> RepoResult<User> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
             lock_tenant(conn, tenant).await?;
-            let before = load_user(conn, tenant, id.as_uuid(), true).await?.ok_or(RepoError::NotFound)?;
+            let before = load_user(conn, tenant, id.as_uuid(), true)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             let stays_owner = changes.role.unwrap_or(before.role) == Role::Owner;
             let stays_active = changes.is_active.unwrap_or(before.is_active);
             if before.role == Role::Owner
@@ -376,7 +476,10 @@ impl UserRepository for PgUserRepository {
                 .await?;
             if let Some(hash) = &changes.password_hash {
                 diesel::update(target)
-                    .set((users::password_hash.eq(hash), users::password_changed_at.eq(diesel::dsl::now)))
+                    .set((
+                        users::password_hash.eq(hash),
+                        users::password_changed_at.eq(diesel::dsl::now),
+                    ))
                     .execute(conn)
                     .await?;
                 revoke_user_sessions(conn, tenant, id.as_uuid(), "password_changed").await?;
@@ -387,7 +490,9 @@ impl UserRepository for PgUserRepository {
             if let Some(groups) = &changes.group_ids {
                 set_groups(conn, tenant, id.as_uuid(), groups).await?;
             }
-            let after = load_user(conn, tenant, id.as_uuid(), false).await?.ok_or(RepoError::NotFound)?;
+            let after = load_user(conn, tenant, id.as_uuid(), false)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             let mut after_json = user_json(&after);
             if changes.password_hash.is_some() {
                 after_json["password_changed"] = true.into();
@@ -415,7 +520,9 @@ impl UserRepository for PgUserRepository {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
             lock_tenant(conn, tenant).await?;
-            let before = load_user(conn, tenant, id.as_uuid(), true).await?.ok_or(RepoError::NotFound)?;
+            let before = load_user(conn, tenant, id.as_uuid(), true)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             if before.role == Role::Owner
                 && before.is_active
                 && other_active_owners(conn, tenant, id.as_uuid()).await? == 0
@@ -448,20 +555,32 @@ impl UserRepository for PgUserRepository {
         .map_err(RepoError::from)
     }
 
-    async fn record_login(&self, tenant: TenantId, id: UserId, new_hash: Option<String>) -> RepoResult<()> {
+    async fn record_login(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        new_hash: Option<String>,
+    ) -> RepoResult<()> {
         let mut conn = self.db.conn().await?;
         let target = users::table
             .filter(users::tenant_id.eq(tenant.as_uuid()))
             .filter(users::id.eq(id.as_uuid()));
         match new_hash {
-            Some(hash) => diesel::update(target)
-                .set((users::last_login_at.eq(diesel::dsl::now), users::password_hash.eq(hash)))
-                .execute(&mut conn)
-                .await,
-            None => diesel::update(target)
-                .set(users::last_login_at.eq(diesel::dsl::now))
-                .execute(&mut conn)
-                .await,
+            Some(hash) => {
+                diesel::update(target)
+                    .set((
+                        users::last_login_at.eq(diesel::dsl::now),
+                        users::password_hash.eq(hash),
+                    ))
+                    .execute(&mut conn)
+                    .await
+            }
+            None => {
+                diesel::update(target)
+                    .set(users::last_login_at.eq(diesel::dsl::now))
+                    .execute(&mut conn)
+                    .await
+            }
         }
         .map(|_| ())
         .map_err(diesel_error)

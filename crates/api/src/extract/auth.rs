@@ -1,0 +1,209 @@
+//! The signed-in user (`current_user`) and the guards of SPEC §5.
+
+use actix_web::dev::Payload;
+use actix_web::http::{Method, header};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use comanda_domain::TenantId;
+use comanda_domain::identity::Role;
+use comanda_domain::tenancy::{Action, Module, TenancyError, check_authenticated_tenant};
+use comanda_ports::Actor;
+use comanda_services::auth::Principal;
+use futures_util::future::LocalBoxFuture;
+
+use super::tenant::TenantTag;
+use crate::error::ApiError;
+use crate::middleware::{ClientIp, RequestId};
+use crate::state::AppState;
+
+/// The cookie the portal keeps its token in.
+pub const AUTH_COOKIE: &str = "admin_token";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    Bearer,
+    Cookie,
+}
+
+/// A signed-in staff member: token valid, session alive, user active, tenant consistent.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub principal: Principal,
+    pub source: TokenSource,
+    /// Who and from where, for the audit log.
+    pub actor: Actor,
+}
+
+/// The token of a request: `Authorization: Bearer`, else the `admin_token` cookie.
+pub fn request_token(request: &HttpRequest) -> Option<(String, TokenSource)> {
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            let (scheme, token) = value.trim().split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| token.trim().to_owned())
+        })
+        .filter(|token| !token.is_empty());
+    if let Some(token) = bearer {
+        return Some((token, TokenSource::Bearer));
+    }
+    request
+        .cookie(AUTH_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+        .filter(|token| !token.is_empty())
+        .map(|token| (token, TokenSource::Cookie))
+}
+
+/// A cookie is sent by the browser whoever asks: an unsafe request authenticated by it must
+/// come from an allowed origin (or the API's own), or it could be forged by another site.
+fn check_csrf(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return Ok(());
+    }
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            let referer = request.headers().get(header::REFERER)?.to_str().ok()?;
+            let url = url::Url::parse(referer).ok()?;
+            Some(url.origin().ascii_serialization())
+        })
+        .map(|origin| origin.trim_end_matches('/').to_ascii_lowercase());
+    let Some(origin) = origin else {
+        return Err(csrf_refused());
+    };
+    let info = request.connection_info();
+    let own_origin = format!("{}://{}", info.scheme(), info.host()).to_ascii_lowercase();
+    if origin == own_origin || state.settings.http.cors_allowed_origins.contains(&origin) {
+        Ok(())
+    } else {
+        Err(csrf_refused())
+    }
+}
+
+fn csrf_refused() -> ApiError {
+    ApiError::forbidden(
+        "csrf_origin_denied",
+        "Requests authenticated by cookie must come from an allowed origin",
+    )
+}
+
+/// The tenant headers may only name the token's own tenant (403 `tenant_mismatch`).
+fn check_tenant_headers(request: &HttpRequest, principal: &Principal) -> Result<(), ApiError> {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            // A header that is not text names no tenant of ours.
+            .map(|value| value.to_str().map(str::trim).unwrap_or("\u{0}"))
+            .filter(|value| !value.is_empty())
+    };
+    let tenant = &principal.tenant;
+    if let Some(id) = header("x-tenant-id") {
+        let named = id.parse::<TenantId>().map_err(|_| TenancyError::Mismatch)?;
+        return check_authenticated_tenant(tenant.id, Some(named)).map_err(ApiError::from);
+    }
+    match header("x-tenant") {
+        Some(slug) if !slug.eq_ignore_ascii_case(tenant.slug.as_str()) => {
+            Err(TenancyError::Mismatch.into())
+        }
+        _ => Ok(()),
+    }
+}
+
+pub fn actor_for(request: &HttpRequest, principal: Option<&Principal>) -> Actor {
+    let extensions = request.extensions();
+    Actor {
+        user_id: principal.map(|p| p.user.id),
+        tenant_id: principal.map(|p| p.tenant.id),
+        ip: extensions.get::<ClientIp>().map(|ip| ip.0.to_string()),
+        request_id: extensions.get::<RequestId>().map(|id| id.0.clone()),
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = request
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::internal("application state is not registered"))?;
+            let (token, source) = request_token(&request).ok_or_else(|| {
+                ApiError::unauthorized("not_authenticated", "Sign in to continue")
+            })?;
+            if source == TokenSource::Cookie {
+                check_csrf(&request, state)?;
+            }
+            let principal = state.auth.authenticate(&token).await?;
+            check_tenant_headers(&request, &principal)?;
+            tracing::Span::current().record("tenant", principal.tenant.slug.as_str());
+            request
+                .extensions_mut()
+                .insert(TenantTag(principal.tenant.slug.to_string()));
+            let actor = actor_for(&request, Some(&principal));
+            Ok(CurrentUser {
+                principal,
+                source,
+                actor,
+            })
+        })
+    }
+}
+
+impl CurrentUser {
+    /// `require_module_action`: 403 `module_disabled` or `forbidden`.
+    pub fn require_module_action(&self, module: Module, action: Action) -> Result<(), ApiError> {
+        self.principal
+            .grants()
+            .check(module, action)
+            .map_err(|denied| comanda_services::ServiceError::from(denied).into())
+    }
+
+    /// `require_module`: the module is enabled and the user sees it.
+    pub fn require_module(&self, module: Module) -> Result<(), ApiError> {
+        self.principal
+            .grants()
+            .check_module(module)
+            .map_err(|denied| comanda_services::ServiceError::from(denied).into())
+    }
+
+    /// `require_roles`: 403 `forbidden` for any other role.
+    pub fn require_roles(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.principal.user.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "forbidden",
+                "Your role does not allow this",
+            ))
+        }
+    }
+
+    /// The central admin: an owner of the `SUPER_ADMIN_TENANT_SLUG` tenant.
+    pub fn require_super_admin(&self, state: &AppState) -> Result<(), ApiError> {
+        let is_super_tenant = state
+            .settings
+            .tenancy
+            .super_admin_tenant_slug
+            .as_ref()
+            .is_some_and(|slug| *slug == self.principal.tenant.slug);
+        if is_super_tenant && self.principal.user.role == Role::Owner {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "forbidden",
+                "Only the central admin may do this",
+            ))
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `/admin/groups`: groups of `(module, action)` permissions (module `groups`).
+
+use actix_web::{HttpResponse, web};
+use comanda_domain::GroupId;
+use comanda_domain::tenancy::{Action, Module};
+use comanda_ports::{Group, GroupChanges};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{PermissionInput, parse_permissions};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, CurrentUser, ListQuery};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub permissions: Vec<PermissionInput>,
+    pub member_ids: Vec<String>,
+}
+
+impl From<Group> for GroupView {
+    fn from(group: Group) -> Self {
+        Self {
+            id: group.id.to_string(),
+            name: group.name,
+            description: group.description,
+            permissions: group
+                .permissions
+                .iter()
+                .map(|p| PermissionInput {
+                    module: p.module.as_str().to_owned(),
+                    action: p.action.as_str().to_owned(),
+                })
+                .collect(),
+            member_ids: group.member_ids.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupList {
+    pub items: Vec<GroupView>,
+    pub total: u64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateGroupRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub permissions: Vec<PermissionInput>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateGroupRequest {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Replaces every permission of the group.
+    pub permissions: Option<Vec<PermissionInput>>,
+}
+
+#[utoipa::path(
+    get, path = "/admin/groups", tag = "admin", params(ListQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = GroupList), (status = 403, body = ErrorBody))
+)]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: web::Query<ListQuery>,
+) -> Result<web::Json<GroupList>, ApiError> {
+    user.require_module_action(Module::Groups, Action::View)?;
+    let groups = state
+        .groups
+        .list(user.principal.tenant.id, page.into_inner().page()?)
+        .await?;
+    Ok(web::Json(GroupList {
+        total: groups.total,
+        items: groups.items.into_iter().map(GroupView::from).collect(),
+    }))
+}
+
+#[utoipa::path(
+    post, path = "/admin/groups", tag = "admin", request_body = CreateGroupRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = GroupView), (status = 409, description = "`group_name_taken`", body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<CreateGroupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Groups, Action::Create)?;
+    let body = body.0;
+    let permissions = parse_permissions(&body.permissions, "permissions")?;
+    let group = state
+        .groups
+        .create(
+            user.principal.tenant.id,
+            &body.name,
+            &body.description,
+            permissions,
+            &user.actor,
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(GroupView::from(group)))
+}
+
+#[utoipa::path(
+    get, path = "/admin/groups/{group_id}", tag = "admin", params(("group_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = GroupView), (status = 404, body = ErrorBody))
+)]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<GroupView>, ApiError> {
+    user.require_module_action(Module::Groups, Action::View)?;
+    let group = state
+        .groups
+        .get(
+            user.principal.tenant.id,
+            GroupId::from_uuid(id.into_inner()),
+        )
+        .await?;
+    Ok(web::Json(group.into()))
+}
+
+#[utoipa::path(
+    patch, path = "/admin/groups/{group_id}", tag = "admin", params(("group_id" = String, Path)),
+    request_body = UpdateGroupRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = GroupView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateGroupRequest>,
+) -> Result<web::Json<GroupView>, ApiError> {
+    user.require_module_action(Module::Groups, Action::Update)?;
+    let body = body.0;
+    let changes = GroupChanges {
+        name: body.name,
+        description: body.description,
+        permissions: body
+            .permissions
+            .as_deref()
+            .map(|permissions| parse_permissions(permissions, "permissions"))
+            .transpose()?,
+    };
+    let group = state
+        .groups
+        .update(
+            user.principal.tenant.id,
+            GroupId::from_uuid(id.into_inner()),
+            changes,
+            &user.actor,
+        )
+        .await?;
+    Ok(web::Json(group.into()))
+}
+
+#[utoipa::path(
+    delete, path = "/admin/groups/{group_id}", tag = "admin", params(("group_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
+)]
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Groups, Action::Delete)?;
+    state
+        .groups
+        .delete(
+            user.principal.tenant.id,
+            GroupId::from_uuid(id.into_inner()),
+            &user.actor,
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

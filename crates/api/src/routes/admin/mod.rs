@@ -1,0 +1,64 @@
+//! The tenant portal (`/admin/*`): every route checks the tenant, role, module and action.
+
+pub mod audit;
+pub mod billing;
+pub mod groups;
+pub mod modules;
+pub mod users;
+
+use comanda_domain::identity::Permission;
+use comanda_domain::tenancy::{Action, Module};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, FieldError};
+
+/// One `(module, action)` grant as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PermissionInput {
+    #[schema(example = "orders")]
+    pub module: String,
+    #[schema(example = "view")]
+    pub action: String,
+}
+
+/// Parses permissions, naming the entry at fault.
+pub fn parse_permissions(
+    inputs: &[PermissionInput],
+    field: &str,
+) -> Result<std::collections::BTreeSet<Permission>, ApiError> {
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(index, input)| {
+            let module = input.module.parse::<Module>().map_err(|error| {
+                ApiError::validation(vec![FieldError {
+                    field: format!("{field}[{index}].module"),
+                    message: error.to_string(),
+                }])
+            })?;
+            let action = input.action.parse::<Action>().map_err(|error| {
+                ApiError::validation(vec![FieldError {
+                    field: format!("{field}[{index}].action"),
+                    message: error.to_string(),
+                }])
+            })?;
+            Ok(Permission { module, action })
+        })
+        .collect()
+}
+
+/// Parses ids given as text, naming the entry at fault.
+pub fn parse_ids<T: std::str::FromStr>(raw: &[String], field: &str) -> Result<Vec<T>, ApiError> {
+    raw.iter()
+        .enumerate()
+        .map(|(index, value)| {
+            value.parse::<T>().map_err(|_| {
+                ApiError::validation(vec![FieldError {
+                    field: format!("{field}[{index}]"),
+                    message: "not a valid id".into(),
+                }])
+            })
+        })
+        .collect()
+}
