@@ -1,5 +1,8 @@
 //! The API through real HTTP against real PostgreSQL (and Redis where rate limits need it).
 
+mod admin;
+mod auth;
+mod central;
 mod config_startup;
 mod docs_and_metrics;
 mod errors;

@@ -204,3 +204,158 @@ pub fn header<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str
 pub fn unique_prefix() -> String {
     format!("comanda-test:{}", uuid::Uuid::new_v4().simple())
 }
+
+pub const OWNER_PASSWORD: &str = "senha-do-dono-123";
+
+/// A signed-in user of a test tenant.
+pub struct Session {
+    pub token: String,
+    pub tenant: TenantRecord,
+    pub email: String,
+}
+
+impl TestApp {
+    /// A tenant with every module and its owner signed in.
+    pub async fn tenant_with_owner(&self, slug: &str) -> Session {
+        let tenant = self.create_tenant(slug, SubscriptionStatus::Active).await;
+        let email = format!("dono@{slug}.com.br");
+        let response = self
+            .client
+            .post(self.url("/auth/signup"))
+            .header("X-Tenant", slug)
+            .json(&serde_json::json!({"email": email, "password": OWNER_PASSWORD, "name": "Dono"}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 201, "signup of {slug}");
+        let token = self.login(slug, &email, OWNER_PASSWORD).await;
+        Session {
+            token,
+            tenant,
+            email,
+        }
+    }
+
+    /// Logs in and answers the token (panics unless 200).
+    pub async fn login(&self, slug: &str, email: &str, password: &str) -> String {
+        let response = self.try_login(slug, email, password).await;
+        assert_eq!(response.status(), 200, "login of {email}");
+        json(response).await["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    pub async fn try_login(&self, slug: &str, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/auth/login"))
+            .header("X-Tenant", slug)
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    /// Creates a staff user through the API as `session` and logs them in.
+    pub async fn staff(
+        &self,
+        session: &Session,
+        email: &str,
+        role: &str,
+        group_ids: &[String],
+    ) -> String {
+        let response = self
+            .send(
+                session,
+                reqwest::Method::POST,
+                "/admin/users",
+                Some(serde_json::json!({
+                    "email": email, "password": "senha-da-equipe", "role": role, "group_ids": group_ids
+                })),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "create {email}");
+        self.login(session.tenant.slug.as_str(), email, "senha-da-equipe")
+            .await
+    }
+
+    /// A request with a bearer token and an optional JSON body.
+    pub async fn send(
+        &self,
+        session: &Session,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        self.send_token(&session.token, method, path, body).await
+    }
+
+    pub async fn send_token(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("sent")
+    }
+
+    /// Inserts a user directly with a given stored hash (users migrated from the original).
+    pub async fn insert_user_with_hash(
+        &self,
+        tenant: TenantId,
+        email: &str,
+        hash: &str,
+        role: &str,
+    ) {
+        self.database
+            .as_ref()
+            .expect("database")
+            .client()
+            .await
+            .execute(
+                "INSERT INTO users (id, tenant_id, email, password_hash, role) \
+                 VALUES ($1::text::uuid, $2::text::uuid, $3, $4, $5)",
+                &[
+                    &uuid::Uuid::now_v7().to_string(),
+                    &tenant.to_string(),
+                    &email,
+                    &hash,
+                    &role,
+                ],
+            )
+            .await
+            .expect("insert user");
+    }
+
+    pub async fn scalar_i64(&self, query: &str) -> i64 {
+        self.database
+            .as_ref()
+            .expect("database")
+            .client()
+            .await
+            .query_one(query, &[])
+            .await
+            .expect("query")
+            .get(0)
+    }
+
+    pub async fn scalar_text(&self, query: &str) -> String {
+        self.database
+            .as_ref()
+            .expect("database")
+            .client()
+            .await
+            .query_one(query, &[])
+            .await
+            .expect("query")
+            .get(0)
+    }
+}
