@@ -64,6 +64,26 @@ typed_id!(
     StoreId
 );
 typed_id!(
+    /// A menu category.
+    CategoryId
+);
+typed_id!(
+    /// A product of the catalog.
+    ProductId
+);
+typed_id!(
+    /// A group of add-ons of a product ("choose your sauce").
+    AddonGroupId
+);
+typed_id!(
+    /// One add-on.
+    AddonId
+);
+typed_id!(
+    /// A store's distance band.
+    BandId
+);
+typed_id!(
     /// A staff member of a tenant (portal user).
     UserId
 );

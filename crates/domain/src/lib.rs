@@ -3,13 +3,20 @@
 //! This crate is pure: no async, no I/O, no database or HTTP library. CI checks
 //! that diesel, actix-web and reqwest never appear in its dependency tree.
 
+pub mod address;
 pub mod billing;
+pub mod catalog;
+pub mod geo;
 pub mod identity;
+pub mod media;
 pub mod ids;
 pub mod opening_hours;
 pub mod pagination;
+pub mod shipping;
 pub mod store;
 pub mod subscriptions;
 pub mod tenancy;
 
-pub use ids::{GroupId, PlanId, SessionId, StoreId, TenantId, UserId};
+pub use ids::{
+    AddonGroupId, AddonId, BandId, CategoryId, GroupId, PlanId, ProductId, SessionId, StoreId, TenantId, UserId,
+};

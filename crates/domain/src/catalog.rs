@@ -1,0 +1,262 @@
+//! The menu: ordered categories, products, add-on groups with `min`/`max` choices.
+
+use std::collections::HashMap;
+
+use crate::ids::{AddonGroupId, AddonId, CategoryId, ProductId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub id: CategoryId,
+    pub name: String,
+    pub description: String,
+    pub position: i32,
+    pub is_active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addon {
+    pub id: AddonId,
+    pub group_id: AddonGroupId,
+    pub name: String,
+    pub price_cents: i64,
+    pub is_available: bool,
+    pub position: i32,
+}
+
+/// "Choose 1 to 2 sauces": a product's add-ons with how many may (`max`) and must (`min`) be
+/// chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddonGroup {
+    pub id: AddonGroupId,
+    pub product_id: ProductId,
+    pub name: String,
+    pub min_choices: i32,
+    pub max_choices: i32,
+    pub position: i32,
+    pub addons: Vec<Addon>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    pub id: ProductId,
+    pub category_id: CategoryId,
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub image_url: Option<String>,
+    pub video_url: Option<String>,
+    pub position: i32,
+    pub is_active: bool,
+    pub track_stock: bool,
+    pub addon_groups: Vec<AddonGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    #[error("name must not be empty (at most 200 characters)")]
+    BadName,
+    #[error("price_cents must not be negative")]
+    NegativePrice,
+    #[error("choices need 0 <= min <= max and max >= 1 (at most 50)")]
+    BadChoices,
+}
+
+pub fn check_name(name: &str) -> Result<String, CatalogError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(CatalogError::BadName);
+    }
+    Ok(name.to_owned())
+}
+
+pub fn check_price(price_cents: i64) -> Result<i64, CatalogError> {
+    if price_cents < 0 {
+        return Err(CatalogError::NegativePrice);
+    }
+    Ok(price_cents)
+}
+
+pub fn check_choices(min_choices: i32, max_choices: i32) -> Result<(), CatalogError> {
+    if min_choices < 0 || max_choices < 1 || min_choices > max_choices || max_choices > 50 {
+        return Err(CatalogError::BadChoices);
+    }
+    Ok(())
+}
+
+/// What one store says about a product: whether staff switched it off there, and its stock
+/// when stock is tracked there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreProductState {
+    pub enabled: bool,
+    pub stock: Option<i32>,
+}
+
+impl Default for StoreProductState {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            stock: None,
+        }
+    }
+}
+
+/// A product as a store's menu shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuItem {
+    pub product: Product,
+    /// Can be ordered now: enabled in the store and in stock.
+    pub available: bool,
+    pub out_of_stock: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuSection {
+    pub category: Category,
+    pub items: Vec<MenuItem>,
+}
+
+/// Whether a product can be sold in a store given its state there. A tracked product with no
+/// stock row has none.
+pub fn availability(product: &Product, state: StoreProductState) -> (bool, bool) {
+    let out_of_stock = product.track_stock && state.stock.unwrap_or(0) <= 0;
+    (product.is_active && state.enabled && !out_of_stock, out_of_stock)
+}
+
+/// A store's menu: active categories in order, each with its active products in order.
+/// Unavailable and out-of-stock items are marked, or left out when the store hides them;
+/// categories left empty are not shown.
+pub fn assemble_menu(
+    mut categories: Vec<Category>,
+    products: Vec<Product>,
+    states: &HashMap<ProductId, StoreProductState>,
+    hide_unavailable: bool,
+) -> Vec<MenuSection> {
+    categories.retain(|category| category.is_active);
+    categories.sort_by_key(|category| (category.position, category.name.clone()));
+    let mut by_category: HashMap<CategoryId, Vec<MenuItem>> = HashMap::new();
+    for mut product in products.into_iter().filter(|product| product.is_active) {
+        let (available, out_of_stock) = availability(&product, states.get(&product.id).copied().unwrap_or_default());
+        if hide_unavailable && !available {
+            continue;
+        }
+        product.addon_groups.sort_by_key(|group| group.position);
+        for group in &mut product.addon_groups {
+            group.addons.sort_by_key(|addon| addon.position);
+        }
+        by_category.entry(product.category_id).or_default().push(MenuItem {
+            product,
+            available,
+            out_of_stock,
+        });
+    }
+    categories
+        .into_iter()
+        .filter_map(|category| {
+            let mut items = by_category.remove(&category.id)?;
+            items.sort_by_key(|item| (item.product.position, item.product.name.clone()));
+            Some(MenuSection { category, items })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn category(name: &str, position: i32) -> Category {
+        Category {
+            id: CategoryId::generate(),
+            name: name.into(),
+            description: String::new(),
+            position,
+            is_active: true,
+        }
+    }
+
+    fn product(category: &Category, name: &str, position: i32, track_stock: bool) -> Product {
+        Product {
+            id: ProductId::generate(),
+            category_id: category.id,
+            name: name.into(),
+            description: String::new(),
+            price_cents: 1000,
+            image_url: None,
+            video_url: None,
+            position,
+            is_active: true,
+            track_stock,
+            addon_groups: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn categories_and_products_come_in_order() {
+        let drinks = category("Bebidas", 2);
+        let pizzas = category("Pizzas", 1);
+        let products = vec![
+            product(&drinks, "Suco", 1, false),
+            product(&pizzas, "Calabresa", 2, false),
+            product(&pizzas, "Margherita", 1, false),
+        ];
+        let menu = assemble_menu(vec![drinks, pizzas], products, &HashMap::new(), false);
+        let names: Vec<(&str, Vec<&str>)> = menu
+            .iter()
+            .map(|s| (s.category.name.as_str(), s.items.iter().map(|i| i.product.name.as_str()).collect()))
+            .collect();
+        assert_eq!(names, vec![("Pizzas", vec!["Margherita", "Calabresa"]), ("Bebidas", vec!["Suco"])]);
+    }
+
+    #[test]
+    fn unavailable_and_out_of_stock_items_are_marked_not_hidden() {
+        let pizzas = category("Pizzas", 1);
+        let disabled = product(&pizzas, "Desligada", 1, false);
+        let sold_out = product(&pizzas, "Esgotada", 2, true);
+        let in_stock = product(&pizzas, "Em estoque", 3, true);
+        let states = HashMap::from([
+            (disabled.id, StoreProductState { enabled: false, stock: None }),
+            (sold_out.id, StoreProductState { enabled: true, stock: Some(0) }),
+            (in_stock.id, StoreProductState { enabled: true, stock: Some(3) }),
+        ]);
+        let products = vec![disabled, sold_out, in_stock];
+        let menu = assemble_menu(vec![pizzas.clone()], products.clone(), &states, false);
+        let flags: Vec<(bool, bool)> = menu[0].items.iter().map(|i| (i.available, i.out_of_stock)).collect();
+        assert_eq!(flags, vec![(false, false), (false, true), (true, false)]);
+
+        let hidden = assemble_menu(vec![pizzas], products, &states, true);
+        assert_eq!(hidden[0].items.len(), 1);
+        assert_eq!(hidden[0].items[0].product.name, "Em estoque");
+    }
+
+    #[test]
+    fn tracked_products_without_a_stock_row_are_out_of_stock() {
+        let pizzas = category("Pizzas", 1);
+        let tracked = product(&pizzas, "Sem linha", 1, true);
+        assert_eq!(availability(&tracked, StoreProductState::default()), (false, true));
+    }
+
+    #[test]
+    fn inactive_things_and_empty_categories_are_left_out() {
+        let mut hidden_category = category("Escondida", 1);
+        hidden_category.is_active = false;
+        let empty = category("Vazia", 2);
+        let pizzas = category("Pizzas", 3);
+        let mut retired = product(&pizzas, "Aposentada", 1, false);
+        retired.is_active = false;
+        let products = vec![product(&hidden_category, "X", 1, false), retired, product(&pizzas, "Viva", 2, false)];
+        let menu = assemble_menu(vec![hidden_category, empty, pizzas], products, &HashMap::new(), false);
+        assert_eq!(menu.len(), 1);
+        assert_eq!(menu[0].items.len(), 1);
+    }
+
+    #[test]
+    fn choices_and_prices_are_checked() {
+        assert!(check_choices(0, 1).is_ok());
+        assert!(check_choices(2, 2).is_ok());
+        assert_eq!(check_choices(2, 1), Err(CatalogError::BadChoices));
+        assert_eq!(check_choices(0, 0), Err(CatalogError::BadChoices));
+        assert_eq!(check_choices(-1, 1), Err(CatalogError::BadChoices));
+        assert_eq!(check_price(-1), Err(CatalogError::NegativePrice));
+        assert_eq!(check_name("  "), Err(CatalogError::BadName));
+        assert_eq!(check_name(" Pizza "), Ok("Pizza".into()));
+    }
+}
