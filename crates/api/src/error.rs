@@ -180,6 +180,12 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden { code, message } => {
                 Self::new(StatusCode::FORBIDDEN, code, message)
             }
+            ServiceError::PayloadTooLarge(message) => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+            }
+            ServiceError::UnsupportedMediaType(message) => {
+                Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
+            }
             ServiceError::Unavailable(cause) => Self::unavailable(&cause),
             ServiceError::Internal(cause) => Self::internal(&cause),
         }

@@ -8,11 +8,19 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
-use comanda_config::{RateLimitSettings, Settings};
+use comanda_config::{RateLimitSettings, Settings, StorageBackend, StorageSettings};
+use comanda_maps::{GoogleDistanceMatrix, Nominatim};
+use comanda_ports::media::MediaStorage;
+use comanda_ports::shipping::DrivingDistance;
+use comanda_services::catalog::CatalogService;
+use comanda_services::media::MediaService;
+use comanda_services::shipping::ShippingService;
+use comanda_storage::{ObjectMediaStorage, S3Config};
 use comanda_crypto::{Argon2PasswordHasher, HmacSignatureVerifier, JwtAlgorithm, JwtTokenCodec};
 use comanda_ports::{Clock, DatabaseHealth, PasswordHasher, RateLimitStore, SystemClock};
 use comanda_postgres::{
-    Database, DatabaseConfig, PgAuditRepository, PgBillingRepository, PgGroupRepository,
+    Database, DatabaseConfig, PgAuditRepository, PgBillingRepository, PgCatalogRepository, PgGroupRepository,
+    PgMediaRepository, PgShippingRepository,
     PgPlanRepository, PgSessionRepository, PgStoreRepository, PgTenantAdminRepository,
     PgTenantRepository, PgUserRepository,
 };
@@ -72,7 +80,9 @@ pub fn seed_service(settings: &Settings) -> anyhow::Result<SeedService> {
     let database = Database::connect(&database_config(settings)).context("building the pool")?;
     Ok(SeedService::new(
         Arc::new(PgTenantRepository::new(database.clone())),
-        Arc::new(PgStoreRepository::new(database)),
+        Arc::new(PgStoreRepository::new(database.clone())),
+        Arc::new(PgCatalogRepository::new(database.clone())),
+        Arc::new(PgShippingRepository::new(database)),
     ))
 }
 
@@ -89,6 +99,32 @@ pub async fn ensure_startup_data(settings: &Settings) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Local disk (served at `/media`) or an S3-compatible bucket.
+fn media_storage(settings: &StorageSettings) -> anyhow::Result<Arc<dyn MediaStorage>> {
+    let storage = match settings.backend {
+        StorageBackend::Local => ObjectMediaStorage::local(&settings.media_root, "/media"),
+        StorageBackend::S3 => ObjectMediaStorage::s3(&S3Config {
+            bucket: settings.s3_bucket.as_deref().unwrap_or_default(),
+            region: &settings.s3_region,
+            endpoint: settings.s3_endpoint_url.as_ref().map(|url| url.as_str().trim_end_matches('/')),
+            access_key_id: settings.s3_access_key_id.as_ref().map(|secret| secret.expose()),
+            secret_access_key: settings.s3_secret_access_key.as_ref().map(|secret| secret.expose()),
+            public_base_url: settings.s3_public_base_url.as_ref().map(|url| url.as_str()),
+        }),
+    };
+    Ok(Arc::new(storage.map_err(|error| anyhow::anyhow!("preparing media storage: {error}"))?))
+}
+
+/// Google's driving distances when a key is configured.
+fn google_maps(settings: &Settings) -> anyhow::Result<Option<Arc<dyn DrivingDistance>>> {
+    let Some(key) = &settings.maps.google_maps_api_key else {
+        return Ok(None);
+    };
+    let google = GoogleDistanceMatrix::new(settings.maps.google_maps_base_url.clone(), key.expose())
+        .map_err(|error| anyhow::anyhow!("preparing Google Maps: {error}"))?;
+    Ok(Some(Arc::new(google)))
 }
 
 fn jwt_algorithm(algorithm: comanda_config::JwtAlgorithm) -> JwtAlgorithm {
@@ -156,12 +192,31 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         max_active_sessions: settings.sessions.max_active_sessions,
     };
     let database_health: Arc<dyn DatabaseHealth> = Arc::new(database.clone());
+    let stores = StoreService::new(Arc::new(PgStoreRepository::new(database.clone())), clock.clone());
+    let catalog = CatalogService::new(Arc::new(PgCatalogRepository::new(database.clone())), stores.clone());
+    let media = MediaService::new(
+        media_storage(&settings.storage)?,
+        Arc::new(PgMediaRepository::new(database.clone())),
+        catalog.clone(),
+        stores.clone(),
+    );
+    let shipping = ShippingService::new(
+        Arc::new(PgShippingRepository::new(database.clone())),
+        stores.clone(),
+        google_maps(&settings)?,
+        Arc::new(
+            Nominatim::new(settings.maps.nominatim_base_url.clone())
+                .map_err(|error| anyhow::anyhow!("preparing Nominatim: {error}"))?,
+        ),
+        clock.clone(),
+    );
     Ok(AppState {
         tenancy: TenancyService::new(tenants.clone(), settings.tenancy.legacy_tenant_slug.clone()),
-        stores: StoreService::new(
-            Arc::new(PgStoreRepository::new(database.clone())),
-            clock.clone(),
-        ),
+        catalog,
+        media,
+        shipping,
+        serves_media: settings.storage.backend == StorageBackend::Local,
+        stores,
         health: HealthService::new(database_health.clone()),
         auth: AuthService::new(
             users.clone(),

@@ -5,9 +5,12 @@ use comanda_ports::{DatabaseHealth, RateLimitStore};
 use comanda_services::audit::AuditService;
 use comanda_services::auth::AuthService;
 use comanda_services::billing::BillingService;
+use comanda_services::catalog::CatalogService;
 use comanda_services::central::CentralService;
 use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
+use comanda_services::media::MediaService;
+use comanda_services::shipping::ShippingService;
 use comanda_services::stores::StoreService;
 use comanda_services::tenancy::TenancyService;
 use comanda_services::users::UserService;
@@ -27,6 +30,11 @@ pub struct AppState {
     pub audit: AuditService,
     pub central: CentralService,
     pub billing: BillingService,
+    pub catalog: CatalogService,
+    pub media: MediaService,
+    pub shipping: ShippingService,
+    /// Local storage is served at `/media`; S3 serves itself.
+    pub serves_media: bool,
     pub database: Arc<dyn DatabaseHealth>,
     /// `None` when rate limiting is switched off.
     pub rate_limits: Option<Arc<dyn RateLimitStore>>,

@@ -42,6 +42,10 @@ pub struct Store {
     pub accepts_preorders: bool,
     pub telegram_chat_id: Option<String>,
     pub image_url: Option<String>,
+    /// Orders whose subtotal reaches this ship free.
+    pub free_shipping_above_cents: Option<i64>,
+    /// Leave unavailable items out of the menu instead of marking them.
+    pub hide_unavailable_items: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -88,6 +92,15 @@ pub struct NewStore {
     pub delivery_enabled: bool,
     pub pickup_enabled: bool,
     pub accepts_preorders: bool,
+    pub telegram_chat_id: Option<String>,
+    pub free_shipping_above_cents: Option<i64>,
+    pub hide_unavailable_items: bool,
+}
+
+impl Store {
+    pub fn location(&self) -> Option<crate::geo::GeoPoint> {
+        crate::geo::GeoPoint::new(self.latitude?, self.longitude?).ok()
+    }
 }
 
 #[cfg(test)]
@@ -115,6 +128,8 @@ mod tests {
             accepts_preorders: false,
             telegram_chat_id: None,
             image_url: None,
+            free_shipping_above_cents: None,
+            hide_unavailable_items: false,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }

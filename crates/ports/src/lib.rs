@@ -6,11 +6,14 @@
 pub mod admin;
 pub mod audit;
 pub mod billing;
+pub mod catalog;
 pub mod clock;
 pub mod crypto;
 pub mod database;
 pub mod identity;
+pub mod media;
 pub mod ratelimit;
+pub mod shipping;
 pub mod stores;
 pub mod tenants;
 
@@ -26,7 +29,7 @@ pub use identity::{
     UserChanges, UserCredentials, UserRepository,
 };
 pub use ratelimit::{RateLimitDecision, RateLimitError, RateLimitPolicy, RateLimitStore};
-pub use stores::StoreRepository;
+pub use stores::{StoreChanges, StoreRepository};
 pub use tenants::{NewTenant, TenantRepository};
 
 /// What can go wrong in a repository, whatever the store behind it.

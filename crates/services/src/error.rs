@@ -22,6 +22,12 @@ pub enum ServiceError {
     /// Signed in but not allowed (403).
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
+    /// An upload over its size limit (413).
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// An upload of a type we do not take (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("the database is unavailable")]
     Unavailable(String),
     /// A bug or a broken invariant; the text is for the log, never the client.

@@ -9,7 +9,9 @@ use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore, Store};
 use comanda_domain::tenancy::{SubscriptionStatus, TenantRecord, TenantSlug};
 use comanda_domain::{StoreId, TenantId};
-use comanda_ports::{Clock, NewTenant, RepoError, RepoResult, StoreRepository, TenantRepository};
+use comanda_ports::{
+    Actor, Clock, NewTenant, RepoError, RepoResult, StoreChanges, StoreRepository, TenantRepository,
+};
 
 #[derive(Default)]
 pub struct InMemoryTenants {
@@ -84,14 +86,6 @@ impl InMemoryStores {
         self.rows.lock().expect("lock").push(store);
     }
 
-    pub fn count_for(&self, tenant: TenantId) -> usize {
-        self.rows
-            .lock()
-            .expect("lock")
-            .iter()
-            .filter(|s| s.tenant_id == tenant)
-            .count()
-    }
 }
 
 #[async_trait]
@@ -112,16 +106,37 @@ impl StoreRepository for InMemoryStores {
         Ok(Page { items, total })
     }
 
-    async fn count(&self, tenant: TenantId) -> RepoResult<u64> {
-        Ok(self.count_for(tenant) as u64)
+    async fn list_all(&self, tenant: TenantId, page: PageRequest) -> RepoResult<Page<Store>> {
+        self.list_active(tenant, page).await
     }
 
-    async fn create(&self, tenant: TenantId, new: NewStore) -> RepoResult<Store> {
+    async fn find(&self, tenant: TenantId, id: StoreId) -> RepoResult<Option<Store>> {
+        Ok(self
+            .rows
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|s| s.tenant_id == tenant && s.id == id)
+            .cloned())
+    }
+
+    async fn create(&self, tenant: TenantId, new: NewStore, _limit: Option<i32>, _actor: &Actor) -> RepoResult<Store> {
         let mut store = sample_store(&new.name);
         store.tenant_id = tenant;
         store.opening_hours = new.opening_hours;
         self.rows.lock().expect("lock").push(store.clone());
         Ok(store)
+    }
+
+    async fn update(
+        &self,
+        _tenant: TenantId,
+        _id: StoreId,
+        _changes: StoreChanges,
+        _limit: Option<i32>,
+        _actor: &Actor,
+    ) -> RepoResult<Store> {
+        Err(RepoError::Internal("not used by these tests".into()))
     }
 }
 
@@ -146,6 +161,8 @@ pub fn sample_store(name: &str) -> Store {
         accepts_preorders: false,
         telegram_chat_id: None,
         image_url: None,
+        free_shipping_above_cents: None,
+        hide_unavailable_items: false,
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }

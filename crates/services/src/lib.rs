@@ -4,11 +4,14 @@
 pub mod audit;
 pub mod auth;
 pub mod billing;
+pub mod catalog;
 pub mod central;
 pub mod error;
 pub mod groups;
 pub mod health;
+pub mod media;
 pub mod seed;
+pub mod shipping;
 pub mod stores;
 pub mod tenancy;
 pub mod users;

@@ -7,7 +7,11 @@ use comanda_domain::opening_hours::{OpeningHours, TimeRange};
 use comanda_domain::pagination::PageRequest;
 use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
-use comanda_ports::{NewTenant, RepoError, StoreRepository, TenantRepository};
+use comanda_domain::TenantId;
+use comanda_domain::shipping::DistanceBand;
+use comanda_ports::catalog::{AddonGroupInput, AddonInput, CatalogRepository, CategoryInput, ProductInput};
+use comanda_ports::shipping::ShippingRepository;
+use comanda_ports::{Actor, NewTenant, RepoError, StoreRepository, TenantRepository};
 
 use crate::ServiceError;
 
@@ -32,11 +36,23 @@ impl SeedOutcome {
 pub struct SeedService {
     tenants: Arc<dyn TenantRepository>,
     stores: Arc<dyn StoreRepository>,
+    catalog: Arc<dyn CatalogRepository>,
+    shipping: Arc<dyn ShippingRepository>,
 }
 
 impl SeedService {
-    pub fn new(tenants: Arc<dyn TenantRepository>, stores: Arc<dyn StoreRepository>) -> Self {
-        Self { tenants, stores }
+    pub fn new(
+        tenants: Arc<dyn TenantRepository>,
+        stores: Arc<dyn StoreRepository>,
+        catalog: Arc<dyn CatalogRepository>,
+        shipping: Arc<dyn ShippingRepository>,
+    ) -> Self {
+        Self {
+            tenants,
+            stores,
+            catalog,
+            shipping,
+        }
     }
 
     /// The demo tenant of the README: slug `demo`, active, every module, one store open around the
@@ -54,18 +70,98 @@ impl SeedService {
                 stores_limit: 3,
             })
             .await?;
-        let existing = self
-            .stores
-            .list_active(tenant.id, PageRequest::default())
-            .await?;
-        if existing.total == 0 {
-            self.stores.create(tenant.id, demo_store()?).await?;
+        let existing = self.stores.list_active(tenant.id, PageRequest::default()).await?;
+        let store = match existing.items.into_iter().next() {
+            Some(store) => store,
+            None => {
+                self.stores
+                    .create(tenant.id, demo_store()?, None, &Actor::system())
+                    .await?
+            }
+        };
+        if self.shipping.bands(tenant.id, store.id).await?.is_empty() {
+            self.shipping
+                .replace_bands(tenant.id, store.id, demo_bands(), &Actor::system())
+                .await?;
+        }
+        if self.catalog.categories(tenant.id).await?.is_empty() {
+            self.seed_menu(tenant.id).await?;
         }
         Ok(if created {
             SeedOutcome::Created(tenant)
         } else {
             SeedOutcome::AlreadyPresent(tenant)
         })
+    }
+
+    /// The demo menu: categories, products with add-on groups (only when it has none).
+    async fn seed_menu(&self, tenant: TenantId) -> Result<(), ServiceError> {
+        let actor = Actor::system();
+        for (category_position, (name, description, products)) in DEMO_MENU.iter().enumerate() {
+            let category = self
+                .catalog
+                .create_category(
+                    tenant,
+                    CategoryInput {
+                        name: (*name).to_owned(),
+                        description: (*description).to_owned(),
+                        position: position(category_position),
+                        is_active: true,
+                    },
+                    &actor,
+                )
+                .await?;
+            for (product_position, demo) in products.iter().enumerate() {
+                let product = self
+                    .catalog
+                    .create_product(
+                        tenant,
+                        ProductInput {
+                            category_id: category.id,
+                            name: demo.name.to_owned(),
+                            description: demo.description.to_owned(),
+                            price_cents: demo.price_cents,
+                            position: position(product_position),
+                            is_active: true,
+                            track_stock: demo.track_stock,
+                        },
+                        &actor,
+                    )
+                    .await?;
+                for (group_position, group) in demo.groups.iter().enumerate() {
+                    let created = self
+                        .catalog
+                        .create_addon_group(
+                            tenant,
+                            product.id,
+                            AddonGroupInput {
+                                name: group.name.to_owned(),
+                                min_choices: group.min,
+                                max_choices: group.max,
+                                position: position(group_position),
+                            },
+                            &actor,
+                        )
+                        .await?;
+                    for (addon_position, (addon, price_cents)) in group.addons.iter().enumerate() {
+                        self.catalog
+                            .create_addon(
+                                tenant,
+                                created.id,
+                                AddonInput {
+                                    name: (*addon).to_owned(),
+                                    price_cents: *price_cents,
+                                    is_available: true,
+                                    position: position(addon_position),
+                                },
+                                &actor,
+                            )
+                            .await?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The central admin's tenant (SPEC §8): created active with every module when missing.
@@ -111,6 +207,110 @@ impl SeedService {
     }
 }
 
+/// Delivery up to 8 km from the demo store.
+fn demo_bands() -> Vec<DistanceBand<()>> {
+    [(2.0, 500, 30), (5.0, 800, 40), (8.0, 1200, 55)]
+        .into_iter()
+        .map(|(max_km, fee_cents, eta_minutes)| DistanceBand {
+            id: (),
+            max_km,
+            fee_cents,
+            eta_minutes,
+        })
+        .collect()
+}
+
+struct DemoAddonGroup {
+    name: &'static str,
+    min: i32,
+    max: i32,
+    addons: &'static [(&'static str, i64)],
+}
+
+struct DemoProduct {
+    name: &'static str,
+    description: &'static str,
+    price_cents: i64,
+    track_stock: bool,
+    groups: &'static [DemoAddonGroup],
+}
+
+const PIZZA_GROUPS: &[DemoAddonGroup] = &[
+    DemoAddonGroup {
+        name: "Borda recheada",
+        min: 0,
+        max: 1,
+        addons: &[("Catupiry", 900), ("Cheddar", 900), ("Chocolate", 1100)],
+    },
+    DemoAddonGroup {
+        name: "Adicionais",
+        min: 0,
+        max: 3,
+        addons: &[("Bacon", 600), ("Azeitona", 300), ("Cebola caramelizada", 500), ("Ovo", 300)],
+    },
+];
+
+const BURGER_GROUPS: &[DemoAddonGroup] = &[
+    DemoAddonGroup {
+        name: "Ponto da carne",
+        min: 1,
+        max: 1,
+        addons: &[("Mal passado", 0), ("Ao ponto", 0), ("Bem passado", 0)],
+    },
+    DemoAddonGroup {
+        name: "Turbine seu lanche",
+        min: 0,
+        max: 4,
+        addons: &[("Bacon", 500), ("Cheddar extra", 400), ("Hambúrguer extra", 1200), ("Ovo", 300)],
+    },
+];
+
+const SODA_GROUPS: &[DemoAddonGroup] = &[DemoAddonGroup {
+    name: "Sabor",
+    min: 1,
+    max: 1,
+    addons: &[("Cola", 0), ("Guaraná", 0), ("Laranja", 0), ("Limão", 0)],
+}];
+
+const DEMO_MENU: &[(&str, &str, &[DemoProduct])] = &[
+    (
+        "Pizzas",
+        "Massa de fermentação natural, forno a lenha. Tamanho grande, 8 fatias.",
+        &[
+            DemoProduct { name: "Margherita", description: "Molho de tomate italiano, muçarela de búfala e manjericão fresco.", price_cents: 5490, track_stock: false, groups: PIZZA_GROUPS },
+            DemoProduct { name: "Calabresa", description: "Calabresa artesanal fatiada, cebola roxa e azeitonas pretas.", price_cents: 4990, track_stock: false, groups: PIZZA_GROUPS },
+            DemoProduct { name: "Portuguesa", description: "Presunto, ovos, cebola, ervilha, azeitona e muçarela.", price_cents: 5690, track_stock: false, groups: PIZZA_GROUPS },
+            DemoProduct { name: "Quatro queijos", description: "Muçarela, provolone, parmesão e gorgonzola.", price_cents: 5890, track_stock: false, groups: PIZZA_GROUPS },
+        ],
+    ),
+    (
+        "Lanches",
+        "Pão brioche da casa e blend de 160 g.",
+        &[
+            DemoProduct { name: "X-Burger", description: "Hambúrguer, queijo prato, alface, tomate e maionese da casa.", price_cents: 2890, track_stock: false, groups: BURGER_GROUPS },
+            DemoProduct { name: "X-Bacon", description: "Hambúrguer, bacon crocante, cheddar e cebola caramelizada.", price_cents: 3390, track_stock: false, groups: BURGER_GROUPS },
+            DemoProduct { name: "Veggie", description: "Hambúrguer de grão-de-bico, rúcula, tomate seco e molho de iogurte.", price_cents: 3190, track_stock: false, groups: &[] },
+        ],
+    ),
+    (
+        "Bebidas",
+        "Geladas.",
+        &[
+            DemoProduct { name: "Refrigerante lata 350 ml", description: "", price_cents: 700, track_stock: false, groups: SODA_GROUPS },
+            DemoProduct { name: "Suco natural 500 ml", description: "Laranja, limão ou maracujá, feito na hora.", price_cents: 1200, track_stock: false, groups: &[] },
+            DemoProduct { name: "Água mineral 500 ml", description: "Com ou sem gás.", price_cents: 500, track_stock: false, groups: &[] },
+        ],
+    ),
+    (
+        "Sobremesas",
+        "",
+        &[
+            DemoProduct { name: "Brownie com sorvete", description: "Brownie de chocolate meio amargo com sorvete de creme.", price_cents: 1890, track_stock: true, groups: &[] },
+            DemoProduct { name: "Pudim de leite", description: "A fatia generosa de sempre.", price_cents: 1290, track_stock: true, groups: &[] },
+        ],
+    ),
+];
+
 fn demo_store() -> Result<NewStore, ServiceError> {
     let whole_day =
         TimeRange::new("00:00", "24:00").map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -135,25 +335,12 @@ fn demo_store() -> Result<NewStore, ServiceError> {
         delivery_enabled: true,
         pickup_enabled: true,
         accepts_preorders: true,
+        telegram_chat_id: None,
+        free_shipping_above_cents: Some(15_000),
+        hide_unavailable_items: false,
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fakes::{InMemoryStores, InMemoryTenants};
-
-    #[tokio::test]
-    async fn seeding_twice_changes_nothing() {
-        let tenants = Arc::new(InMemoryTenants::default());
-        let stores = Arc::new(InMemoryStores::default());
-        let seed = SeedService::new(tenants.clone(), stores.clone());
-
-        let first = seed.seed_demo().await.expect("first seed");
-        assert!(matches!(first, SeedOutcome::Created(_)));
-        let second = seed.seed_demo().await.expect("second seed");
-        assert!(matches!(second, SeedOutcome::AlreadyPresent(_)));
-        assert_eq!(first.tenant().id, second.tenant().id);
-        assert_eq!(stores.count_for(first.tenant().id), 1);
-    }
+fn position(index: usize) -> i32 {
+    i32::try_from(index).unwrap_or(i32::MAX)
 }

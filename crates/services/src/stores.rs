@@ -1,9 +1,9 @@
 use std::sync::Arc;
 
-use comanda_domain::TenantId;
 use comanda_domain::pagination::{Page, PageRequest};
-use comanda_domain::store::{OpenStatus, Store};
-use comanda_ports::{Clock, StoreRepository};
+use comanda_domain::store::{NewStore, OpenStatus, Store};
+use comanda_domain::{StoreId, TenantId};
+use comanda_ports::{Actor, Clock, RepoError, StoreChanges, StoreRepository};
 
 use crate::ServiceError;
 
@@ -20,23 +20,88 @@ pub struct StoreService {
     clock: Arc<dyn Clock>,
 }
 
+fn repo_error(error: RepoError) -> ServiceError {
+    match error {
+        RepoError::NotFound => ServiceError::NotFound("store"),
+        other => other.into(),
+    }
+}
+
+fn validate(name: Option<&str>, free_shipping: Option<Option<i64>>) -> Result<(), ServiceError> {
+    if name.is_some_and(|name| name.trim().is_empty() || name.chars().count() > 200) {
+        return Err(ServiceError::field("name", "1 to 200 characters"));
+    }
+    if free_shipping.flatten().is_some_and(|cents| cents < 0) {
+        return Err(ServiceError::field("free_shipping_above_cents", "must not be negative"));
+    }
+    Ok(())
+}
+
 impl StoreService {
     pub fn new(stores: Arc<dyn StoreRepository>, clock: Arc<dyn Clock>) -> Self {
         Self { stores, clock }
     }
 
+    fn public(&self, store: Store) -> PublicStore {
+        PublicStore {
+            status: store.open_status(self.clock.now()),
+            store,
+        }
+    }
+
     /// The tenant's active stores with their open status now.
-    pub async fn list_public(
+    pub async fn list_public(&self, tenant: TenantId, page: PageRequest) -> Result<Page<PublicStore>, ServiceError> {
+        let stores = self.stores.list_active(tenant, page).await?;
+        Ok(stores.map(|store| self.public(store)))
+    }
+
+    /// Every store of the tenant (the portal).
+    pub async fn list_all(&self, tenant: TenantId, page: PageRequest) -> Result<Page<PublicStore>, ServiceError> {
+        let stores = self.stores.list_all(tenant, page).await?;
+        Ok(stores.map(|store| self.public(store)))
+    }
+
+    pub async fn get(&self, tenant: TenantId, id: StoreId) -> Result<PublicStore, ServiceError> {
+        let store = self.stores.find(tenant, id).await?.ok_or(ServiceError::NotFound("store"))?;
+        Ok(self.public(store))
+    }
+
+    /// An active store of the tenant, for ordering; 404 otherwise.
+    pub async fn active(&self, tenant: TenantId, id: StoreId) -> Result<Store, ServiceError> {
+        self.stores
+            .find(tenant, id)
+            .await?
+            .filter(|store| store.is_active)
+            .ok_or(ServiceError::NotFound("store"))
+    }
+
+    pub async fn create(
         &self,
         tenant: TenantId,
-        page: PageRequest,
-    ) -> Result<Page<PublicStore>, ServiceError> {
-        let now = self.clock.now();
-        let stores = self.stores.list_active(tenant, page).await?;
-        Ok(stores.map(|store| PublicStore {
-            status: store.open_status(now),
-            store,
-        }))
+        stores_limit: i32,
+        store: NewStore,
+        actor: &Actor,
+    ) -> Result<PublicStore, ServiceError> {
+        validate(Some(&store.name), Some(store.free_shipping_above_cents))?;
+        let created = self.stores.create(tenant, store, Some(stores_limit), actor).await.map_err(repo_error)?;
+        Ok(self.public(created))
+    }
+
+    pub async fn update(
+        &self,
+        tenant: TenantId,
+        stores_limit: i32,
+        id: StoreId,
+        changes: StoreChanges,
+        actor: &Actor,
+    ) -> Result<PublicStore, ServiceError> {
+        validate(changes.name.as_deref(), changes.free_shipping_above_cents)?;
+        let updated = self
+            .stores
+            .update(tenant, id, changes, Some(stores_limit), actor)
+            .await
+            .map_err(repo_error)?;
+        Ok(self.public(updated))
     }
 }
 
@@ -55,10 +120,7 @@ mod tests {
         let clock = FixedClock("2026-12-01T15:00:00Z".parse().expect("instant"));
         let service = StoreService::new(Arc::new(stores), Arc::new(clock));
 
-        let page = service
-            .list_public(mine, PageRequest::default())
-            .await
-            .expect("lists");
+        let page = service.list_public(mine, PageRequest::default()).await.expect("lists");
         assert_eq!(page.total, 1);
         assert_eq!(page.items[0].store.name, "Centro");
         assert!(page.items[0].status.is_open);

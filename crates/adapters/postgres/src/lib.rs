@@ -12,6 +12,6 @@ pub use audit::PgAuditRepository;
 pub use database::{Database, DatabaseConfig, ensure_database_exists};
 pub use migrations::{MigrationError, run_migrations};
 pub use repos::{
-    PgBillingRepository, PgGroupRepository, PgPlanRepository, PgSessionRepository,
+    PgBillingRepository, PgCatalogRepository, PgGroupRepository, PgMediaRepository, PgShippingRepository, PgPlanRepository, PgSessionRepository,
     PgStoreRepository, PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
 };

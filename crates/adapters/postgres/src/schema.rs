@@ -78,9 +78,112 @@ diesel::table! {
         image_url -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        free_shipping_above_cents -> Nullable<BigInt>,
+        hide_unavailable_items -> Bool,
     }
 }
 
+diesel::table! {
+    categories (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        name -> Text,
+        description -> Text,
+        position -> Integer,
+        is_active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        category_id -> Uuid,
+        name -> Text,
+        description -> Text,
+        price_cents -> BigInt,
+        image_url -> Nullable<Text>,
+        video_url -> Nullable<Text>,
+        position -> Integer,
+        is_active -> Bool,
+        track_stock -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    product_store_availability (store_id, product_id) {
+        tenant_id -> Uuid,
+        product_id -> Uuid,
+        store_id -> Uuid,
+        available -> Bool,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    stock_levels (store_id, product_id) {
+        tenant_id -> Uuid,
+        store_id -> Uuid,
+        product_id -> Uuid,
+        quantity -> Integer,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    addon_groups (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        product_id -> Uuid,
+        name -> Text,
+        min_choices -> Integer,
+        max_choices -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    addons (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        group_id -> Uuid,
+        name -> Text,
+        price_cents -> BigInt,
+        is_available -> Bool,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    shipping_bands (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        store_id -> Uuid,
+        max_km -> Double,
+        fee_cents -> BigInt,
+        eta_minutes -> Integer,
+    }
+}
+
+diesel::table! {
+    media_objects (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        object_key -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        purpose -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(products -> categories (category_id));
+diesel::joinable!(addon_groups -> products (product_id));
+diesel::joinable!(addons -> addon_groups (group_id));
 diesel::joinable!(tenant_subscriptions -> tenants (tenant_id));
 diesel::joinable!(tenant_subscriptions -> plans (plan_id));
 diesel::joinable!(tenant_modules -> tenants (tenant_id));
@@ -219,4 +322,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     billing_events,
     plan_change_requests,
     tenant_messaging,
+    categories,
+    products,
+    product_store_availability,
+    stock_levels,
+    addon_groups,
+    addons,
+    shipping_bands,
+    media_objects,
 );

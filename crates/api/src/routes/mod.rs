@@ -3,10 +3,14 @@
 pub mod admin;
 pub mod auth;
 pub mod billing_webhooks;
+pub mod catalog;
 pub mod central;
 pub mod docs;
 pub mod health;
+pub mod media;
 pub mod metrics;
+pub mod patch;
+pub mod shipping;
 pub mod stores;
 
 use actix_web::web;
@@ -18,6 +22,71 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(web::resource("/health").route(web::get().to(health::health)))
         .service(web::resource("/stores").route(web::get().to(stores::list_stores)))
+        .service(web::resource("/catalog").route(web::get().to(catalog::catalog)))
+        .service(web::resource("/shipping/quote").route(web::post().to(shipping::quote)))
+        .service(web::resource("/media/{key:.+}").route(web::get().to(media::serve)))
+        .service(
+            web::resource("/admin/stores")
+                .route(web::get().to(admin::stores::list))
+                .route(web::post().to(admin::stores::create)),
+        )
+        .service(
+            web::resource("/admin/stores/{store_id}")
+                .route(web::get().to(admin::stores::get))
+                .route(web::patch().to(admin::stores::update))
+                .route(web::delete().to(admin::stores::delete)),
+        )
+        .service(web::resource("/admin/stores/{store_id}/image").route(web::post().to(admin::stores::upload_image)))
+        .service(
+            web::resource("/admin/shipping/stores/{store_id}/bands")
+                .route(web::get().to(admin::shipping::bands))
+                .route(web::put().to(admin::shipping::replace)),
+        )
+        .service(
+            web::resource("/admin/catalog/categories")
+                .route(web::get().to(admin::catalog::list_categories))
+                .route(web::post().to(admin::catalog::create_category)),
+        )
+        .service(
+            web::resource("/admin/catalog/categories/{category_id}")
+                .route(web::patch().to(admin::catalog::update_category))
+                .route(web::delete().to(admin::catalog::delete_category)),
+        )
+        .service(
+            web::resource("/admin/catalog/products")
+                .route(web::get().to(admin::catalog::list_products))
+                .route(web::post().to(admin::catalog::create_product)),
+        )
+        .service(
+            web::resource("/admin/catalog/products/{product_id}")
+                .route(web::get().to(admin::catalog::get_product))
+                .route(web::patch().to(admin::catalog::update_product))
+                .route(web::delete().to(admin::catalog::delete_product)),
+        )
+        .service(
+            web::resource("/admin/catalog/products/{product_id}/image").route(web::post().to(admin::catalog::upload_image)),
+        )
+        .service(
+            web::resource("/admin/catalog/products/{product_id}/video").route(web::post().to(admin::catalog::upload_video)),
+        )
+        .service(
+            web::resource("/admin/catalog/products/{product_id}/addon-groups")
+                .route(web::post().to(admin::catalog::create_addon_group)),
+        )
+        .service(
+            web::resource("/admin/catalog/addon-groups/{group_id}")
+                .route(web::put().to(admin::catalog::update_addon_group))
+                .route(web::delete().to(admin::catalog::delete_addon_group)),
+        )
+        .service(
+            web::resource("/admin/catalog/addon-groups/{group_id}/addons").route(web::post().to(admin::catalog::create_addon)),
+        )
+        .service(
+            web::resource("/admin/catalog/addons/{addon_id}")
+                .route(web::put().to(admin::catalog::update_addon))
+                .route(web::delete().to(admin::catalog::delete_addon)),
+        )
+        .service(web::resource("/admin/catalog/availability").route(web::post().to(admin::catalog::set_availability)))
         .service(web::resource("/auth/signup").route(web::post().to(auth::signup)))
         .service(web::resource("/auth/login").route(web::post().to(auth::login)))
         .service(web::resource("/auth/me").route(web::get().to(auth::me)))

@@ -141,7 +141,7 @@ impl TestApp {
 
     pub async fn create_store(&self, tenant: TenantId, name: &str, hours: OpeningHours) -> Store {
         PgStoreRepository::new(self.db())
-            .create(tenant, new_store(name, hours))
+            .create(tenant, new_store(name, hours), None, &comanda_ports::Actor::system())
             .await
             .expect("store created")
     }
@@ -186,6 +186,9 @@ pub fn new_store(name: &str, hours: OpeningHours) -> NewStore {
         delivery_enabled: true,
         pickup_enabled: true,
         accepts_preorders: false,
+        telegram_chat_id: None,
+        free_shipping_above_cents: None,
+        hide_unavailable_items: false,
     }
 }
 

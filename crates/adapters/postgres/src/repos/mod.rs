@@ -1,16 +1,22 @@
 mod billing;
+mod catalog;
 mod groups;
+mod media;
 mod plans;
 mod sessions;
+mod shipping;
 mod stores;
 mod tenant_admin;
 mod tenants;
 mod users;
 
 pub use billing::PgBillingRepository;
+pub use catalog::PgCatalogRepository;
 pub use groups::PgGroupRepository;
+pub use media::PgMediaRepository;
 pub use plans::PgPlanRepository;
 pub use sessions::PgSessionRepository;
+pub use shipping::PgShippingRepository;
 pub use stores::PgStoreRepository;
 pub use tenant_admin::PgTenantAdminRepository;
 pub use tenants::PgTenantRepository;

@@ -2,8 +2,11 @@
 
 pub mod audit;
 pub mod billing;
+pub mod catalog;
 pub mod groups;
 pub mod modules;
+pub mod shipping;
+pub mod stores;
 pub mod users;
 
 use comanda_domain::identity::Permission;

@@ -1,0 +1,584 @@
+//! `/admin/catalog`: categories, products, add-on groups and add-ons, availability, media
+//! (module `catalog`).
+
+use actix_multipart::Multipart;
+use actix_web::{HttpResponse, web};
+use comanda_domain::catalog::{Addon, AddonGroup, Category, Product};
+use comanda_domain::tenancy::{Action, Module};
+use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId};
+use comanda_ports::catalog::{
+    AddonGroupInput, AddonInput, CategoryChanges, CategoryInput, ProductChanges, ProductFilter, ProductInput,
+};
+use comanda_services::media::MediaTarget;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::parse_ids;
+use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::extract::{ApiJson, CurrentUser, ListQuery};
+use crate::routes::catalog::AddonGroupView;
+use crate::routes::media::{UploadForm, UploadResponse, upload};
+use crate::state::AppState;
+
+fn field_error(field: &str, message: &str) -> ApiError {
+    ApiError::validation(vec![FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }])
+}
+
+fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
+    raw.parse::<T>().map_err(|_| field_error(field, "not a valid id"))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub position: i32,
+    pub is_active: bool,
+}
+
+impl From<Category> for CategoryView {
+    fn from(category: Category) -> Self {
+        Self {
+            id: category.id.to_string(),
+            name: category.name,
+            description: category.description,
+            position: category.position,
+            is_active: category.is_active,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryList {
+    pub items: Vec<CategoryView>,
+    pub total: u64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CategoryRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub position: i32,
+    #[serde(default = "yes")]
+    pub is_active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CategoryPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub position: Option<i32>,
+    pub is_active: Option<bool>,
+}
+
+#[utoipa::path(
+    get, path = "/admin/catalog/categories", tag = "admin",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = CategoryList), (status = 403, body = ErrorBody))
+)]
+pub async fn list_categories(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<CategoryList>, ApiError> {
+    user.require_module_action(Module::Catalog, Action::View)?;
+    let categories = state.catalog.categories(user.principal.tenant.id).await?;
+    Ok(web::Json(CategoryList {
+        total: categories.len() as u64,
+        items: categories.into_iter().map(CategoryView::from).collect(),
+    }))
+}
+
+#[utoipa::path(
+    post, path = "/admin/catalog/categories", tag = "admin", request_body = CategoryRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = CategoryView), (status = 422, body = ErrorBody))
+)]
+pub async fn create_category(state: web::Data<AppState>, user: CurrentUser, body: ApiJson<CategoryRequest>) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Create)?;
+    let body = body.0;
+    let input = CategoryInput {
+        name: body.name,
+        description: body.description,
+        position: body.position,
+        is_active: body.is_active,
+    };
+    let created = state.catalog.create_category(user.principal.tenant.id, input, &user.actor).await?;
+    Ok(HttpResponse::Created().json(CategoryView::from(created)))
+}
+
+#[utoipa::path(
+    patch, path = "/admin/catalog/categories/{category_id}", tag = "admin", params(("category_id" = String, Path)),
+    request_body = CategoryPatch,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = CategoryView), (status = 404, body = ErrorBody))
+)]
+pub async fn update_category(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<CategoryPatch>,
+) -> Result<web::Json<CategoryView>, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Update)?;
+    let body = body.0;
+    let changes = CategoryChanges {
+        name: body.name,
+        description: body.description,
+        position: body.position,
+        is_active: body.is_active,
+    };
+    let updated = state
+        .catalog
+        .update_category(user.principal.tenant.id, CategoryId::from_uuid(id.into_inner()), changes, &user.actor)
+        .await?;
+    Ok(web::Json(updated.into()))
+}
+
+#[utoipa::path(
+    delete, path = "/admin/catalog/categories/{category_id}", tag = "admin", params(("category_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody), (status = 409, description = "`category_not_empty`", body = ErrorBody))
+)]
+pub async fn delete_category(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Delete)?;
+    state
+        .catalog
+        .delete_category(user.principal.tenant.id, CategoryId::from_uuid(id.into_inner()), &user.actor)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminProductView {
+    pub id: String,
+    pub category_id: String,
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub image_url: Option<String>,
+    pub video_url: Option<String>,
+    pub position: i32,
+    pub is_active: bool,
+    pub track_stock: bool,
+    pub addon_groups: Vec<AddonGroupView>,
+}
+
+impl From<Product> for AdminProductView {
+    fn from(product: Product) -> Self {
+        Self {
+            id: product.id.to_string(),
+            category_id: product.category_id.to_string(),
+            name: product.name,
+            description: product.description,
+            price_cents: product.price_cents,
+            image_url: product.image_url,
+            video_url: product.video_url,
+            position: product.position,
+            is_active: product.is_active,
+            track_stock: product.track_stock,
+            addon_groups: product.addon_groups.into_iter().map(AddonGroupView::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductList {
+    pub items: Vec<AdminProductView>,
+    pub total: u64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductQuery {
+    pub category_id: Option<String>,
+    /// Part of the name.
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProductRequest {
+    pub category_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub price_cents: i64,
+    #[serde(default)]
+    pub position: i32,
+    #[serde(default = "yes")]
+    pub is_active: bool,
+    #[serde(default)]
+    pub track_stock: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProductPatch {
+    pub category_id: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub price_cents: Option<i64>,
+    pub position: Option<i32>,
+    pub is_active: Option<bool>,
+    pub track_stock: Option<bool>,
+}
+
+#[utoipa::path(
+    get, path = "/admin/catalog/products", tag = "admin", params(ListQuery, ProductQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = ProductList), (status = 403, body = ErrorBody))
+)]
+pub async fn list_products(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: web::Query<ListQuery>,
+    query: web::Query<ProductQuery>,
+) -> Result<web::Json<ProductList>, ApiError> {
+    user.require_module_action(Module::Catalog, Action::View)?;
+    let query = query.into_inner();
+    let filter = ProductFilter {
+        category_id: query.category_id.as_deref().map(|raw| parse_id(raw, "category_id")).transpose()?,
+        search: query.search,
+    };
+    let products = state
+        .catalog
+        .products(user.principal.tenant.id, &filter, page.into_inner().page()?)
+        .await?;
+    Ok(web::Json(ProductList {
+        total: products.total,
+        items: products.items.into_iter().map(AdminProductView::from).collect(),
+    }))
+}
+
+#[utoipa::path(
+    post, path = "/admin/catalog/products", tag = "admin", request_body = ProductRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = AdminProductView), (status = 422, body = ErrorBody))
+)]
+pub async fn create_product(state: web::Data<AppState>, user: CurrentUser, body: ApiJson<ProductRequest>) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Create)?;
+    let body = body.0;
+    let input = ProductInput {
+        category_id: parse_id(&body.category_id, "category_id")?,
+        name: body.name,
+        description: body.description,
+        price_cents: body.price_cents,
+        position: body.position,
+        is_active: body.is_active,
+        track_stock: body.track_stock,
+    };
+    let created = state.catalog.create_product(user.principal.tenant.id, input, &user.actor).await?;
+    Ok(HttpResponse::Created().json(AdminProductView::from(created)))
+}
+
+#[utoipa::path(
+    get, path = "/admin/catalog/products/{product_id}", tag = "admin", params(("product_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = AdminProductView), (status = 404, body = ErrorBody))
+)]
+pub async fn get_product(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<web::Json<AdminProductView>, ApiError> {
+    user.require_module_action(Module::Catalog, Action::View)?;
+    let product = state
+        .catalog
+        .product(user.principal.tenant.id, ProductId::from_uuid(id.into_inner()))
+        .await?;
+    Ok(web::Json(product.into()))
+}
+
+#[utoipa::path(
+    patch, path = "/admin/catalog/products/{product_id}", tag = "admin", params(("product_id" = String, Path)),
+    request_body = ProductPatch,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = AdminProductView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn update_product(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<ProductPatch>,
+) -> Result<web::Json<AdminProductView>, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Update)?;
+    let body = body.0;
+    let changes = ProductChanges {
+        category_id: body.category_id.as_deref().map(|raw| parse_id(raw, "category_id")).transpose()?,
+        name: body.name,
+        description: body.description,
+        price_cents: body.price_cents,
+        position: body.position,
+        is_active: body.is_active,
+        track_stock: body.track_stock,
+        image_url: None,
+        video_url: None,
+    };
+    let updated = state
+        .catalog
+        .update_product(user.principal.tenant.id, ProductId::from_uuid(id.into_inner()), changes, &user.actor)
+        .await?;
+    Ok(web::Json(updated.into()))
+}
+
+#[utoipa::path(
+    delete, path = "/admin/catalog/products/{product_id}", tag = "admin", params(("product_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
+)]
+pub async fn delete_product(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Delete)?;
+    state
+        .catalog
+        .delete_product(user.principal.tenant.id, ProductId::from_uuid(id.into_inner()), &user.actor)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    post, path = "/admin/catalog/products/{product_id}/image", tag = "admin", params(("product_id" = String, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 201, body = UploadResponse),
+        (status = 404, body = ErrorBody),
+        (status = 413, description = "Over 5 MB", body = ErrorBody),
+        (status = 415, description = "Not JPEG, PNG or WebP", body = ErrorBody),
+    )
+)]
+pub async fn upload_image(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    form: Result<Multipart, actix_web::Error>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Update)?;
+    upload(&state, &user, MediaTarget::ProductImage(ProductId::from_uuid(id.into_inner())), form).await
+}
+
+#[utoipa::path(
+    post, path = "/admin/catalog/products/{product_id}/video", tag = "admin", params(("product_id" = String, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 201, body = UploadResponse),
+        (status = 404, body = ErrorBody),
+        (status = 413, description = "Over 20 MB", body = ErrorBody),
+        (status = 415, description = "Not MP4 or WebM", body = ErrorBody),
+    )
+)]
+pub async fn upload_video(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    form: Result<Multipart, actix_web::Error>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Update)?;
+    upload(&state, &user, MediaTarget::ProductVideo(ProductId::from_uuid(id.into_inner())), form).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AvailabilityRequest {
+    pub product_ids: Vec<String>,
+    /// One store; absent switches the products in every store.
+    pub store_id: Option<String>,
+    pub available: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AvailabilityResponse {
+    /// (store, product) pairs written.
+    pub updated: u64,
+}
+
+/// Switches many products on or off at once, in one store or all of them.
+#[utoipa::path(
+    post, path = "/admin/catalog/availability", tag = "admin", request_body = AvailabilityRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = AvailabilityResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn set_availability(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<AvailabilityRequest>,
+) -> Result<web::Json<AvailabilityResponse>, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Update)?;
+    let body = body.0;
+    let products: Vec<ProductId> = parse_ids(&body.product_ids, "product_ids")?;
+    let store: Option<StoreId> = body.store_id.as_deref().map(|raw| parse_id(raw, "store_id")).transpose()?;
+    let updated = state
+        .catalog
+        .set_availability(user.principal.tenant.id, store, &products, body.available, &user.actor)
+        .await?;
+    Ok(web::Json(AvailabilityResponse { updated }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddonGroupRequest {
+    pub name: String,
+    #[serde(default)]
+    pub min: i32,
+    #[serde(default = "one")]
+    pub max: i32,
+    #[serde(default)]
+    pub position: i32,
+}
+
+fn one() -> i32 {
+    1
+}
+
+impl From<AddonGroupRequest> for AddonGroupInput {
+    fn from(body: AddonGroupRequest) -> Self {
+        Self {
+            name: body.name,
+            min_choices: body.min,
+            max_choices: body.max,
+            position: body.position,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddonRequest {
+    pub name: String,
+    #[serde(default)]
+    pub price_cents: i64,
+    #[serde(default = "yes")]
+    pub available: bool,
+    #[serde(default)]
+    pub position: i32,
+}
+
+impl From<AddonRequest> for AddonInput {
+    fn from(body: AddonRequest) -> Self {
+        Self {
+            name: body.name,
+            price_cents: body.price_cents,
+            is_available: body.available,
+            position: body.position,
+        }
+    }
+}
+
+fn addon_view(addon: Addon) -> crate::routes::catalog::AddonView {
+    crate::routes::catalog::AddonView {
+        id: addon.id.to_string(),
+        name: addon.name,
+        price_cents: addon.price_cents,
+        available: addon.is_available,
+    }
+}
+
+fn group_view(group: AddonGroup) -> AddonGroupView {
+    group.into()
+}
+
+#[utoipa::path(
+    post, path = "/admin/catalog/products/{product_id}/addon-groups", tag = "admin", params(("product_id" = String, Path)),
+    request_body = AddonGroupRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = AddonGroupView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn create_addon_group(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<AddonGroupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Create)?;
+    let group = state
+        .catalog
+        .create_addon_group(user.principal.tenant.id, ProductId::from_uuid(id.into_inner()), body.0.into(), &user.actor)
+        .await?;
+    Ok(HttpResponse::Created().json(group_view(group)))
+}
+
+#[utoipa::path(
+    put, path = "/admin/catalog/addon-groups/{group_id}", tag = "admin", params(("group_id" = String, Path)),
+    request_body = AddonGroupRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = AddonGroupView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn update_addon_group(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<AddonGroupRequest>,
+) -> Result<web::Json<AddonGroupView>, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Update)?;
+    let group = state
+        .catalog
+        .update_addon_group(user.principal.tenant.id, AddonGroupId::from_uuid(id.into_inner()), body.0.into(), &user.actor)
+        .await?;
+    Ok(web::Json(group_view(group)))
+}
+
+#[utoipa::path(
+    delete, path = "/admin/catalog/addon-groups/{group_id}", tag = "admin", params(("group_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
+)]
+pub async fn delete_addon_group(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Delete)?;
+    state
+        .catalog
+        .delete_addon_group(user.principal.tenant.id, AddonGroupId::from_uuid(id.into_inner()), &user.actor)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    post, path = "/admin/catalog/addon-groups/{group_id}/addons", tag = "admin", params(("group_id" = String, Path)),
+    request_body = AddonRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = crate::routes::catalog::AddonView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn create_addon(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<AddonRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Create)?;
+    let addon = state
+        .catalog
+        .create_addon(user.principal.tenant.id, AddonGroupId::from_uuid(id.into_inner()), body.0.into(), &user.actor)
+        .await?;
+    Ok(HttpResponse::Created().json(addon_view(addon)))
+}
+
+#[utoipa::path(
+    put, path = "/admin/catalog/addons/{addon_id}", tag = "admin", params(("addon_id" = String, Path)),
+    request_body = AddonRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = crate::routes::catalog::AddonView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn update_addon(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<AddonRequest>,
+) -> Result<web::Json<crate::routes::catalog::AddonView>, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Update)?;
+    let addon = state
+        .catalog
+        .update_addon(user.principal.tenant.id, AddonId::from_uuid(id.into_inner()), body.0.into(), &user.actor)
+        .await?;
+    Ok(web::Json(addon_view(addon)))
+}
+
+#[utoipa::path(
+    delete, path = "/admin/catalog/addons/{addon_id}", tag = "admin", params(("addon_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
+)]
+pub async fn delete_addon(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Catalog, Action::Delete)?;
+    state
+        .catalog
+        .delete_addon(user.principal.tenant.id, AddonId::from_uuid(id.into_inner()), &user.actor)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,101 @@
+//! `/admin/shipping`: distance bands per store (module `shipping`).
+
+use actix_web::web;
+use comanda_domain::shipping::DistanceBand;
+use comanda_domain::tenancy::{Action, Module};
+use comanda_domain::{BandId, StoreId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, CurrentUser};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BandView {
+    pub id: String,
+    pub max_km: f64,
+    pub fee_cents: i64,
+    pub eta_minutes: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BandList {
+    pub items: Vec<BandView>,
+    pub total: u64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BandInput {
+    pub max_km: f64,
+    pub fee_cents: i64,
+    pub eta_minutes: i32,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BandsRequest {
+    /// Every band of the store, `max_km` strictly increasing.
+    pub bands: Vec<BandInput>,
+}
+
+fn list_of(bands: Vec<DistanceBand<BandId>>) -> BandList {
+    BandList {
+        total: bands.len() as u64,
+        items: bands
+            .into_iter()
+            .map(|band| BandView {
+                id: band.id.to_string(),
+                max_km: band.max_km,
+                fee_cents: band.fee_cents,
+                eta_minutes: band.eta_minutes,
+            })
+            .collect(),
+    }
+}
+
+#[utoipa::path(
+    get, path = "/admin/shipping/stores/{store_id}/bands", tag = "admin", params(("store_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = BandList), (status = 404, body = ErrorBody))
+)]
+pub async fn bands(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<web::Json<BandList>, ApiError> {
+    user.require_module_action(Module::Shipping, Action::View)?;
+    let bands = state
+        .shipping
+        .bands(user.principal.tenant.id, StoreId::from_uuid(id.into_inner()))
+        .await?;
+    Ok(web::Json(list_of(bands)))
+}
+
+/// Replaces the store's bands. They must increase in `max_km`; fees are not negative.
+#[utoipa::path(
+    put, path = "/admin/shipping/stores/{store_id}/bands", tag = "admin", params(("store_id" = String, Path)),
+    request_body = BandsRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = BandList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn replace(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<BandsRequest>,
+) -> Result<web::Json<BandList>, ApiError> {
+    user.require_module_action(Module::Shipping, Action::Update)?;
+    let bands = body
+        .0
+        .bands
+        .into_iter()
+        .map(|band| DistanceBand {
+            id: (),
+            max_km: band.max_km,
+            fee_cents: band.fee_cents,
+            eta_minutes: band.eta_minutes,
+        })
+        .collect();
+    let saved = state
+        .shipping
+        .replace_bands(user.principal.tenant.id, StoreId::from_uuid(id.into_inner()), bands, &user.actor)
+        .await?;
+    Ok(web::Json(list_of(saved)))
+}

@@ -1,0 +1,302 @@
+//! `/admin/stores`: the tenant's stores (module `stores`).
+
+use actix_multipart::Multipart;
+use actix_web::{HttpResponse, web};
+use chrono_tz::Tz;
+use comanda_domain::StoreId;
+use comanda_domain::opening_hours::OpeningHours;
+use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore};
+use comanda_domain::tenancy::{Action, Module};
+use comanda_ports::StoreChanges;
+use comanda_services::media::MediaTarget;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::extract::{ApiJson, CurrentUser, ListQuery};
+use crate::routes::media::{UploadForm, UploadResponse, upload};
+use crate::routes::patch;
+use crate::routes::stores::{AddressView, OpeningHoursView, StoreView};
+use crate::state::AppState;
+
+/// A store as the portal edits it: the public view and its private settings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminStoreView {
+    #[serde(flatten)]
+    pub store: StoreView,
+    pub is_active: bool,
+    pub manually_closed: bool,
+    pub telegram_chat_id: Option<String>,
+    pub hide_unavailable_items: bool,
+}
+
+impl From<comanda_services::stores::PublicStore> for AdminStoreView {
+    fn from(public: comanda_services::stores::PublicStore) -> Self {
+        let store = &public.store;
+        Self {
+            is_active: store.is_active,
+            manually_closed: store.manually_closed,
+            telegram_chat_id: store.telegram_chat_id.clone(),
+            hide_unavailable_items: store.hide_unavailable_items,
+            store: public.into(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminStoreList {
+    pub items: Vec<AdminStoreView>,
+    pub total: u64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddressInput {
+    #[serde(default)]
+    pub cep: String,
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub complement: String,
+    #[serde(default)]
+    pub district: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub state: String,
+}
+
+impl From<AddressInput> for Address {
+    fn from(input: AddressInput) -> Self {
+        Address {
+            cep: input.cep.trim().to_owned(),
+            street: input.street.trim().to_owned(),
+            number: input.number.trim().to_owned(),
+            complement: input.complement.trim().to_owned(),
+            district: input.district.trim().to_owned(),
+            city: input.city.trim().to_owned(),
+            state: input.state.trim().to_uppercase(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateStoreRequest {
+    pub name: String,
+    pub phone: Option<String>,
+    #[schema(value_type = AddressView)]
+    pub address: Option<AddressInput>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// IANA name; default `America/Sao_Paulo`.
+    pub time_zone: Option<String>,
+    #[schema(value_type = OpeningHoursView)]
+    pub opening_hours: Option<OpeningHours>,
+    #[serde(default = "yes")]
+    pub delivery_enabled: bool,
+    #[serde(default = "yes")]
+    pub pickup_enabled: bool,
+    #[serde(default)]
+    pub accepts_preorders: bool,
+    pub telegram_chat_id: Option<String>,
+    pub free_shipping_above_cents: Option<i64>,
+    #[serde(default)]
+    pub hide_unavailable_items: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct UpdateStoreRequest {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    #[schema(value_type = Option<AddressView>)]
+    pub address: Option<AddressInput>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<f64>)]
+    pub latitude: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<f64>)]
+    pub longitude: Option<Option<f64>>,
+    pub time_zone: Option<String>,
+    #[schema(value_type = Option<OpeningHoursView>)]
+    pub opening_hours: Option<OpeningHours>,
+    pub is_active: Option<bool>,
+    /// The "closed now" switch.
+    pub manually_closed: Option<bool>,
+    pub delivery_enabled: Option<bool>,
+    pub pickup_enabled: Option<bool>,
+    pub accepts_preorders: Option<bool>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub telegram_chat_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub free_shipping_above_cents: Option<Option<i64>>,
+    pub hide_unavailable_items: Option<bool>,
+}
+
+fn field_error(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::validation(vec![FieldError {
+        field: field.to_owned(),
+        message: message.into(),
+    }])
+}
+
+fn time_zone(raw: &str) -> Result<Tz, ApiError> {
+    raw.trim()
+        .parse::<Tz>()
+        .map_err(|_| field_error("time_zone", format!("unknown time zone `{raw}`")))
+}
+
+fn coordinate(value: Option<f64>, field: &str, bound: f64) -> Result<Option<f64>, ApiError> {
+    match value {
+        Some(value) if !value.is_finite() || value.abs() > bound => Err(field_error(field, format!("must be within ±{bound}"))),
+        other => Ok(other),
+    }
+}
+
+fn store_id(raw: Uuid) -> StoreId {
+    StoreId::from_uuid(raw)
+}
+
+#[utoipa::path(
+    get, path = "/admin/stores", tag = "admin", params(ListQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = AdminStoreList), (status = 403, body = ErrorBody))
+)]
+pub async fn list(state: web::Data<AppState>, user: CurrentUser, page: web::Query<ListQuery>) -> Result<web::Json<AdminStoreList>, ApiError> {
+    user.require_module_action(Module::Stores, Action::View)?;
+    let stores = state.stores.list_all(user.principal.tenant.id, page.into_inner().page()?).await?;
+    Ok(web::Json(AdminStoreList {
+        total: stores.total,
+        items: stores.items.into_iter().map(AdminStoreView::from).collect(),
+    }))
+}
+
+/// Creates a store; the plan's `stores_limit` counts active stores (409 `limit_reached`).
+#[utoipa::path(
+    post, path = "/admin/stores", tag = "admin", request_body = CreateStoreRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = AdminStoreView), (status = 409, description = "`limit_reached`", body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: ApiJson<CreateStoreRequest>) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Stores, Action::Create)?;
+    let body = body.0;
+    let store = NewStore {
+        name: body.name.trim().to_owned(),
+        phone: body.phone,
+        address: body.address.map(Address::from).unwrap_or_default(),
+        latitude: coordinate(body.latitude, "latitude", 90.0)?,
+        longitude: coordinate(body.longitude, "longitude", 180.0)?,
+        time_zone: body.time_zone.as_deref().map(time_zone).transpose()?.unwrap_or(DEFAULT_TIME_ZONE),
+        opening_hours: body.opening_hours.unwrap_or_default(),
+        delivery_enabled: body.delivery_enabled,
+        pickup_enabled: body.pickup_enabled,
+        accepts_preorders: body.accepts_preorders,
+        telegram_chat_id: body.telegram_chat_id,
+        free_shipping_above_cents: body.free_shipping_above_cents,
+        hide_unavailable_items: body.hide_unavailable_items,
+    };
+    let tenant = &user.principal.tenant;
+    let created = state.stores.create(tenant.id, tenant.stores_limit, store, &user.actor).await?;
+    Ok(HttpResponse::Created().json(AdminStoreView::from(created)))
+}
+
+#[utoipa::path(
+    get, path = "/admin/stores/{store_id}", tag = "admin", params(("store_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = AdminStoreView), (status = 404, body = ErrorBody))
+)]
+pub async fn get(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<web::Json<AdminStoreView>, ApiError> {
+    user.require_module_action(Module::Stores, Action::View)?;
+    let store = state.stores.get(user.principal.tenant.id, store_id(id.into_inner())).await?;
+    Ok(web::Json(store.into()))
+}
+
+#[utoipa::path(
+    patch, path = "/admin/stores/{store_id}", tag = "admin", params(("store_id" = String, Path)),
+    request_body = UpdateStoreRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = AdminStoreView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateStoreRequest>,
+) -> Result<web::Json<AdminStoreView>, ApiError> {
+    user.require_module_action(Module::Stores, Action::Update)?;
+    let body = body.0;
+    let changes = StoreChanges {
+        name: body.name.map(|name| name.trim().to_owned()),
+        phone: body.phone,
+        address: body.address.map(Address::from),
+        latitude: body.latitude.map(|lat| coordinate(lat, "latitude", 90.0)).transpose()?,
+        longitude: body.longitude.map(|lng| coordinate(lng, "longitude", 180.0)).transpose()?,
+        time_zone: body.time_zone.as_deref().map(time_zone).transpose()?,
+        opening_hours: body.opening_hours,
+        is_active: body.is_active,
+        manually_closed: body.manually_closed,
+        delivery_enabled: body.delivery_enabled,
+        pickup_enabled: body.pickup_enabled,
+        accepts_preorders: body.accepts_preorders,
+        telegram_chat_id: body.telegram_chat_id,
+        image_url: None,
+        free_shipping_above_cents: body.free_shipping_above_cents,
+        hide_unavailable_items: body.hide_unavailable_items,
+    };
+    let tenant = &user.principal.tenant;
+    let store = state
+        .stores
+        .update(tenant.id, tenant.stores_limit, store_id(id.into_inner()), changes, &user.actor)
+        .await?;
+    Ok(web::Json(store.into()))
+}
+
+/// Deactivates the store: it leaves the storefront; its history stays.
+#[utoipa::path(
+    delete, path = "/admin/stores/{store_id}", tag = "admin", params(("store_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204, description = "Deactivated"), (status = 404, body = ErrorBody))
+)]
+pub async fn delete(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Stores, Action::Delete)?;
+    let changes = StoreChanges {
+        is_active: Some(false),
+        ..StoreChanges::default()
+    };
+    let tenant = &user.principal.tenant;
+    state
+        .stores
+        .update(tenant.id, tenant.stores_limit, store_id(id.into_inner()), changes, &user.actor)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    post, path = "/admin/stores/{store_id}/image", tag = "admin", params(("store_id" = String, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 201, body = UploadResponse),
+        (status = 404, body = ErrorBody),
+        (status = 413, description = "Over 5 MB", body = ErrorBody),
+        (status = 415, description = "Not JPEG, PNG or WebP", body = ErrorBody),
+    )
+)]
+pub async fn upload_image(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    form: Result<Multipart, actix_web::Error>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_module_action(Module::Stores, Action::Update)?;
+    upload(&state, &user, MediaTarget::StoreImage(store_id(id.into_inner())), form).await
+}

@@ -1,0 +1,146 @@
+//! `GET /catalog?store_id=`: a store's menu, the hottest read of the storefront.
+
+use actix_web::web;
+use comanda_domain::StoreId;
+use comanda_domain::catalog::{AddonGroup, MenuItem};
+use comanda_services::catalog::Menu;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::extract::Tenant;
+use crate::openapi::TenantHeaderParams;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddonView {
+    pub id: String,
+    pub name: String,
+    pub price_cents: i64,
+    pub available: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddonGroupView {
+    pub id: String,
+    pub name: String,
+    /// Fewest add-ons to choose.
+    pub min: i32,
+    /// Most add-ons to choose.
+    pub max: i32,
+    pub addons: Vec<AddonView>,
+}
+
+impl From<AddonGroup> for AddonGroupView {
+    fn from(group: AddonGroup) -> Self {
+        Self {
+            id: group.id.to_string(),
+            name: group.name,
+            min: group.min_choices,
+            max: group.max_choices,
+            addons: group
+                .addons
+                .into_iter()
+                .map(|addon| AddonView {
+                    id: addon.id.to_string(),
+                    name: addon.name,
+                    price_cents: addon.price_cents,
+                    available: addon.is_available,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MenuProductView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub image_url: Option<String>,
+    pub video_url: Option<String>,
+    /// Can be ordered now in this store.
+    pub available: bool,
+    pub out_of_stock: bool,
+    pub addon_groups: Vec<AddonGroupView>,
+}
+
+impl From<MenuItem> for MenuProductView {
+    fn from(item: MenuItem) -> Self {
+        let product = item.product;
+        Self {
+            id: product.id.to_string(),
+            name: product.name,
+            description: product.description,
+            price_cents: product.price_cents,
+            image_url: product.image_url,
+            video_url: product.video_url,
+            available: item.available,
+            out_of_stock: item.out_of_stock,
+            addon_groups: product.addon_groups.into_iter().map(AddonGroupView::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MenuCategoryView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub products: Vec<MenuProductView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogResponse {
+    pub store_id: String,
+    pub store_name: String,
+    pub categories: Vec<MenuCategoryView>,
+}
+
+impl From<Menu> for CatalogResponse {
+    fn from(menu: Menu) -> Self {
+        Self {
+            store_id: menu.store.id.to_string(),
+            store_name: menu.store.name,
+            categories: menu
+                .sections
+                .into_iter()
+                .map(|section| MenuCategoryView {
+                    id: section.category.id.to_string(),
+                    name: section.category.name,
+                    description: section.category.description,
+                    products: section.items.into_iter().map(MenuProductView::from).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogQuery {
+    pub store_id: Option<String>,
+}
+
+/// The store's menu: categories in order, each with its products and add-on groups.
+/// Unavailable or out-of-stock products are marked (or left out when the store hides them).
+#[utoipa::path(
+    get, path = "/catalog", tag = "storefront", params(TenantHeaderParams, CatalogQuery),
+    responses(
+        (status = 200, body = CatalogResponse),
+        (status = 404, description = "Unknown store or tenant", body = ErrorBody),
+        (status = 422, description = "`store_id` missing", body = ErrorBody),
+    )
+)]
+pub async fn catalog(state: web::Data<AppState>, tenant: Tenant, query: web::Query<CatalogQuery>) -> Result<web::Json<CatalogResponse>, ApiError> {
+    let raw = query.into_inner().store_id.ok_or_else(|| {
+        ApiError::validation(vec![FieldError {
+            field: "store_id".into(),
+            message: "store_id is required".into(),
+        }])
+    })?;
+    let store: StoreId = raw.parse().map_err(|_| ApiError::not_found("store not found"))?;
+    let menu = state.catalog.menu(tenant.0.id, store).await?;
+    Ok(web::Json(menu.into()))
+}

@@ -1,0 +1,140 @@
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use comanda_domain::catalog::{Addon, AddonGroup, Category, Product, StoreProductState};
+use comanda_domain::pagination::{Page, PageRequest};
+use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId, TenantId};
+
+use crate::{Actor, RepoResult};
+
+#[derive(Debug, Clone)]
+pub struct CategoryInput {
+    pub name: String,
+    pub description: String,
+    pub position: i32,
+    pub is_active: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CategoryChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub position: Option<i32>,
+    pub is_active: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductInput {
+    pub category_id: CategoryId,
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub position: i32,
+    pub is_active: bool,
+    pub track_stock: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProductChanges {
+    pub category_id: Option<CategoryId>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub price_cents: Option<i64>,
+    pub position: Option<i32>,
+    pub is_active: Option<bool>,
+    pub track_stock: Option<bool>,
+    pub image_url: Option<Option<String>>,
+    pub video_url: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AddonGroupInput {
+    pub name: String,
+    pub min_choices: i32,
+    pub max_choices: i32,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct AddonInput {
+    pub name: String,
+    pub price_cents: i64,
+    pub is_available: bool,
+    pub position: i32,
+}
+
+/// Everything a store's menu is made of, read in a fixed number of queries.
+#[derive(Debug, Clone)]
+pub struct MenuData {
+    pub categories: Vec<Category>,
+    pub products: Vec<Product>,
+    pub states: HashMap<ProductId, StoreProductState>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    pub category_id: Option<CategoryId>,
+    pub search: Option<String>,
+}
+
+#[async_trait]
+pub trait CatalogRepository: Send + Sync {
+    async fn categories(&self, tenant: TenantId) -> RepoResult<Vec<Category>>;
+    async fn create_category(&self, tenant: TenantId, input: CategoryInput, actor: &Actor) -> RepoResult<Category>;
+    async fn update_category(
+        &self,
+        tenant: TenantId,
+        id: CategoryId,
+        changes: CategoryChanges,
+        actor: &Actor,
+    ) -> RepoResult<Category>;
+    /// `Conflict("category_not_empty")` while it has products.
+    async fn delete_category(&self, tenant: TenantId, id: CategoryId, actor: &Actor) -> RepoResult<()>;
+
+    async fn products(&self, tenant: TenantId, filter: &ProductFilter, page: PageRequest) -> RepoResult<Page<Product>>;
+    /// With its add-on groups and add-ons.
+    async fn product(&self, tenant: TenantId, id: ProductId) -> RepoResult<Option<Product>>;
+    /// `InvalidReference("category")` for a category that is not the tenant's.
+    async fn create_product(&self, tenant: TenantId, input: ProductInput, actor: &Actor) -> RepoResult<Product>;
+    async fn update_product(
+        &self,
+        tenant: TenantId,
+        id: ProductId,
+        changes: ProductChanges,
+        actor: &Actor,
+    ) -> RepoResult<Product>;
+    async fn delete_product(&self, tenant: TenantId, id: ProductId, actor: &Actor) -> RepoResult<()>;
+
+    /// Switches products on or off in one store, or in every store of the tenant (`None`).
+    /// `NotFound` when a product or the store is not the tenant's (nothing changes).
+    async fn set_availability(
+        &self,
+        tenant: TenantId,
+        store: Option<StoreId>,
+        products: &[ProductId],
+        available: bool,
+        actor: &Actor,
+    ) -> RepoResult<u64>;
+
+    async fn create_addon_group(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+        input: AddonGroupInput,
+        actor: &Actor,
+    ) -> RepoResult<AddonGroup>;
+    async fn update_addon_group(
+        &self,
+        tenant: TenantId,
+        id: AddonGroupId,
+        input: AddonGroupInput,
+        actor: &Actor,
+    ) -> RepoResult<AddonGroup>;
+    async fn delete_addon_group(&self, tenant: TenantId, id: AddonGroupId, actor: &Actor) -> RepoResult<()>;
+    async fn create_addon(&self, tenant: TenantId, group: AddonGroupId, input: AddonInput, actor: &Actor) -> RepoResult<Addon>;
+    async fn update_addon(&self, tenant: TenantId, id: AddonId, input: AddonInput, actor: &Actor) -> RepoResult<Addon>;
+    async fn delete_addon(&self, tenant: TenantId, id: AddonId, actor: &Actor) -> RepoResult<()>;
+
+    /// The store's menu data; `NotFound` unless the store is the tenant's and active.
+    async fn menu(&self, tenant: TenantId, store: StoreId) -> RepoResult<MenuData>;
+}
