@@ -183,9 +183,11 @@ impl From<ServiceError> for ApiError {
             ServiceError::PayloadTooLarge(message) => {
                 Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
             }
-            ServiceError::UnsupportedMediaType(message) => {
-                Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
-            }
+            ServiceError::UnsupportedMediaType(message) => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                message,
+            ),
             ServiceError::Unavailable(cause) => Self::unavailable(&cause),
             ServiceError::Internal(cause) => Self::internal(&cause),
         }

@@ -9,32 +9,32 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
 use comanda_config::{RateLimitSettings, Settings, StorageBackend, StorageSettings};
+use comanda_crypto::{Argon2PasswordHasher, HmacSignatureVerifier, JwtAlgorithm, JwtTokenCodec};
 use comanda_maps::{GoogleDistanceMatrix, Nominatim};
 use comanda_ports::media::MediaStorage;
 use comanda_ports::shipping::DrivingDistance;
-use comanda_services::catalog::CatalogService;
-use comanda_services::media::MediaService;
-use comanda_services::shipping::ShippingService;
-use comanda_storage::{ObjectMediaStorage, S3Config};
-use comanda_crypto::{Argon2PasswordHasher, HmacSignatureVerifier, JwtAlgorithm, JwtTokenCodec};
 use comanda_ports::{Clock, DatabaseHealth, PasswordHasher, RateLimitStore, SystemClock};
 use comanda_postgres::{
-    Database, DatabaseConfig, PgAuditRepository, PgBillingRepository, PgCatalogRepository, PgGroupRepository,
-    PgMediaRepository, PgShippingRepository,
-    PgPlanRepository, PgSessionRepository, PgStoreRepository, PgTenantAdminRepository,
-    PgTenantRepository, PgUserRepository,
+    Database, DatabaseConfig, PgAuditRepository, PgBillingRepository, PgCatalogRepository,
+    PgGroupRepository, PgMediaRepository, PgPlanRepository, PgSessionRepository,
+    PgShippingRepository, PgStoreRepository, PgTenantAdminRepository, PgTenantRepository,
+    PgUserRepository,
 };
 use comanda_ratelimit::{InMemoryRateLimitStore, RedisRateLimitStore, ResilientRateLimitStore};
 use comanda_services::audit::AuditService;
 use comanda_services::auth::{AuthPolicy, AuthService};
 use comanda_services::billing::BillingService;
+use comanda_services::catalog::CatalogService;
 use comanda_services::central::CentralService;
 use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
+use comanda_services::media::MediaService;
 use comanda_services::seed::{SeedOutcome, SeedService};
+use comanda_services::shipping::ShippingService;
 use comanda_services::stores::StoreService;
 use comanda_services::tenancy::TenancyService;
 use comanda_services::users::UserService;
+use comanda_storage::{ObjectMediaStorage, S3Config};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -108,13 +108,24 @@ fn media_storage(settings: &StorageSettings) -> anyhow::Result<Arc<dyn MediaStor
         StorageBackend::S3 => ObjectMediaStorage::s3(&S3Config {
             bucket: settings.s3_bucket.as_deref().unwrap_or_default(),
             region: &settings.s3_region,
-            endpoint: settings.s3_endpoint_url.as_ref().map(|url| url.as_str().trim_end_matches('/')),
-            access_key_id: settings.s3_access_key_id.as_ref().map(|secret| secret.expose()),
-            secret_access_key: settings.s3_secret_access_key.as_ref().map(|secret| secret.expose()),
+            endpoint: settings
+                .s3_endpoint_url
+                .as_ref()
+                .map(|url| url.as_str().trim_end_matches('/')),
+            access_key_id: settings
+                .s3_access_key_id
+                .as_ref()
+                .map(|secret| secret.expose()),
+            secret_access_key: settings
+                .s3_secret_access_key
+                .as_ref()
+                .map(|secret| secret.expose()),
             public_base_url: settings.s3_public_base_url.as_ref().map(|url| url.as_str()),
         }),
     };
-    Ok(Arc::new(storage.map_err(|error| anyhow::anyhow!("preparing media storage: {error}"))?))
+    Ok(Arc::new(storage.map_err(|error| {
+        anyhow::anyhow!("preparing media storage: {error}")
+    })?))
 }
 
 /// Google's driving distances when a key is configured.
@@ -122,8 +133,9 @@ fn google_maps(settings: &Settings) -> anyhow::Result<Option<Arc<dyn DrivingDist
     let Some(key) = &settings.maps.google_maps_api_key else {
         return Ok(None);
     };
-    let google = GoogleDistanceMatrix::new(settings.maps.google_maps_base_url.clone(), key.expose())
-        .map_err(|error| anyhow::anyhow!("preparing Google Maps: {error}"))?;
+    let google =
+        GoogleDistanceMatrix::new(settings.maps.google_maps_base_url.clone(), key.expose())
+            .map_err(|error| anyhow::anyhow!("preparing Google Maps: {error}"))?;
     Ok(Some(Arc::new(google)))
 }
 
@@ -192,8 +204,14 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         max_active_sessions: settings.sessions.max_active_sessions,
     };
     let database_health: Arc<dyn DatabaseHealth> = Arc::new(database.clone());
-    let stores = StoreService::new(Arc::new(PgStoreRepository::new(database.clone())), clock.clone());
-    let catalog = CatalogService::new(Arc::new(PgCatalogRepository::new(database.clone())), stores.clone());
+    let stores = StoreService::new(
+        Arc::new(PgStoreRepository::new(database.clone())),
+        clock.clone(),
+    );
+    let catalog = CatalogService::new(
+        Arc::new(PgCatalogRepository::new(database.clone())),
+        stores.clone(),
+    );
     let media = MediaService::new(
         media_storage(&settings.storage)?,
         Arc::new(PgMediaRepository::new(database.clone())),

@@ -50,13 +50,24 @@ mod tests {
     #[test]
     fn common_spellings_parse_to_the_same_cep() {
         for raw in ["01310-100", "01310100", "01.310-100", " 01310 100 "] {
-            assert_eq!(Cep::parse(raw).map(|c| c.formatted()), Ok("01310-100".into()), "{raw}");
+            assert_eq!(
+                Cep::parse(raw).map(|c| c.formatted()),
+                Ok("01310-100".into()),
+                "{raw}"
+            );
         }
     }
 
     #[test]
     fn anything_else_is_refused() {
-        for raw in ["", "1310-100", "013101000", "0131O-100", "00000-000", "01310_100"] {
+        for raw in [
+            "",
+            "1310-100",
+            "013101000",
+            "0131O-100",
+            "00000-000",
+            "01310_100",
+        ] {
             assert_eq!(Cep::parse(raw), Err(InvalidCep), "{raw}");
         }
     }

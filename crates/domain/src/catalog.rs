@@ -119,7 +119,10 @@ pub struct MenuSection {
 /// stock row has none.
 pub fn availability(product: &Product, state: StoreProductState) -> (bool, bool) {
     let out_of_stock = product.track_stock && state.stock.unwrap_or(0) <= 0;
-    (product.is_active && state.enabled && !out_of_stock, out_of_stock)
+    (
+        product.is_active && state.enabled && !out_of_stock,
+        out_of_stock,
+    )
 }
 
 /// A store's menu: active categories in order, each with its active products in order.
@@ -135,7 +138,10 @@ pub fn assemble_menu(
     categories.sort_by_key(|category| (category.position, category.name.clone()));
     let mut by_category: HashMap<CategoryId, Vec<MenuItem>> = HashMap::new();
     for mut product in products.into_iter().filter(|product| product.is_active) {
-        let (available, out_of_stock) = availability(&product, states.get(&product.id).copied().unwrap_or_default());
+        let (available, out_of_stock) = availability(
+            &product,
+            states.get(&product.id).copied().unwrap_or_default(),
+        );
         if hide_unavailable && !available {
             continue;
         }
@@ -143,11 +149,14 @@ pub fn assemble_menu(
         for group in &mut product.addon_groups {
             group.addons.sort_by_key(|addon| addon.position);
         }
-        by_category.entry(product.category_id).or_default().push(MenuItem {
-            product,
-            available,
-            out_of_stock,
-        });
+        by_category
+            .entry(product.category_id)
+            .or_default()
+            .push(MenuItem {
+                product,
+                available,
+                out_of_stock,
+            });
     }
     categories
         .into_iter()
@@ -201,9 +210,20 @@ mod tests {
         let menu = assemble_menu(vec![drinks, pizzas], products, &HashMap::new(), false);
         let names: Vec<(&str, Vec<&str>)> = menu
             .iter()
-            .map(|s| (s.category.name.as_str(), s.items.iter().map(|i| i.product.name.as_str()).collect()))
+            .map(|s| {
+                (
+                    s.category.name.as_str(),
+                    s.items.iter().map(|i| i.product.name.as_str()).collect(),
+                )
+            })
             .collect();
-        assert_eq!(names, vec![("Pizzas", vec!["Margherita", "Calabresa"]), ("Bebidas", vec!["Suco"])]);
+        assert_eq!(
+            names,
+            vec![
+                ("Pizzas", vec!["Margherita", "Calabresa"]),
+                ("Bebidas", vec!["Suco"])
+            ]
+        );
     }
 
     #[test]
@@ -213,13 +233,35 @@ mod tests {
         let sold_out = product(&pizzas, "Esgotada", 2, true);
         let in_stock = product(&pizzas, "Em estoque", 3, true);
         let states = HashMap::from([
-            (disabled.id, StoreProductState { enabled: false, stock: None }),
-            (sold_out.id, StoreProductState { enabled: true, stock: Some(0) }),
-            (in_stock.id, StoreProductState { enabled: true, stock: Some(3) }),
+            (
+                disabled.id,
+                StoreProductState {
+                    enabled: false,
+                    stock: None,
+                },
+            ),
+            (
+                sold_out.id,
+                StoreProductState {
+                    enabled: true,
+                    stock: Some(0),
+                },
+            ),
+            (
+                in_stock.id,
+                StoreProductState {
+                    enabled: true,
+                    stock: Some(3),
+                },
+            ),
         ]);
         let products = vec![disabled, sold_out, in_stock];
         let menu = assemble_menu(vec![pizzas.clone()], products.clone(), &states, false);
-        let flags: Vec<(bool, bool)> = menu[0].items.iter().map(|i| (i.available, i.out_of_stock)).collect();
+        let flags: Vec<(bool, bool)> = menu[0]
+            .items
+            .iter()
+            .map(|i| (i.available, i.out_of_stock))
+            .collect();
         assert_eq!(flags, vec![(false, false), (false, true), (true, false)]);
 
         let hidden = assemble_menu(vec![pizzas], products, &states, true);
@@ -231,7 +273,10 @@ mod tests {
     fn tracked_products_without_a_stock_row_are_out_of_stock() {
         let pizzas = category("Pizzas", 1);
         let tracked = product(&pizzas, "Sem linha", 1, true);
-        assert_eq!(availability(&tracked, StoreProductState::default()), (false, true));
+        assert_eq!(
+            availability(&tracked, StoreProductState::default()),
+            (false, true)
+        );
     }
 
     #[test]
@@ -242,8 +287,17 @@ mod tests {
         let pizzas = category("Pizzas", 3);
         let mut retired = product(&pizzas, "Aposentada", 1, false);
         retired.is_active = false;
-        let products = vec![product(&hidden_category, "X", 1, false), retired, product(&pizzas, "Viva", 2, false)];
-        let menu = assemble_menu(vec![hidden_category, empty, pizzas], products, &HashMap::new(), false);
+        let products = vec![
+            product(&hidden_category, "X", 1, false),
+            retired,
+            product(&pizzas, "Viva", 2, false),
+        ];
+        let menu = assemble_menu(
+            vec![hidden_category, empty, pizzas],
+            products,
+            &HashMap::new(),
+            false,
+        );
         assert_eq!(menu.len(), 1);
         assert_eq!(menu[0].items.len(), 1);
     }

@@ -15,7 +15,11 @@ pub struct InvalidCoordinates;
 
 impl GeoPoint {
     pub fn new(lat: f64, lng: f64) -> Result<Self, InvalidCoordinates> {
-        if lat.is_finite() && lng.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) {
+        if lat.is_finite()
+            && lng.is_finite()
+            && (-90.0..=90.0).contains(&lat)
+            && (-180.0..=180.0).contains(&lng)
+        {
             Ok(Self { lat, lng })
         } else {
             Err(InvalidCoordinates)

@@ -8,8 +8,8 @@ pub mod billing;
 pub mod catalog;
 pub mod geo;
 pub mod identity;
-pub mod media;
 pub mod ids;
+pub mod media;
 pub mod opening_hours;
 pub mod pagination;
 pub mod shipping;
@@ -18,5 +18,6 @@ pub mod subscriptions;
 pub mod tenancy;
 
 pub use ids::{
-    AddonGroupId, AddonId, BandId, CategoryId, GroupId, PlanId, ProductId, SessionId, StoreId, TenantId, UserId,
+    AddonGroupId, AddonId, BandId, CategoryId, GroupId, PlanId, ProductId, SessionId, StoreId,
+    TenantId, UserId,
 };

@@ -98,7 +98,9 @@ pub fn sniff(bytes: &[u8]) -> Option<MediaKind> {
 /// Checks an upload for a slot: the kind it is, or why not.
 pub fn check_upload(slot: MediaSlot, bytes: &[u8]) -> Result<MediaKind, UploadRejection> {
     if bytes.len() > slot.max_bytes() {
-        return Err(UploadRejection::TooLarge { max_bytes: slot.max_bytes() });
+        return Err(UploadRejection::TooLarge {
+            max_bytes: slot.max_bytes(),
+        });
     }
     match sniff(bytes) {
         Some(kind) if slot.accepts(kind) => Ok(kind),
@@ -125,16 +127,31 @@ mod tests {
     fn images_and_videos_are_recognised_by_their_bytes() {
         assert_eq!(sniff(PNG), Some(MediaKind::Png));
         assert_eq!(sniff(JPEG), Some(MediaKind::Jpeg));
-        assert_eq!(sniff(b"RIFF\x24\x00\x00\x00WEBPVP8 "), Some(MediaKind::Webp));
-        assert_eq!(sniff(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00"), Some(MediaKind::Mp4));
-        assert_eq!(sniff(b"\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x84webm"), Some(MediaKind::Webm));
+        assert_eq!(
+            sniff(b"RIFF\x24\x00\x00\x00WEBPVP8 "),
+            Some(MediaKind::Webp)
+        );
+        assert_eq!(
+            sniff(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00"),
+            Some(MediaKind::Mp4)
+        );
+        assert_eq!(
+            sniff(b"\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x84webm"),
+            Some(MediaKind::Webm)
+        );
     }
 
     #[test]
     fn svg_html_and_other_matroska_are_refused() {
-        assert_eq!(sniff(b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>"), None);
+        assert_eq!(
+            sniff(b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>"),
+            None
+        );
         assert_eq!(sniff(b"<!doctype html><script>alert(1)</script>"), None);
-        assert_eq!(sniff(b"\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x88matroska"), None);
+        assert_eq!(
+            sniff(b"\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x88matroska"),
+            None
+        );
         assert_eq!(sniff(b""), None);
         assert_eq!(sniff(b"GIF89a"), None);
     }
@@ -142,12 +159,17 @@ mod tests {
     #[test]
     fn slots_check_kind_and_size() {
         assert_eq!(check_upload(MediaSlot::Image, PNG), Ok(MediaKind::Png));
-        assert_eq!(check_upload(MediaSlot::Video, PNG), Err(UploadRejection::UnsupportedType));
+        assert_eq!(
+            check_upload(MediaSlot::Video, PNG),
+            Err(UploadRejection::UnsupportedType)
+        );
         let mut big = PNG.to_vec();
         big.resize(MAX_IMAGE_BYTES + 1, 0);
         assert_eq!(
             check_upload(MediaSlot::Image, &big),
-            Err(UploadRejection::TooLarge { max_bytes: MAX_IMAGE_BYTES })
+            Err(UploadRejection::TooLarge {
+                max_bytes: MAX_IMAGE_BYTES
+            })
         );
     }
 }

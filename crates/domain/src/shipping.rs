@@ -121,7 +121,12 @@ mod tests {
     #[test]
     fn just_over_the_last_band_is_out_of_the_area() {
         assert_eq!(bands().band_for(8.001), None);
-        assert!(ShippingBands::<u8>::new(vec![]).expect("empty").band_for(0.1).is_none());
+        assert!(
+            ShippingBands::<u8>::new(vec![])
+                .expect("empty")
+                .band_for(0.1)
+                .is_none()
+        );
     }
 
     #[test]
@@ -130,12 +135,24 @@ mod tests {
             ShippingBands::new(vec![band(5.0, 1), band(5.0, 2)]),
             Err(BandError::NotIncreasing(1))
         );
-        assert_eq!(ShippingBands::new(vec![band(3.0, 1), band(2.0, 2)]), Err(BandError::NotIncreasing(1)));
-        assert_eq!(ShippingBands::new(vec![band(0.0, 1)]), Err(BandError::NotIncreasing(0)));
-        assert_eq!(ShippingBands::new(vec![band(1.0, -1)]), Err(BandError::NegativeFee(0)));
+        assert_eq!(
+            ShippingBands::new(vec![band(3.0, 1), band(2.0, 2)]),
+            Err(BandError::NotIncreasing(1))
+        );
+        assert_eq!(
+            ShippingBands::new(vec![band(0.0, 1)]),
+            Err(BandError::NotIncreasing(0))
+        );
+        assert_eq!(
+            ShippingBands::new(vec![band(1.0, -1)]),
+            Err(BandError::NegativeFee(0))
+        );
         let mut slow = band(1.0, 0);
         slow.eta_minutes = 0;
-        assert_eq!(ShippingBands::new(vec![slow]), Err(BandError::NonPositiveEta(0)));
+        assert_eq!(
+            ShippingBands::new(vec![slow]),
+            Err(BandError::NonPositiveEta(0))
+        );
     }
 
     #[test]

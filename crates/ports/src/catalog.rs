@@ -80,7 +80,12 @@ pub struct ProductFilter {
 #[async_trait]
 pub trait CatalogRepository: Send + Sync {
     async fn categories(&self, tenant: TenantId) -> RepoResult<Vec<Category>>;
-    async fn create_category(&self, tenant: TenantId, input: CategoryInput, actor: &Actor) -> RepoResult<Category>;
+    async fn create_category(
+        &self,
+        tenant: TenantId,
+        input: CategoryInput,
+        actor: &Actor,
+    ) -> RepoResult<Category>;
     async fn update_category(
         &self,
         tenant: TenantId,
@@ -89,13 +94,28 @@ pub trait CatalogRepository: Send + Sync {
         actor: &Actor,
     ) -> RepoResult<Category>;
     /// `Conflict("category_not_empty")` while it has products.
-    async fn delete_category(&self, tenant: TenantId, id: CategoryId, actor: &Actor) -> RepoResult<()>;
+    async fn delete_category(
+        &self,
+        tenant: TenantId,
+        id: CategoryId,
+        actor: &Actor,
+    ) -> RepoResult<()>;
 
-    async fn products(&self, tenant: TenantId, filter: &ProductFilter, page: PageRequest) -> RepoResult<Page<Product>>;
+    async fn products(
+        &self,
+        tenant: TenantId,
+        filter: &ProductFilter,
+        page: PageRequest,
+    ) -> RepoResult<Page<Product>>;
     /// With its add-on groups and add-ons.
     async fn product(&self, tenant: TenantId, id: ProductId) -> RepoResult<Option<Product>>;
     /// `InvalidReference("category")` for a category that is not the tenant's.
-    async fn create_product(&self, tenant: TenantId, input: ProductInput, actor: &Actor) -> RepoResult<Product>;
+    async fn create_product(
+        &self,
+        tenant: TenantId,
+        input: ProductInput,
+        actor: &Actor,
+    ) -> RepoResult<Product>;
     async fn update_product(
         &self,
         tenant: TenantId,
@@ -103,7 +123,12 @@ pub trait CatalogRepository: Send + Sync {
         changes: ProductChanges,
         actor: &Actor,
     ) -> RepoResult<Product>;
-    async fn delete_product(&self, tenant: TenantId, id: ProductId, actor: &Actor) -> RepoResult<()>;
+    async fn delete_product(
+        &self,
+        tenant: TenantId,
+        id: ProductId,
+        actor: &Actor,
+    ) -> RepoResult<()>;
 
     /// Switches products on or off in one store, or in every store of the tenant (`None`).
     /// `NotFound` when a product or the store is not the tenant's (nothing changes).
@@ -130,9 +155,26 @@ pub trait CatalogRepository: Send + Sync {
         input: AddonGroupInput,
         actor: &Actor,
     ) -> RepoResult<AddonGroup>;
-    async fn delete_addon_group(&self, tenant: TenantId, id: AddonGroupId, actor: &Actor) -> RepoResult<()>;
-    async fn create_addon(&self, tenant: TenantId, group: AddonGroupId, input: AddonInput, actor: &Actor) -> RepoResult<Addon>;
-    async fn update_addon(&self, tenant: TenantId, id: AddonId, input: AddonInput, actor: &Actor) -> RepoResult<Addon>;
+    async fn delete_addon_group(
+        &self,
+        tenant: TenantId,
+        id: AddonGroupId,
+        actor: &Actor,
+    ) -> RepoResult<()>;
+    async fn create_addon(
+        &self,
+        tenant: TenantId,
+        group: AddonGroupId,
+        input: AddonInput,
+        actor: &Actor,
+    ) -> RepoResult<Addon>;
+    async fn update_addon(
+        &self,
+        tenant: TenantId,
+        id: AddonId,
+        input: AddonInput,
+        actor: &Actor,
+    ) -> RepoResult<Addon>;
     async fn delete_addon(&self, tenant: TenantId, id: AddonId, actor: &Actor) -> RepoResult<()>;
 
     /// The store's menu data; `NotFound` unless the store is the tenant's and active.

@@ -15,7 +15,12 @@ pub enum StorageError {
 #[async_trait]
 pub trait MediaStorage: Send + Sync {
     /// Stores the bytes under `key` and answers the public URL to reach them.
-    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<String, StorageError>;
+    async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<String, StorageError>;
     /// The bytes under `key`, if any (serving `/media/*` for local storage).
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError>;
     async fn delete(&self, key: &str) -> Result<(), StorageError>;

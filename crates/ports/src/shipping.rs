@@ -9,7 +9,11 @@ use crate::{Actor, RepoResult};
 #[async_trait]
 pub trait ShippingRepository: Send + Sync {
     /// The store's bands by `max_km`; `NotFound` unless the store is the tenant's.
-    async fn bands(&self, tenant: TenantId, store: StoreId) -> RepoResult<Vec<DistanceBand<BandId>>>;
+    async fn bands(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+    ) -> RepoResult<Vec<DistanceBand<BandId>>>;
     /// Replaces every band of the store in one transaction.
     async fn replace_bands(
         &self,
@@ -40,7 +44,11 @@ pub enum Destination {
 /// Driving distances (Google Maps Distance Matrix).
 #[async_trait]
 pub trait DrivingDistance: Send + Sync {
-    async fn driving_km(&self, origin: GeoPoint, destination: &Destination) -> Result<f64, MapsError>;
+    async fn driving_km(
+        &self,
+        origin: GeoPoint,
+        destination: &Destination,
+    ) -> Result<f64, MapsError>;
 }
 
 /// Addresses to coordinates (Nominatim).

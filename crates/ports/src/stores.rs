@@ -39,7 +39,13 @@ pub trait StoreRepository: Send + Sync {
     async fn find(&self, tenant: TenantId, id: StoreId) -> RepoResult<Option<Store>>;
     /// `LimitReached("stores_limit")` when `limit` is given and the tenant already has that
     /// many active stores.
-    async fn create(&self, tenant: TenantId, store: NewStore, limit: Option<i32>, actor: &Actor) -> RepoResult<Store>;
+    async fn create(
+        &self,
+        tenant: TenantId,
+        store: NewStore,
+        limit: Option<i32>,
+        actor: &Actor,
+    ) -> RepoResult<Store>;
     /// Reactivating a store counts against `limit` like creating one.
     async fn update(
         &self,

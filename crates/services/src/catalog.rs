@@ -3,14 +3,15 @@
 use std::sync::Arc;
 
 use comanda_domain::catalog::{
-    Addon, AddonGroup, Category, MenuSection, Product, assemble_menu, check_choices, check_name, check_price,
+    Addon, AddonGroup, Category, MenuSection, Product, assemble_menu, check_choices, check_name,
+    check_price,
 };
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::store::Store;
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId, TenantId};
 use comanda_ports::catalog::{
-    AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, ProductChanges, ProductFilter,
-    ProductInput,
+    AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, ProductChanges,
+    ProductFilter, ProductInput,
 };
 use comanda_ports::{Actor, RepoError};
 
@@ -42,7 +43,10 @@ fn not_found(what: &'static str) -> impl Fn(RepoError) -> ServiceError {
     }
 }
 
-fn field<T>(field: &str, result: Result<T, comanda_domain::catalog::CatalogError>) -> Result<T, ServiceError> {
+fn field<T>(
+    field: &str,
+    result: Result<T, comanda_domain::catalog::CatalogError>,
+) -> Result<T, ServiceError> {
     result.map_err(|error| ServiceError::field(field, error))
 }
 
@@ -54,8 +58,17 @@ impl CatalogService {
     /// The menu of an active store of the tenant, in a fixed number of queries.
     pub async fn menu(&self, tenant: TenantId, store: StoreId) -> Result<Menu, ServiceError> {
         let store = self.stores.active(tenant, store).await?;
-        let data = self.catalog.menu(tenant, store.id).await.map_err(not_found("store"))?;
-        let sections = assemble_menu(data.categories, data.products, &data.states, store.hide_unavailable_items);
+        let data = self
+            .catalog
+            .menu(tenant, store.id)
+            .await
+            .map_err(not_found("store"))?;
+        let sections = assemble_menu(
+            data.categories,
+            data.products,
+            &data.states,
+            store.hide_unavailable_items,
+        );
         Ok(Menu { store, sections })
     }
 
@@ -63,9 +76,17 @@ impl CatalogService {
         Ok(self.catalog.categories(tenant).await?)
     }
 
-    pub async fn create_category(&self, tenant: TenantId, mut input: CategoryInput, actor: &Actor) -> Result<Category, ServiceError> {
+    pub async fn create_category(
+        &self,
+        tenant: TenantId,
+        mut input: CategoryInput,
+        actor: &Actor,
+    ) -> Result<Category, ServiceError> {
         input.name = field("name", check_name(&input.name))?;
-        self.catalog.create_category(tenant, input, actor).await.map_err(not_found("category"))
+        self.catalog
+            .create_category(tenant, input, actor)
+            .await
+            .map_err(not_found("category"))
     }
 
     pub async fn update_category(
@@ -78,25 +99,52 @@ impl CatalogService {
         if let Some(name) = &changes.name {
             changes.name = Some(field("name", check_name(name))?);
         }
-        self.catalog.update_category(tenant, id, changes, actor).await.map_err(not_found("category"))
+        self.catalog
+            .update_category(tenant, id, changes, actor)
+            .await
+            .map_err(not_found("category"))
     }
 
-    pub async fn delete_category(&self, tenant: TenantId, id: CategoryId, actor: &Actor) -> Result<(), ServiceError> {
-        self.catalog.delete_category(tenant, id, actor).await.map_err(not_found("category"))
+    pub async fn delete_category(
+        &self,
+        tenant: TenantId,
+        id: CategoryId,
+        actor: &Actor,
+    ) -> Result<(), ServiceError> {
+        self.catalog
+            .delete_category(tenant, id, actor)
+            .await
+            .map_err(not_found("category"))
     }
 
-    pub async fn products(&self, tenant: TenantId, filter: &ProductFilter, page: PageRequest) -> Result<Page<Product>, ServiceError> {
+    pub async fn products(
+        &self,
+        tenant: TenantId,
+        filter: &ProductFilter,
+        page: PageRequest,
+    ) -> Result<Page<Product>, ServiceError> {
         Ok(self.catalog.products(tenant, filter, page).await?)
     }
 
     pub async fn product(&self, tenant: TenantId, id: ProductId) -> Result<Product, ServiceError> {
-        self.catalog.product(tenant, id).await?.ok_or(ServiceError::NotFound("product"))
+        self.catalog
+            .product(tenant, id)
+            .await?
+            .ok_or(ServiceError::NotFound("product"))
     }
 
-    pub async fn create_product(&self, tenant: TenantId, mut input: ProductInput, actor: &Actor) -> Result<Product, ServiceError> {
+    pub async fn create_product(
+        &self,
+        tenant: TenantId,
+        mut input: ProductInput,
+        actor: &Actor,
+    ) -> Result<Product, ServiceError> {
         input.name = field("name", check_name(&input.name))?;
         input.price_cents = field("price_cents", check_price(input.price_cents))?;
-        self.catalog.create_product(tenant, input, actor).await.map_err(not_found("product"))
+        self.catalog
+            .create_product(tenant, input, actor)
+            .await
+            .map_err(not_found("product"))
     }
 
     pub async fn update_product(
@@ -112,11 +160,22 @@ impl CatalogService {
         if let Some(price) = changes.price_cents {
             field("price_cents", check_price(price))?;
         }
-        self.catalog.update_product(tenant, id, changes, actor).await.map_err(not_found("product"))
+        self.catalog
+            .update_product(tenant, id, changes, actor)
+            .await
+            .map_err(not_found("product"))
     }
 
-    pub async fn delete_product(&self, tenant: TenantId, id: ProductId, actor: &Actor) -> Result<(), ServiceError> {
-        self.catalog.delete_product(tenant, id, actor).await.map_err(not_found("product"))
+    pub async fn delete_product(
+        &self,
+        tenant: TenantId,
+        id: ProductId,
+        actor: &Actor,
+    ) -> Result<(), ServiceError> {
+        self.catalog
+            .delete_product(tenant, id, actor)
+            .await
+            .map_err(not_found("product"))
     }
 
     /// Switches products on or off in one store, or in all the tenant's stores.
@@ -165,28 +224,65 @@ impl CatalogService {
             .map_err(not_found("add-on group"))
     }
 
-    pub async fn delete_addon_group(&self, tenant: TenantId, id: AddonGroupId, actor: &Actor) -> Result<(), ServiceError> {
-        self.catalog.delete_addon_group(tenant, id, actor).await.map_err(not_found("add-on group"))
+    pub async fn delete_addon_group(
+        &self,
+        tenant: TenantId,
+        id: AddonGroupId,
+        actor: &Actor,
+    ) -> Result<(), ServiceError> {
+        self.catalog
+            .delete_addon_group(tenant, id, actor)
+            .await
+            .map_err(not_found("add-on group"))
     }
 
-    pub async fn create_addon(&self, tenant: TenantId, group: AddonGroupId, input: AddonInput, actor: &Actor) -> Result<Addon, ServiceError> {
+    pub async fn create_addon(
+        &self,
+        tenant: TenantId,
+        group: AddonGroupId,
+        input: AddonInput,
+        actor: &Actor,
+    ) -> Result<Addon, ServiceError> {
         let input = checked_addon(input)?;
-        self.catalog.create_addon(tenant, group, input, actor).await.map_err(not_found("add-on group"))
+        self.catalog
+            .create_addon(tenant, group, input, actor)
+            .await
+            .map_err(not_found("add-on group"))
     }
 
-    pub async fn update_addon(&self, tenant: TenantId, id: AddonId, input: AddonInput, actor: &Actor) -> Result<Addon, ServiceError> {
+    pub async fn update_addon(
+        &self,
+        tenant: TenantId,
+        id: AddonId,
+        input: AddonInput,
+        actor: &Actor,
+    ) -> Result<Addon, ServiceError> {
         let input = checked_addon(input)?;
-        self.catalog.update_addon(tenant, id, input, actor).await.map_err(not_found("add-on"))
+        self.catalog
+            .update_addon(tenant, id, input, actor)
+            .await
+            .map_err(not_found("add-on"))
     }
 
-    pub async fn delete_addon(&self, tenant: TenantId, id: AddonId, actor: &Actor) -> Result<(), ServiceError> {
-        self.catalog.delete_addon(tenant, id, actor).await.map_err(not_found("add-on"))
+    pub async fn delete_addon(
+        &self,
+        tenant: TenantId,
+        id: AddonId,
+        actor: &Actor,
+    ) -> Result<(), ServiceError> {
+        self.catalog
+            .delete_addon(tenant, id, actor)
+            .await
+            .map_err(not_found("add-on"))
     }
 }
 
 fn checked_group(mut input: AddonGroupInput) -> Result<AddonGroupInput, ServiceError> {
     input.name = field("name", check_name(&input.name))?;
-    field("max_choices", check_choices(input.min_choices, input.max_choices))?;
+    field(
+        "max_choices",
+        check_choices(input.min_choices, input.max_choices),
+    )?;
     Ok(input)
 }
 

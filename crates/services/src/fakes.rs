@@ -85,7 +85,6 @@ impl InMemoryStores {
         store.tenant_id = tenant;
         self.rows.lock().expect("lock").push(store);
     }
-
 }
 
 #[async_trait]
@@ -120,7 +119,13 @@ impl StoreRepository for InMemoryStores {
             .cloned())
     }
 
-    async fn create(&self, tenant: TenantId, new: NewStore, _limit: Option<i32>, _actor: &Actor) -> RepoResult<Store> {
+    async fn create(
+        &self,
+        tenant: TenantId,
+        new: NewStore,
+        _limit: Option<i32>,
+        _actor: &Actor,
+    ) -> RepoResult<Store> {
         let mut store = sample_store(&new.name);
         store.tenant_id = tenant;
         store.opening_hours = new.opening_hours;

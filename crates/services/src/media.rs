@@ -92,7 +92,12 @@ impl MediaService {
             }
         }
         let kind = check_upload(target.slot(), &bytes).map_err(rejection)?;
-        let key = format!("{tenant}/{}/{}.{}", target.purpose(), uuid::Uuid::now_v7().simple(), kind.extension());
+        let key = format!(
+            "{tenant}/{}/{}.{}",
+            target.purpose(),
+            uuid::Uuid::now_v7().simple(),
+            kind.extension()
+        );
         let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
         let url = self
             .storage
@@ -108,21 +113,27 @@ impl MediaService {
                     image_url: Some(Some(url.clone())),
                     ..ProductChanges::default()
                 };
-                self.catalog.update_product(tenant, id, changes, actor).await?;
+                self.catalog
+                    .update_product(tenant, id, changes, actor)
+                    .await?;
             }
             MediaTarget::ProductVideo(id) => {
                 let changes = ProductChanges {
                     video_url: Some(Some(url.clone())),
                     ..ProductChanges::default()
                 };
-                self.catalog.update_product(tenant, id, changes, actor).await?;
+                self.catalog
+                    .update_product(tenant, id, changes, actor)
+                    .await?;
             }
             MediaTarget::StoreImage(id) => {
                 let changes = StoreChanges {
                     image_url: Some(Some(url.clone())),
                     ..StoreChanges::default()
                 };
-                self.stores.update(tenant, stores_limit, id, changes, actor).await?;
+                self.stores
+                    .update(tenant, stores_limit, id, changes, actor)
+                    .await?;
             }
         }
         Ok(url)

@@ -3,13 +3,15 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use comanda_domain::TenantId;
 use comanda_domain::opening_hours::{OpeningHours, TimeRange};
 use comanda_domain::pagination::PageRequest;
+use comanda_domain::shipping::DistanceBand;
 use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
-use comanda_domain::TenantId;
-use comanda_domain::shipping::DistanceBand;
-use comanda_ports::catalog::{AddonGroupInput, AddonInput, CatalogRepository, CategoryInput, ProductInput};
+use comanda_ports::catalog::{
+    AddonGroupInput, AddonInput, CatalogRepository, CategoryInput, ProductInput,
+};
 use comanda_ports::shipping::ShippingRepository;
 use comanda_ports::{Actor, NewTenant, RepoError, StoreRepository, TenantRepository};
 
@@ -70,7 +72,10 @@ impl SeedService {
                 stores_limit: 3,
             })
             .await?;
-        let existing = self.stores.list_active(tenant.id, PageRequest::default()).await?;
+        let existing = self
+            .stores
+            .list_active(tenant.id, PageRequest::default())
+            .await?;
         let store = match existing.items.into_iter().next() {
             Some(store) => store,
             None => {
@@ -246,7 +251,12 @@ const PIZZA_GROUPS: &[DemoAddonGroup] = &[
         name: "Adicionais",
         min: 0,
         max: 3,
-        addons: &[("Bacon", 600), ("Azeitona", 300), ("Cebola caramelizada", 500), ("Ovo", 300)],
+        addons: &[
+            ("Bacon", 600),
+            ("Azeitona", 300),
+            ("Cebola caramelizada", 500),
+            ("Ovo", 300),
+        ],
     },
 ];
 
@@ -261,7 +271,12 @@ const BURGER_GROUPS: &[DemoAddonGroup] = &[
         name: "Turbine seu lanche",
         min: 0,
         max: 4,
-        addons: &[("Bacon", 500), ("Cheddar extra", 400), ("Hambúrguer extra", 1200), ("Ovo", 300)],
+        addons: &[
+            ("Bacon", 500),
+            ("Cheddar extra", 400),
+            ("Hambúrguer extra", 1200),
+            ("Ovo", 300),
+        ],
     },
 ];
 
@@ -277,36 +292,108 @@ const DEMO_MENU: &[(&str, &str, &[DemoProduct])] = &[
         "Pizzas",
         "Massa de fermentação natural, forno a lenha. Tamanho grande, 8 fatias.",
         &[
-            DemoProduct { name: "Margherita", description: "Molho de tomate italiano, muçarela de búfala e manjericão fresco.", price_cents: 5490, track_stock: false, groups: PIZZA_GROUPS },
-            DemoProduct { name: "Calabresa", description: "Calabresa artesanal fatiada, cebola roxa e azeitonas pretas.", price_cents: 4990, track_stock: false, groups: PIZZA_GROUPS },
-            DemoProduct { name: "Portuguesa", description: "Presunto, ovos, cebola, ervilha, azeitona e muçarela.", price_cents: 5690, track_stock: false, groups: PIZZA_GROUPS },
-            DemoProduct { name: "Quatro queijos", description: "Muçarela, provolone, parmesão e gorgonzola.", price_cents: 5890, track_stock: false, groups: PIZZA_GROUPS },
+            DemoProduct {
+                name: "Margherita",
+                description: "Molho de tomate italiano, muçarela de búfala e manjericão fresco.",
+                price_cents: 5490,
+                track_stock: false,
+                groups: PIZZA_GROUPS,
+            },
+            DemoProduct {
+                name: "Calabresa",
+                description: "Calabresa artesanal fatiada, cebola roxa e azeitonas pretas.",
+                price_cents: 4990,
+                track_stock: false,
+                groups: PIZZA_GROUPS,
+            },
+            DemoProduct {
+                name: "Portuguesa",
+                description: "Presunto, ovos, cebola, ervilha, azeitona e muçarela.",
+                price_cents: 5690,
+                track_stock: false,
+                groups: PIZZA_GROUPS,
+            },
+            DemoProduct {
+                name: "Quatro queijos",
+                description: "Muçarela, provolone, parmesão e gorgonzola.",
+                price_cents: 5890,
+                track_stock: false,
+                groups: PIZZA_GROUPS,
+            },
         ],
     ),
     (
         "Lanches",
         "Pão brioche da casa e blend de 160 g.",
         &[
-            DemoProduct { name: "X-Burger", description: "Hambúrguer, queijo prato, alface, tomate e maionese da casa.", price_cents: 2890, track_stock: false, groups: BURGER_GROUPS },
-            DemoProduct { name: "X-Bacon", description: "Hambúrguer, bacon crocante, cheddar e cebola caramelizada.", price_cents: 3390, track_stock: false, groups: BURGER_GROUPS },
-            DemoProduct { name: "Veggie", description: "Hambúrguer de grão-de-bico, rúcula, tomate seco e molho de iogurte.", price_cents: 3190, track_stock: false, groups: &[] },
+            DemoProduct {
+                name: "X-Burger",
+                description: "Hambúrguer, queijo prato, alface, tomate e maionese da casa.",
+                price_cents: 2890,
+                track_stock: false,
+                groups: BURGER_GROUPS,
+            },
+            DemoProduct {
+                name: "X-Bacon",
+                description: "Hambúrguer, bacon crocante, cheddar e cebola caramelizada.",
+                price_cents: 3390,
+                track_stock: false,
+                groups: BURGER_GROUPS,
+            },
+            DemoProduct {
+                name: "Veggie",
+                description: "Hambúrguer de grão-de-bico, rúcula, tomate seco e molho de iogurte.",
+                price_cents: 3190,
+                track_stock: false,
+                groups: &[],
+            },
         ],
     ),
     (
         "Bebidas",
         "Geladas.",
         &[
-            DemoProduct { name: "Refrigerante lata 350 ml", description: "", price_cents: 700, track_stock: false, groups: SODA_GROUPS },
-            DemoProduct { name: "Suco natural 500 ml", description: "Laranja, limão ou maracujá, feito na hora.", price_cents: 1200, track_stock: false, groups: &[] },
-            DemoProduct { name: "Água mineral 500 ml", description: "Com ou sem gás.", price_cents: 500, track_stock: false, groups: &[] },
+            DemoProduct {
+                name: "Refrigerante lata 350 ml",
+                description: "",
+                price_cents: 700,
+                track_stock: false,
+                groups: SODA_GROUPS,
+            },
+            DemoProduct {
+                name: "Suco natural 500 ml",
+                description: "Laranja, limão ou maracujá, feito na hora.",
+                price_cents: 1200,
+                track_stock: false,
+                groups: &[],
+            },
+            DemoProduct {
+                name: "Água mineral 500 ml",
+                description: "Com ou sem gás.",
+                price_cents: 500,
+                track_stock: false,
+                groups: &[],
+            },
         ],
     ),
     (
         "Sobremesas",
         "",
         &[
-            DemoProduct { name: "Brownie com sorvete", description: "Brownie de chocolate meio amargo com sorvete de creme.", price_cents: 1890, track_stock: true, groups: &[] },
-            DemoProduct { name: "Pudim de leite", description: "A fatia generosa de sempre.", price_cents: 1290, track_stock: true, groups: &[] },
+            DemoProduct {
+                name: "Brownie com sorvete",
+                description: "Brownie de chocolate meio amargo com sorvete de creme.",
+                price_cents: 1890,
+                track_stock: true,
+                groups: &[],
+            },
+            DemoProduct {
+                name: "Pudim de leite",
+                description: "A fatia generosa de sempre.",
+                price_cents: 1290,
+                track_stock: true,
+                groups: &[],
+            },
         ],
     ),
 ];

@@ -6,10 +6,14 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, TimeDelta, Utc};
 use comanda_domain::address::Cep;
 use comanda_domain::geo::GeoPoint;
-use comanda_domain::shipping::{DistanceBand, DistanceSource, ShippingBands, round_km, straight_line_km};
+use comanda_domain::shipping::{
+    DistanceBand, DistanceSource, ShippingBands, round_km, straight_line_km,
+};
 use comanda_domain::store::{Address, Store};
 use comanda_domain::{BandId, StoreId, TenantId};
-use comanda_ports::shipping::{Destination, DrivingDistance, Geocoder, MapsError, ShippingRepository};
+use comanda_ports::shipping::{
+    Destination, DrivingDistance, Geocoder, MapsError, ShippingRepository,
+};
 use comanda_ports::{Actor, Clock, RepoError};
 
 use crate::ServiceError;
@@ -29,6 +33,8 @@ pub struct Quote {
 }
 
 type CacheKey = (StoreId, String);
+/// A measured distance, where it came from, and when it was measured.
+type CachedDistance = (f64, DistanceSource, DateTime<Utc>);
 
 #[derive(Clone)]
 pub struct ShippingService {
@@ -37,7 +43,7 @@ pub struct ShippingService {
     google: Option<Arc<dyn DrivingDistance>>,
     geocoder: Arc<dyn Geocoder>,
     clock: Arc<dyn Clock>,
-    cache: Arc<Mutex<HashMap<CacheKey, (f64, DistanceSource, DateTime<Utc>)>>>,
+    cache: Arc<Mutex<HashMap<CacheKey, CachedDistance>>>,
 }
 
 fn invalid_address(message: &str) -> ServiceError {
@@ -52,7 +58,12 @@ fn address_key(address: &Address, cep: &Cep, point: Option<GeoPoint>) -> String 
     if let Some(point) = point {
         return format!("@{:.5},{:.5}", point.lat(), point.lng());
     }
-    let normalize = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let normalize = |text: &str| {
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
     format!(
         "{}|{}|{}|{}|{}",
         cep.digits(),
@@ -81,11 +92,18 @@ impl ShippingService {
         }
     }
 
-    pub async fn bands(&self, tenant: TenantId, store: StoreId) -> Result<Vec<DistanceBand<BandId>>, ServiceError> {
-        self.bands.bands(tenant, store).await.map_err(|error| match error {
-            RepoError::NotFound => ServiceError::NotFound("store"),
-            other => other.into(),
-        })
+    pub async fn bands(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+    ) -> Result<Vec<DistanceBand<BandId>>, ServiceError> {
+        self.bands
+            .bands(tenant, store)
+            .await
+            .map_err(|error| match error {
+                RepoError::NotFound => ServiceError::NotFound("store"),
+                other => other.into(),
+            })
     }
 
     /// Replaces the store's bands; they must increase in `max_km`, with no negative fee.
@@ -96,7 +114,8 @@ impl ShippingService {
         bands: Vec<DistanceBand<()>>,
         actor: &Actor,
     ) -> Result<Vec<DistanceBand<BandId>>, ServiceError> {
-        let checked = ShippingBands::new(bands).map_err(|error| ServiceError::field("bands", error))?;
+        let checked =
+            ShippingBands::new(bands).map_err(|error| ServiceError::field("bands", error))?;
         self.bands
             .replace_bands(tenant, store, checked.bands().to_vec(), actor)
             .await
@@ -119,7 +138,12 @@ impl ShippingService {
         self.quote_for(&store, address, point).await
     }
 
-    pub async fn quote_for(&self, store: &Store, address: &Address, point: Option<GeoPoint>) -> Result<Quote, ServiceError> {
+    pub async fn quote_for(
+        &self,
+        store: &Store,
+        address: &Address,
+        point: Option<GeoPoint>,
+    ) -> Result<Quote, ServiceError> {
         if !store.delivery_enabled {
             return Err(ServiceError::Invalid {
                 code: "delivery_unavailable",
@@ -131,13 +155,21 @@ impl ShippingService {
             code: "store_location_missing",
             message: "This store has no coordinates to measure distances from".into(),
         })?;
-        let (distance_km, source) = self.distance(store.id, origin, address, &cep, point).await?;
-        let bands = ShippingBands::new(self.bands(store.tenant_id, store.id).await?)
-            .map_err(|error| ServiceError::Internal(format!("stored bands are invalid: {error}")))?;
-        let band = bands.band_for(distance_km).ok_or_else(|| ServiceError::Invalid {
-            code: "out_of_delivery_area",
-            message: format!("The address is {distance_km:.1} km away, beyond this store's delivery area"),
-        })?;
+        let (distance_km, source) = self
+            .distance(store.id, origin, address, &cep, point)
+            .await?;
+        let bands =
+            ShippingBands::new(self.bands(store.tenant_id, store.id).await?).map_err(|error| {
+                ServiceError::Internal(format!("stored bands are invalid: {error}"))
+            })?;
+        let band = bands
+            .band_for(distance_km)
+            .ok_or_else(|| ServiceError::Invalid {
+                code: "out_of_delivery_area",
+                message: format!(
+                    "The address is {distance_km:.1} km away, beyond this store's delivery area"
+                ),
+            })?;
         Ok(Quote {
             distance_km,
             fee_cents: band.fee_cents,
@@ -167,7 +199,12 @@ impl ShippingService {
         Ok(measured)
     }
 
-    async fn measure(&self, origin: GeoPoint, address: &Address, point: Option<GeoPoint>) -> Result<(f64, DistanceSource), ServiceError> {
+    async fn measure(
+        &self,
+        origin: GeoPoint,
+        address: &Address,
+        point: Option<GeoPoint>,
+    ) -> Result<(f64, DistanceSource), ServiceError> {
         if let Some(google) = &self.google {
             let destination = match point {
                 Some(point) => Destination::Point(point),
@@ -175,20 +212,27 @@ impl ShippingService {
             };
             match google.driving_km(origin, &destination).await {
                 Ok(km) => return Ok((round_km(km), DistanceSource::Google)),
-                Err(error) => tracing::warn!(%error, "Google distance failed; using the straight-line fallback"),
+                Err(error) => {
+                    tracing::warn!(%error, "Google distance failed; using the straight-line fallback")
+                }
             }
         }
         if let Some(point) = point {
-            return Ok((straight_line_km(&origin, &point), DistanceSource::Coordinates));
+            return Ok((
+                straight_line_km(&origin, &point),
+                DistanceSource::Coordinates,
+            ));
         }
         match self.geocoder.geocode(address).await {
             Ok(found) => Ok((straight_line_km(&origin, &found), DistanceSource::Nominatim)),
             Err(MapsError::NotFound) => Err(invalid_address("The address could not be found")),
-            Err(MapsError::Provider(cause)) => Err(ServiceError::Unavailable(format!("geocoding failed: {cause}"))),
+            Err(MapsError::Provider(cause)) => Err(ServiceError::Unavailable(format!(
+                "geocoding failed: {cause}"
+            ))),
         }
     }
 
-    fn cache_get(&self, key: &CacheKey) -> Option<(f64, DistanceSource, DateTime<Utc>)> {
+    fn cache_get(&self, key: &CacheKey) -> Option<CachedDistance> {
         self.cache
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -197,7 +241,10 @@ impl ShippingService {
     }
 
     fn cache_put(&self, key: CacheKey, (km, source): (f64, DistanceSource), at: DateTime<Utc>) {
-        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if cache.len() >= CACHE_CAPACITY {
             cache.retain(|_, (_, _, stored)| at - *stored < CACHE_TTL);
             if cache.len() >= CACHE_CAPACITY {

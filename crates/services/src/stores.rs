@@ -32,7 +32,10 @@ fn validate(name: Option<&str>, free_shipping: Option<Option<i64>>) -> Result<()
         return Err(ServiceError::field("name", "1 to 200 characters"));
     }
     if free_shipping.flatten().is_some_and(|cents| cents < 0) {
-        return Err(ServiceError::field("free_shipping_above_cents", "must not be negative"));
+        return Err(ServiceError::field(
+            "free_shipping_above_cents",
+            "must not be negative",
+        ));
     }
     Ok(())
 }
@@ -50,19 +53,31 @@ impl StoreService {
     }
 
     /// The tenant's active stores with their open status now.
-    pub async fn list_public(&self, tenant: TenantId, page: PageRequest) -> Result<Page<PublicStore>, ServiceError> {
+    pub async fn list_public(
+        &self,
+        tenant: TenantId,
+        page: PageRequest,
+    ) -> Result<Page<PublicStore>, ServiceError> {
         let stores = self.stores.list_active(tenant, page).await?;
         Ok(stores.map(|store| self.public(store)))
     }
 
     /// Every store of the tenant (the portal).
-    pub async fn list_all(&self, tenant: TenantId, page: PageRequest) -> Result<Page<PublicStore>, ServiceError> {
+    pub async fn list_all(
+        &self,
+        tenant: TenantId,
+        page: PageRequest,
+    ) -> Result<Page<PublicStore>, ServiceError> {
         let stores = self.stores.list_all(tenant, page).await?;
         Ok(stores.map(|store| self.public(store)))
     }
 
     pub async fn get(&self, tenant: TenantId, id: StoreId) -> Result<PublicStore, ServiceError> {
-        let store = self.stores.find(tenant, id).await?.ok_or(ServiceError::NotFound("store"))?;
+        let store = self
+            .stores
+            .find(tenant, id)
+            .await?
+            .ok_or(ServiceError::NotFound("store"))?;
         Ok(self.public(store))
     }
 
@@ -83,7 +98,11 @@ impl StoreService {
         actor: &Actor,
     ) -> Result<PublicStore, ServiceError> {
         validate(Some(&store.name), Some(store.free_shipping_above_cents))?;
-        let created = self.stores.create(tenant, store, Some(stores_limit), actor).await.map_err(repo_error)?;
+        let created = self
+            .stores
+            .create(tenant, store, Some(stores_limit), actor)
+            .await
+            .map_err(repo_error)?;
         Ok(self.public(created))
     }
 
@@ -120,7 +139,10 @@ mod tests {
         let clock = FixedClock("2026-12-01T15:00:00Z".parse().expect("instant"));
         let service = StoreService::new(Arc::new(stores), Arc::new(clock));
 
-        let page = service.list_public(mine, PageRequest::default()).await.expect("lists");
+        let page = service
+            .list_public(mine, PageRequest::default())
+            .await
+            .expect("lists");
         assert_eq!(page.total, 1);
         assert_eq!(page.items[0].store.name, "Centro");
         assert!(page.items[0].status.is_open);

@@ -5,3 +5,12 @@ mod stub;
 
 pub use database::{TestDatabase, admin_database_url};
 pub use stub::{RecordedRequest, StubResponse, StubServer};
+
+/// An HTTP client for tests (reqwest's TLS needs a crypto provider installed first).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+}

@@ -76,12 +76,20 @@ async fn answer(request: HttpRequest, body: web::Bytes, shared: web::Data<Shared
             headers: request
                 .headers()
                 .iter()
-                .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or_default().to_owned()))
+                .map(|(name, value)| {
+                    (
+                        name.to_string(),
+                        value.to_str().unwrap_or_default().to_owned(),
+                    )
+                })
                 .collect(),
             body: body.to_vec(),
         });
     let response = {
-        let mut responses = shared.responses.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut responses = shared
+            .responses
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if responses.len() > 1 {
             responses.pop_front()
         } else {
@@ -90,7 +98,8 @@ async fn answer(request: HttpRequest, body: web::Bytes, shared: web::Data<Shared
     };
     match response {
         Some(response) => HttpResponse::build(
-            actix_web::http::StatusCode::from_u16(response.status).unwrap_or(actix_web::http::StatusCode::OK),
+            actix_web::http::StatusCode::from_u16(response.status)
+                .unwrap_or(actix_web::http::StatusCode::OK),
         )
         .content_type(response.content_type)
         .body(response.body),
@@ -106,11 +115,15 @@ impl StubServer {
             requests: Mutex::new(Vec::new()),
         });
         let data = web::Data::from(shared.clone());
-        let server = HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(answer)))
-            .workers(1)
-            .disable_signals()
-            .bind(("127.0.0.1", 0))
-            .expect("bind a stub server");
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .default_service(web::to(answer))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind(("127.0.0.1", 0))
+        .expect("bind a stub server");
         let port = server.addrs()[0].port();
         let server = server.run();
         let handle = server.handle();
@@ -133,7 +146,11 @@ impl StubServer {
 
     /// Replaces the queue of answers.
     pub fn respond_with(&self, responses: Vec<StubResponse>) {
-        *self.shared.responses.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = responses.into();
+        *self
+            .shared
+            .responses
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = responses.into();
     }
 }
 

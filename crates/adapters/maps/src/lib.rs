@@ -25,7 +25,11 @@ fn client() -> Result<reqwest::Client, MapsError> {
 
 fn endpoint(base: &Url, path: &str) -> Result<Url, MapsError> {
     let mut url = base.clone();
-    let joined = format!("{}/{}", url.path().trim_end_matches('/'), path.trim_start_matches('/'));
+    let joined = format!(
+        "{}/{}",
+        url.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
     url.set_path(&joined);
     Ok(url)
 }
@@ -80,7 +84,11 @@ struct MatrixValue {
 
 #[async_trait]
 impl DrivingDistance for GoogleDistanceMatrix {
-    async fn driving_km(&self, origin: GeoPoint, destination: &Destination) -> Result<f64, MapsError> {
+    async fn driving_km(
+        &self,
+        origin: GeoPoint,
+        destination: &Destination,
+    ) -> Result<f64, MapsError> {
         let destination = match destination {
             Destination::Point(point) => format!("{},{}", point.lat(), point.lng()),
             Destination::Address(address) => address_line(address),
@@ -114,7 +122,9 @@ impl DrivingDistance for GoogleDistanceMatrix {
             .and_then(|row| row.elements.first())
             .ok_or_else(|| MapsError::Provider("empty answer".into()))?;
         match (element.status.as_str(), &element.distance) {
-            ("OK", Some(distance)) if distance.value.is_finite() && distance.value >= 0.0 => Ok(distance.value / 1000.0),
+            ("OK", Some(distance)) if distance.value.is_finite() && distance.value >= 0.0 => {
+                Ok(distance.value / 1000.0)
+            }
             ("NOT_FOUND" | "ZERO_RESULTS", _) => Err(MapsError::NotFound),
             (status, _) => Err(MapsError::Provider(format!("element status {status}"))),
         }
@@ -168,8 +178,14 @@ impl Geocoder for Nominatim {
             .await
             .map_err(|error| MapsError::Provider(error.without_url().to_string()))?;
         let place = places.first().ok_or(MapsError::NotFound)?;
-        let lat = place.lat.parse::<f64>().map_err(|_| MapsError::Provider("bad latitude".into()))?;
-        let lng = place.lon.parse::<f64>().map_err(|_| MapsError::Provider("bad longitude".into()))?;
+        let lat = place
+            .lat
+            .parse::<f64>()
+            .map_err(|_| MapsError::Provider("bad latitude".into()))?;
+        let lng = place
+            .lon
+            .parse::<f64>()
+            .map_err(|_| MapsError::Provider("bad longitude".into()))?;
         GeoPoint::new(lat, lng).map_err(|_| MapsError::Provider("coordinates out of range".into()))
     }
 }

@@ -12,6 +12,7 @@ pub use audit::PgAuditRepository;
 pub use database::{Database, DatabaseConfig, ensure_database_exists};
 pub use migrations::{MigrationError, run_migrations};
 pub use repos::{
-    PgBillingRepository, PgCatalogRepository, PgGroupRepository, PgMediaRepository, PgShippingRepository, PgPlanRepository, PgSessionRepository,
-    PgStoreRepository, PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
+    PgBillingRepository, PgCatalogRepository, PgGroupRepository, PgMediaRepository,
+    PgPlanRepository, PgSessionRepository, PgShippingRepository, PgStoreRepository,
+    PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
 };

@@ -7,7 +7,9 @@ use comanda_domain::opening_hours::{OpeningHours, TimeRange};
 use comanda_domain::pagination::PageRequest;
 use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantSlug};
-use comanda_ports::{Actor, DatabaseHealth, NewTenant, RepoError, StoreRepository, TenantRepository};
+use comanda_ports::{
+    Actor, DatabaseHealth, NewTenant, RepoError, StoreRepository, TenantRepository,
+};
 use comanda_postgres::{Database, DatabaseConfig, PgStoreRepository, PgTenantRepository};
 use comanda_testkit::TestDatabase;
 

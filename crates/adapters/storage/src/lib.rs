@@ -20,7 +20,9 @@ pub fn valid_key(key: &str) -> bool {
         && key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.'))
-        && key.split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+        && key
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
 }
 
 pub struct ObjectMediaStorage {
@@ -60,9 +62,16 @@ impl ObjectMediaStorage {
     pub fn s3(config: &S3Config<'_>) -> Result<Self, StorageError> {
         // reqwest's TLS needs a process-wide crypto provider; installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        // An upload waits on this: a few quick retries, not minutes of them.
+        let retry = object_store::RetryConfig {
+            max_retries: 2,
+            retry_timeout: std::time::Duration::from_secs(5),
+            ..object_store::RetryConfig::default()
+        };
         let mut builder = AmazonS3Builder::new()
             .with_bucket_name(config.bucket)
-            .with_region(config.region);
+            .with_region(config.region)
+            .with_retry(retry);
         if let Some(endpoint) = config.endpoint {
             builder = builder
                 .with_endpoint(endpoint)
@@ -70,13 +79,20 @@ impl ObjectMediaStorage {
                 .with_virtual_hosted_style_request(false);
         }
         if let (Some(key), Some(secret)) = (config.access_key_id, config.secret_access_key) {
-            builder = builder.with_access_key_id(key).with_secret_access_key(secret);
+            builder = builder
+                .with_access_key_id(key)
+                .with_secret_access_key(secret);
         }
         let store = builder.build().map_err(unavailable)?;
         let public_base_url = match (config.public_base_url, config.endpoint) {
             (Some(base), _) => base.trim_end_matches('/').to_owned(),
-            (None, Some(endpoint)) => format!("{}/{}", endpoint.trim_end_matches('/'), config.bucket),
-            (None, None) => format!("https://{}.s3.{}.amazonaws.com", config.bucket, config.region),
+            (None, Some(endpoint)) => {
+                format!("{}/{}", endpoint.trim_end_matches('/'), config.bucket)
+            }
+            (None, None) => format!(
+                "https://{}.s3.{}.amazonaws.com",
+                config.bucket, config.region
+            ),
         };
         Ok(Self {
             store: Arc::new(store),
@@ -95,7 +111,12 @@ impl ObjectMediaStorage {
 
 #[async_trait]
 impl MediaStorage for ObjectMediaStorage {
-    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<String, StorageError> {
+    async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<String, StorageError> {
         let path = Self::path(key)?;
         let mut options = PutOptions::default();
         if self.keeps_content_type {
@@ -135,7 +156,18 @@ mod tests {
     #[test]
     fn only_server_made_keys_are_valid() {
         assert!(valid_key("0190a/product_image/abc.png"));
-        for bad in ["", "/etc/passwd", "a/../b", "../x", "a//b", "a/./b", "a b", "a\\b", "a/%2e%2e/b", "x/"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a/../b",
+            "../x",
+            "a//b",
+            "a/./b",
+            "a b",
+            "a\\b",
+            "a/%2e%2e/b",
+            "x/",
+        ] {
             assert!(!valid_key(bad), "{bad:?}");
         }
     }

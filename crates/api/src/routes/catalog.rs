@@ -78,7 +78,11 @@ impl From<MenuItem> for MenuProductView {
             video_url: product.video_url,
             available: item.available,
             out_of_stock: item.out_of_stock,
-            addon_groups: product.addon_groups.into_iter().map(AddonGroupView::from).collect(),
+            addon_groups: product
+                .addon_groups
+                .into_iter()
+                .map(AddonGroupView::from)
+                .collect(),
         }
     }
 }
@@ -110,7 +114,11 @@ impl From<Menu> for CatalogResponse {
                     id: section.category.id.to_string(),
                     name: section.category.name,
                     description: section.category.description,
-                    products: section.items.into_iter().map(MenuProductView::from).collect(),
+                    products: section
+                        .items
+                        .into_iter()
+                        .map(MenuProductView::from)
+                        .collect(),
                 })
                 .collect(),
         }
@@ -133,14 +141,20 @@ pub struct CatalogQuery {
         (status = 422, description = "`store_id` missing", body = ErrorBody),
     )
 )]
-pub async fn catalog(state: web::Data<AppState>, tenant: Tenant, query: web::Query<CatalogQuery>) -> Result<web::Json<CatalogResponse>, ApiError> {
+pub async fn catalog(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    query: web::Query<CatalogQuery>,
+) -> Result<web::Json<CatalogResponse>, ApiError> {
     let raw = query.into_inner().store_id.ok_or_else(|| {
         ApiError::validation(vec![FieldError {
             field: "store_id".into(),
             message: "store_id is required".into(),
         }])
     })?;
-    let store: StoreId = raw.parse().map_err(|_| ApiError::not_found("store not found"))?;
+    let store: StoreId = raw
+        .parse()
+        .map_err(|_| ApiError::not_found("store not found"))?;
     let menu = state.catalog.menu(tenant.0.id, store).await?;
     Ok(web::Json(menu.into()))
 }

@@ -1,6 +1,6 @@
 //! Uploads (multipart `file` field) and `/media/*` for local storage.
 
-use actix_multipart::Multipart;
+use actix_multipart::{Multipart, MultipartError};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use comanda_domain::media::MediaKind;
@@ -29,6 +29,14 @@ pub struct UploadForm {
     pub file: Vec<u8>,
 }
 
+fn not_multipart() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "Send the file as multipart/form-data in a `file` field",
+    )
+}
+
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -40,12 +48,22 @@ fn too_large(limit: usize) -> ApiError {
 /// The bytes of the first file field, stopping as soon as they pass `limit`.
 async fn read_file(mut form: Multipart, limit: usize) -> Result<Vec<u8>, ApiError> {
     while let Some(field) = form.next().await {
-        let mut field = field.map_err(|_| ApiError::bad_request("malformed_body", "The multipart body is malformed"))?;
+        let mut field = field.map_err(|error| match error {
+            MultipartError::ContentTypeMissing
+            | MultipartError::ContentTypeParse
+            | MultipartError::ContentTypeIncompatible
+            | MultipartError::BoundaryMissing => not_multipart(),
+            _ => ApiError::bad_request("malformed_body", "The multipart body is malformed"),
+        })?;
         let is_file = field.name() == Some("file")
-            || field.content_disposition().is_some_and(|disposition| disposition.get_filename().is_some());
+            || field
+                .content_disposition()
+                .is_some_and(|disposition| disposition.get_filename().is_some());
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| ApiError::bad_request("malformed_body", "The multipart body is malformed"))?;
+            let chunk = chunk.map_err(|_| {
+                ApiError::bad_request("malformed_body", "The multipart body is malformed")
+            })?;
             if bytes.len() + chunk.len() > limit {
                 return Err(too_large(limit));
             }
@@ -68,13 +86,7 @@ pub async fn upload(
     target: MediaTarget,
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
-    let form = form.map_err(|_| {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the file as multipart/form-data in a `file` field",
-        )
-    })?;
+    let form = form.map_err(|_| not_multipart())?;
     let bytes = read_file(form, MediaService::limit(target)).await?;
     let tenant = &user.principal.tenant;
     let url = state
@@ -85,7 +97,10 @@ pub async fn upload(
 }
 
 /// Files of the local storage. Keys are made by the server; anything else is 404.
-pub async fn serve(state: web::Data<AppState>, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn serve(
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::not_found("Not found");
     if !state.serves_media || !comanda_storage::valid_key(&key) {
         return Err(not_found());

@@ -36,7 +36,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::patch().to(admin::stores::update))
                 .route(web::delete().to(admin::stores::delete)),
         )
-        .service(web::resource("/admin/stores/{store_id}/image").route(web::post().to(admin::stores::upload_image)))
+        .service(
+            web::resource("/admin/stores/{store_id}/image")
+                .route(web::post().to(admin::stores::upload_image)),
+        )
         .service(
             web::resource("/admin/shipping/stores/{store_id}/bands")
                 .route(web::get().to(admin::shipping::bands))
@@ -64,10 +67,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::delete().to(admin::catalog::delete_product)),
         )
         .service(
-            web::resource("/admin/catalog/products/{product_id}/image").route(web::post().to(admin::catalog::upload_image)),
+            web::resource("/admin/catalog/products/{product_id}/image")
+                .route(web::post().to(admin::catalog::upload_image)),
         )
         .service(
-            web::resource("/admin/catalog/products/{product_id}/video").route(web::post().to(admin::catalog::upload_video)),
+            web::resource("/admin/catalog/products/{product_id}/video")
+                .route(web::post().to(admin::catalog::upload_video)),
         )
         .service(
             web::resource("/admin/catalog/products/{product_id}/addon-groups")
@@ -79,14 +84,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::delete().to(admin::catalog::delete_addon_group)),
         )
         .service(
-            web::resource("/admin/catalog/addon-groups/{group_id}/addons").route(web::post().to(admin::catalog::create_addon)),
+            web::resource("/admin/catalog/addon-groups/{group_id}/addons")
+                .route(web::post().to(admin::catalog::create_addon)),
         )
         .service(
             web::resource("/admin/catalog/addons/{addon_id}")
                 .route(web::put().to(admin::catalog::update_addon))
                 .route(web::delete().to(admin::catalog::delete_addon)),
         )
-        .service(web::resource("/admin/catalog/availability").route(web::post().to(admin::catalog::set_availability)))
+        .service(
+            web::resource("/admin/catalog/availability")
+                .route(web::post().to(admin::catalog::set_availability)),
+        )
         .service(web::resource("/auth/signup").route(web::post().to(auth::signup)))
         .service(web::resource("/auth/login").route(web::post().to(auth::login)))
         .service(web::resource("/auth/me").route(web::get().to(auth::me)))

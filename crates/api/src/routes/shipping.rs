@@ -46,9 +46,16 @@ pub struct QuoteResponse {
         (status = 503, description = "Geocoding unavailable", body = ErrorBody),
     )
 )]
-pub async fn quote(state: web::Data<AppState>, tenant: Tenant, body: ApiJson<QuoteRequest>) -> Result<web::Json<QuoteResponse>, ApiError> {
+pub async fn quote(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    body: ApiJson<QuoteRequest>,
+) -> Result<web::Json<QuoteResponse>, ApiError> {
     let body = body.0;
-    let store: StoreId = body.store_id.parse().map_err(|_| ApiError::not_found("store not found"))?;
+    let store: StoreId = body
+        .store_id
+        .parse()
+        .map_err(|_| ApiError::not_found("store not found"))?;
     let point = match (body.lat, body.lng) {
         (Some(lat), Some(lng)) => Some(GeoPoint::new(lat, lng).map_err(|error| {
             ApiError::validation(vec![FieldError {

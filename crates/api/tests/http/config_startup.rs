@@ -74,7 +74,7 @@ async fn server_migrates_seeds_serves_and_stops_gracefully_on_sigterm() {
     .await
     .expect("read log");
 
-    let client = reqwest::Client::new();
+    let client = comanda_testkit::http_client();
     let stores: serde_json::Value = client
         .get(format!("http://127.0.0.1:{port}/stores"))
         .header("X-Tenant", "demo")

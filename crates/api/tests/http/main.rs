@@ -9,6 +9,7 @@ mod errors;
 mod health;
 mod middleware;
 mod rate_limits;
+mod storefront;
 mod stores;
 mod support;
 mod tenancy;

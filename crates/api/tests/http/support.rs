@@ -32,7 +32,15 @@ impl Drop for TestApp {
 }
 
 fn base_vars(database_url: &str) -> HashMap<String, String> {
+    let media_root = std::env::temp_dir().join(format!(
+        "comanda-test-media-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let media_root = media_root.to_string_lossy().into_owned();
     [
+        ("MEDIA_ROOT", media_root.as_str()),
+        // Outside services are never called for real: tests that need them start stubs.
+        ("NOMINATIM_BASE_URL", "http://127.0.0.1:1"),
         ("DATABASE_URL", database_url),
         ("DATABASE_POOL_SIZE", "4"),
         ("DATABASE_POOL_TIMEOUT_SECONDS", "2"),
@@ -78,10 +86,7 @@ pub async fn spawn_app_on(
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
+        client: comanda_testkit::http_client(),
         database,
         settings,
         handle,
@@ -141,7 +146,12 @@ impl TestApp {
 
     pub async fn create_store(&self, tenant: TenantId, name: &str, hours: OpeningHours) -> Store {
         PgStoreRepository::new(self.db())
-            .create(tenant, new_store(name, hours), None, &comanda_ports::Actor::system())
+            .create(
+                tenant,
+                new_store(name, hours),
+                None,
+                &comanda_ports::Actor::system(),
+            )
             .await
             .expect("store created")
     }

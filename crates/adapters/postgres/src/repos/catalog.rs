@@ -5,8 +5,8 @@ use comanda_domain::catalog::{Addon, AddonGroup, Category, Product, StoreProduct
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId, TenantId};
 use comanda_ports::catalog::{
-    AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, MenuData, ProductChanges,
-    ProductFilter, ProductInput,
+    AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, MenuData,
+    ProductChanges, ProductFilter, ProductInput,
 };
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
@@ -16,7 +16,9 @@ use uuid::Uuid;
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, diesel_error};
-use crate::schema::{addon_groups, addons, categories, product_store_availability, products, stock_levels, stores};
+use crate::schema::{
+    addon_groups, addons, categories, product_store_availability, products, stock_levels, stores,
+};
 
 #[derive(Clone)]
 pub struct PgCatalogRepository {
@@ -119,7 +121,11 @@ fn group_from(row: GroupRow, addons: Vec<Addon>) -> AddonGroup {
 }
 
 /// Products with their add-on groups and add-ons: two more queries whatever their number.
-async fn with_groups(conn: &mut AsyncPgConnection, tenant: TenantId, rows: Vec<ProductRow>) -> QueryResult<Vec<Product>> {
+async fn with_groups(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    rows: Vec<ProductRow>,
+) -> QueryResult<Vec<Product>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
     let group_rows: Vec<GroupRow> = addon_groups::table
         .filter(addon_groups::tenant_id.eq(tenant.as_uuid()))
@@ -138,12 +144,18 @@ async fn with_groups(conn: &mut AsyncPgConnection, tenant: TenantId, rows: Vec<P
         .await?;
     let mut addons_by_group: HashMap<Uuid, Vec<Addon>> = HashMap::new();
     for row in addon_rows {
-        addons_by_group.entry(row.group_id).or_default().push(row.into());
+        addons_by_group
+            .entry(row.group_id)
+            .or_default()
+            .push(row.into());
     }
     let mut groups_by_product: HashMap<Uuid, Vec<AddonGroup>> = HashMap::new();
     for row in group_rows {
         let addons = addons_by_group.remove(&row.id).unwrap_or_default();
-        groups_by_product.entry(row.product_id).or_default().push(group_from(row, addons));
+        groups_by_product
+            .entry(row.product_id)
+            .or_default()
+            .push(group_from(row, addons));
     }
     Ok(rows
         .into_iter()
@@ -163,7 +175,11 @@ async fn with_groups(conn: &mut AsyncPgConnection, tenant: TenantId, rows: Vec<P
         .collect())
 }
 
-async fn load_product(conn: &mut AsyncPgConnection, tenant: TenantId, id: Uuid) -> Result<Option<Product>, TxError> {
+async fn load_product(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Option<Product>, TxError> {
     let row: Option<ProductRow> = products::table
         .filter(products::tenant_id.eq(tenant.as_uuid()))
         .filter(products::id.eq(id))
@@ -177,7 +193,11 @@ async fn load_product(conn: &mut AsyncPgConnection, tenant: TenantId, id: Uuid) 
     }
 }
 
-async fn load_category(conn: &mut AsyncPgConnection, tenant: TenantId, id: Uuid) -> Result<Option<Category>, TxError> {
+async fn load_category(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Option<Category>, TxError> {
     let row: Option<CategoryRow> = categories::table
         .filter(categories::tenant_id.eq(tenant.as_uuid()))
         .filter(categories::id.eq(id))
@@ -188,7 +208,11 @@ async fn load_category(conn: &mut AsyncPgConnection, tenant: TenantId, id: Uuid)
     Ok(row.map(category_from))
 }
 
-async fn load_group(conn: &mut AsyncPgConnection, tenant: TenantId, id: Uuid) -> Result<Option<AddonGroup>, TxError> {
+async fn load_group(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Option<AddonGroup>, TxError> {
     let row: Option<GroupRow> = addon_groups::table
         .filter(addon_groups::tenant_id.eq(tenant.as_uuid()))
         .filter(addon_groups::id.eq(id))
@@ -206,10 +230,17 @@ async fn load_group(conn: &mut AsyncPgConnection, tenant: TenantId, id: Uuid) ->
         .select(AddonRow::as_select())
         .load(conn)
         .await?;
-    Ok(Some(group_from(row, addon_rows.into_iter().map(Addon::from).collect())))
+    Ok(Some(group_from(
+        row,
+        addon_rows.into_iter().map(Addon::from).collect(),
+    )))
 }
 
-async fn load_addon(conn: &mut AsyncPgConnection, tenant: TenantId, id: Uuid) -> Result<Option<Addon>, TxError> {
+async fn load_addon(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Option<Addon>, TxError> {
     let row: Option<AddonRow> = addons::table
         .filter(addons::tenant_id.eq(tenant.as_uuid()))
         .filter(addons::id.eq(id))
@@ -299,7 +330,12 @@ impl CatalogRepository for PgCatalogRepository {
         Ok(rows.into_iter().map(category_from).collect())
     }
 
-    async fn create_category(&self, tenant: TenantId, input: CategoryInput, actor: &Actor) -> RepoResult<Category> {
+    async fn create_category(
+        &self,
+        tenant: TenantId,
+        input: CategoryInput,
+        actor: &Actor,
+    ) -> RepoResult<Category> {
         audited!(self, tenant, actor, "category.create", "category", |conn| {
             let id = CategoryId::generate().as_uuid();
             diesel::insert_into(categories::table)
@@ -313,7 +349,9 @@ impl CatalogRepository for PgCatalogRepository {
                 ))
                 .execute(conn)
                 .await?;
-            let created = load_category(conn, tenant, id).await?.ok_or(RepoError::NotFound)?;
+            let created = load_category(conn, tenant, id)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             (id.to_string(), None, Some(category_json(&created)), created)
         })
     }
@@ -326,25 +364,48 @@ impl CatalogRepository for PgCatalogRepository {
         actor: &Actor,
     ) -> RepoResult<Category> {
         audited!(self, tenant, actor, "category.update", "category", |conn| {
-            let before = load_category(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            diesel::update(categories::table.filter(categories::tenant_id.eq(tenant.as_uuid())).filter(categories::id.eq(id.as_uuid())))
-                .set((
-                    categories::name.eq(changes.name.as_deref().unwrap_or(&before.name)),
-                    categories::description.eq(changes.description.as_deref().unwrap_or(&before.description)),
-                    categories::position.eq(changes.position.unwrap_or(before.position)),
-                    categories::is_active.eq(changes.is_active.unwrap_or(before.is_active)),
-                    categories::updated_at.eq(diesel::dsl::now),
-                ))
-                .execute(conn)
-                .await?;
-            let after = load_category(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            (id.to_string(), Some(category_json(&before)), Some(category_json(&after)), after)
+            let before = load_category(conn, tenant, id.as_uuid())
+                .await?
+                .ok_or(RepoError::NotFound)?;
+            diesel::update(
+                categories::table
+                    .filter(categories::tenant_id.eq(tenant.as_uuid()))
+                    .filter(categories::id.eq(id.as_uuid())),
+            )
+            .set((
+                categories::name.eq(changes.name.as_deref().unwrap_or(&before.name)),
+                categories::description.eq(changes
+                    .description
+                    .as_deref()
+                    .unwrap_or(&before.description)),
+                categories::position.eq(changes.position.unwrap_or(before.position)),
+                categories::is_active.eq(changes.is_active.unwrap_or(before.is_active)),
+                categories::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+            let after = load_category(conn, tenant, id.as_uuid())
+                .await?
+                .ok_or(RepoError::NotFound)?;
+            (
+                id.to_string(),
+                Some(category_json(&before)),
+                Some(category_json(&after)),
+                after,
+            )
         })
     }
 
-    async fn delete_category(&self, tenant: TenantId, id: CategoryId, actor: &Actor) -> RepoResult<()> {
+    async fn delete_category(
+        &self,
+        tenant: TenantId,
+        id: CategoryId,
+        actor: &Actor,
+    ) -> RepoResult<()> {
         audited!(self, tenant, actor, "category.delete", "category", |conn| {
-            let before = load_category(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
+            let before = load_category(conn, tenant, id.as_uuid())
+                .await?
+                .ok_or(RepoError::NotFound)?;
             let used: i64 = products::table
                 .filter(products::tenant_id.eq(tenant.as_uuid()))
                 .filter(products::category_id.eq(id.as_uuid()))
@@ -354,23 +415,41 @@ impl CatalogRepository for PgCatalogRepository {
             if used > 0 {
                 return Err(RepoError::Conflict("category_not_empty".into()).into());
             }
-            diesel::delete(categories::table.filter(categories::tenant_id.eq(tenant.as_uuid())).filter(categories::id.eq(id.as_uuid())))
-                .execute(conn)
-                .await?;
+            diesel::delete(
+                categories::table
+                    .filter(categories::tenant_id.eq(tenant.as_uuid()))
+                    .filter(categories::id.eq(id.as_uuid())),
+            )
+            .execute(conn)
+            .await?;
             (id.to_string(), Some(category_json(&before)), None, ())
         })
     }
 
-    async fn products(&self, tenant: TenantId, filter: &ProductFilter, page: PageRequest) -> RepoResult<Page<Product>> {
+    async fn products(
+        &self,
+        tenant: TenantId,
+        filter: &ProductFilter,
+        page: PageRequest,
+    ) -> RepoResult<Page<Product>> {
         let mut conn = self.db.conn().await?;
         let pattern = filter
             .search
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+            .map(|s| {
+                format!(
+                    "%{}%",
+                    s.replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                )
+            });
         let filtered = || {
-            let mut query = products::table.filter(products::tenant_id.eq(tenant.as_uuid())).into_boxed();
+            let mut query = products::table
+                .filter(products::tenant_id.eq(tenant.as_uuid()))
+                .into_boxed();
             if let Some(category) = filter.category_id {
                 query = query.filter(products::category_id.eq(category.as_uuid()));
             }
@@ -379,7 +458,11 @@ impl CatalogRepository for PgCatalogRepository {
             }
             query
         };
-        let total: i64 = filtered().count().get_result(&mut conn).await.map_err(diesel_error)?;
+        let total: i64 = filtered()
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(diesel_error)?;
         let rows: Vec<ProductRow> = filtered()
             .order((products::position, products::name, products::id))
             .limit(i64::from(page.limit))
@@ -389,7 +472,9 @@ impl CatalogRepository for PgCatalogRepository {
             .await
             .map_err(diesel_error)?;
         Ok(Page {
-            items: with_groups(&mut conn, tenant, rows).await.map_err(diesel_error)?,
+            items: with_groups(&mut conn, tenant, rows)
+                .await
+                .map_err(diesel_error)?,
             total: u64::try_from(total).unwrap_or(0),
         })
     }
@@ -399,26 +484,34 @@ impl CatalogRepository for PgCatalogRepository {
         Ok(load_product(&mut conn, tenant, id.as_uuid()).await?)
     }
 
-    async fn create_product(&self, tenant: TenantId, input: ProductInput, actor: &Actor) -> RepoResult<Product> {
-        let created: RepoResult<Product> = audited!(self, tenant, actor, "product.create", "product", |conn| {
-            let id = ProductId::generate().as_uuid();
-            diesel::insert_into(products::table)
-                .values((
-                    products::id.eq(id),
-                    products::tenant_id.eq(tenant.as_uuid()),
-                    products::category_id.eq(input.category_id.as_uuid()),
-                    products::name.eq(&input.name),
-                    products::description.eq(&input.description),
-                    products::price_cents.eq(input.price_cents),
-                    products::position.eq(input.position),
-                    products::is_active.eq(input.is_active),
-                    products::track_stock.eq(input.track_stock),
-                ))
-                .execute(conn)
-                .await?;
-            let created = load_product(conn, tenant, id).await?.ok_or(RepoError::NotFound)?;
-            (id.to_string(), None, Some(product_json(&created)), created)
-        });
+    async fn create_product(
+        &self,
+        tenant: TenantId,
+        input: ProductInput,
+        actor: &Actor,
+    ) -> RepoResult<Product> {
+        let created: RepoResult<Product> =
+            audited!(self, tenant, actor, "product.create", "product", |conn| {
+                let id = ProductId::generate().as_uuid();
+                diesel::insert_into(products::table)
+                    .values((
+                        products::id.eq(id),
+                        products::tenant_id.eq(tenant.as_uuid()),
+                        products::category_id.eq(input.category_id.as_uuid()),
+                        products::name.eq(&input.name),
+                        products::description.eq(&input.description),
+                        products::price_cents.eq(input.price_cents),
+                        products::position.eq(input.position),
+                        products::is_active.eq(input.is_active),
+                        products::track_stock.eq(input.track_stock),
+                    ))
+                    .execute(conn)
+                    .await?;
+                let created = load_product(conn, tenant, id)
+                    .await?
+                    .ok_or(RepoError::NotFound)?;
+                (id.to_string(), None, Some(product_json(&created)), created)
+            });
         created.map_err(category_reference)
     }
 
@@ -429,35 +522,70 @@ impl CatalogRepository for PgCatalogRepository {
         changes: ProductChanges,
         actor: &Actor,
     ) -> RepoResult<Product> {
-        let updated: RepoResult<Product> = audited!(self, tenant, actor, "product.update", "product", |conn| {
-            let before = load_product(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            diesel::update(products::table.filter(products::tenant_id.eq(tenant.as_uuid())).filter(products::id.eq(id.as_uuid())))
+        let updated: RepoResult<Product> =
+            audited!(self, tenant, actor, "product.update", "product", |conn| {
+                let before = load_product(conn, tenant, id.as_uuid())
+                    .await?
+                    .ok_or(RepoError::NotFound)?;
+                diesel::update(
+                    products::table
+                        .filter(products::tenant_id.eq(tenant.as_uuid()))
+                        .filter(products::id.eq(id.as_uuid())),
+                )
                 .set((
-                    products::category_id.eq(changes.category_id.unwrap_or(before.category_id).as_uuid()),
+                    products::category_id
+                        .eq(changes.category_id.unwrap_or(before.category_id).as_uuid()),
                     products::name.eq(changes.name.as_deref().unwrap_or(&before.name)),
-                    products::description.eq(changes.description.as_deref().unwrap_or(&before.description)),
+                    products::description.eq(changes
+                        .description
+                        .as_deref()
+                        .unwrap_or(&before.description)),
                     products::price_cents.eq(changes.price_cents.unwrap_or(before.price_cents)),
                     products::position.eq(changes.position.unwrap_or(before.position)),
                     products::is_active.eq(changes.is_active.unwrap_or(before.is_active)),
                     products::track_stock.eq(changes.track_stock.unwrap_or(before.track_stock)),
-                    products::image_url.eq(changes.image_url.clone().unwrap_or(before.image_url.clone())),
-                    products::video_url.eq(changes.video_url.clone().unwrap_or(before.video_url.clone())),
+                    products::image_url.eq(changes
+                        .image_url
+                        .clone()
+                        .unwrap_or(before.image_url.clone())),
+                    products::video_url.eq(changes
+                        .video_url
+                        .clone()
+                        .unwrap_or(before.video_url.clone())),
                     products::updated_at.eq(diesel::dsl::now),
                 ))
                 .execute(conn)
                 .await?;
-            let after = load_product(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            (id.to_string(), Some(product_json(&before)), Some(product_json(&after)), after)
-        });
+                let after = load_product(conn, tenant, id.as_uuid())
+                    .await?
+                    .ok_or(RepoError::NotFound)?;
+                (
+                    id.to_string(),
+                    Some(product_json(&before)),
+                    Some(product_json(&after)),
+                    after,
+                )
+            });
         updated.map_err(category_reference)
     }
 
-    async fn delete_product(&self, tenant: TenantId, id: ProductId, actor: &Actor) -> RepoResult<()> {
+    async fn delete_product(
+        &self,
+        tenant: TenantId,
+        id: ProductId,
+        actor: &Actor,
+    ) -> RepoResult<()> {
         audited!(self, tenant, actor, "product.delete", "product", |conn| {
-            let before = load_product(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            diesel::delete(products::table.filter(products::tenant_id.eq(tenant.as_uuid())).filter(products::id.eq(id.as_uuid())))
-                .execute(conn)
-                .await?;
+            let before = load_product(conn, tenant, id.as_uuid())
+                .await?
+                .ok_or(RepoError::NotFound)?;
+            diesel::delete(
+                products::table
+                    .filter(products::tenant_id.eq(tenant.as_uuid()))
+                    .filter(products::id.eq(id.as_uuid())),
+            )
+            .execute(conn)
+            .await?;
             (id.to_string(), Some(product_json(&before)), None, ())
         })
     }
@@ -471,62 +599,74 @@ impl CatalogRepository for PgCatalogRepository {
         actor: &Actor,
     ) -> RepoResult<u64> {
         let ids: Vec<Uuid> = product_ids.iter().map(ProductId::as_uuid).collect();
-        audited!(self, tenant, actor, "product.availability", "product", |conn| {
-            let mut store_query = stores::table.filter(stores::tenant_id.eq(tenant.as_uuid())).into_boxed();
-            if let Some(store) = store {
-                store_query = store_query.filter(stores::id.eq(store.as_uuid()));
-            }
-            let store_ids: Vec<Uuid> = store_query.select(stores::id).load(conn).await?;
-            if store.is_some() && store_ids.is_empty() {
-                return Err(RepoError::NotFound.into());
-            }
-            let found: i64 = products::table
-                .filter(products::tenant_id.eq(tenant.as_uuid()))
-                .filter(products::id.eq_any(&ids))
-                .count()
-                .get_result(conn)
-                .await?;
-            let unique: std::collections::BTreeSet<&Uuid> = ids.iter().collect();
-            if usize::try_from(found).unwrap_or(0) != unique.len() {
-                return Err(RepoError::NotFound.into());
-            }
-            let rows: Vec<_> = store_ids
-                .iter()
-                .flat_map(|store| {
-                    unique.iter().map(move |product| {
-                        (
-                            product_store_availability::tenant_id.eq(tenant.as_uuid()),
-                            product_store_availability::product_id.eq(**product),
-                            product_store_availability::store_id.eq(*store),
-                            product_store_availability::available.eq(available),
-                        )
+        audited!(
+            self,
+            tenant,
+            actor,
+            "product.availability",
+            "product",
+            |conn| {
+                let mut store_query = stores::table
+                    .filter(stores::tenant_id.eq(tenant.as_uuid()))
+                    .into_boxed();
+                if let Some(store) = store {
+                    store_query = store_query.filter(stores::id.eq(store.as_uuid()));
+                }
+                let store_ids: Vec<Uuid> = store_query.select(stores::id).load(conn).await?;
+                if store.is_some() && store_ids.is_empty() {
+                    return Err(RepoError::NotFound.into());
+                }
+                let found: i64 = products::table
+                    .filter(products::tenant_id.eq(tenant.as_uuid()))
+                    .filter(products::id.eq_any(&ids))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                let unique: std::collections::BTreeSet<&Uuid> = ids.iter().collect();
+                if usize::try_from(found).unwrap_or(0) != unique.len() {
+                    return Err(RepoError::NotFound.into());
+                }
+                let rows: Vec<_> = store_ids
+                    .iter()
+                    .flat_map(|store| {
+                        unique.iter().map(move |product| {
+                            (
+                                product_store_availability::tenant_id.eq(tenant.as_uuid()),
+                                product_store_availability::product_id.eq(**product),
+                                product_store_availability::store_id.eq(*store),
+                                product_store_availability::available.eq(available),
+                            )
+                        })
                     })
-                })
-                .collect();
-            let changed = if rows.is_empty() {
-                0
-            } else {
-                diesel::insert_into(product_store_availability::table)
-                    .values(rows)
-                    .on_conflict((product_store_availability::store_id, product_store_availability::product_id))
-                    .do_update()
-                    .set((
-                        product_store_availability::available.eq(available),
-                        product_store_availability::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(conn)
-                    .await?
-            };
-            let summary = serde_json::json!({
-                "store_id": store, "product_ids": ids, "available": available,
-            });
-            (
-                store.map_or_else(|| "all-stores".to_owned(), |s| s.to_string()),
-                None,
-                Some(summary),
-                u64::try_from(changed).unwrap_or(0),
-            )
-        })
+                    .collect();
+                let changed = if rows.is_empty() {
+                    0
+                } else {
+                    diesel::insert_into(product_store_availability::table)
+                        .values(rows)
+                        .on_conflict((
+                            product_store_availability::store_id,
+                            product_store_availability::product_id,
+                        ))
+                        .do_update()
+                        .set((
+                            product_store_availability::available.eq(available),
+                            product_store_availability::updated_at.eq(diesel::dsl::now),
+                        ))
+                        .execute(conn)
+                        .await?
+                };
+                let summary = serde_json::json!({
+                    "store_id": store, "product_ids": ids, "available": available,
+                });
+                (
+                    store.map_or_else(|| "all-stores".to_owned(), |s| s.to_string()),
+                    None,
+                    Some(summary),
+                    u64::try_from(changed).unwrap_or(0),
+                )
+            }
+        )
     }
 
     async fn create_addon_group(
@@ -536,24 +676,35 @@ impl CatalogRepository for PgCatalogRepository {
         input: AddonGroupInput,
         actor: &Actor,
     ) -> RepoResult<AddonGroup> {
-        audited!(self, tenant, actor, "addon_group.create", "addon_group", |conn| {
-            load_product(conn, tenant, product.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            let id = AddonGroupId::generate().as_uuid();
-            diesel::insert_into(addon_groups::table)
-                .values((
-                    addon_groups::id.eq(id),
-                    addon_groups::tenant_id.eq(tenant.as_uuid()),
-                    addon_groups::product_id.eq(product.as_uuid()),
-                    addon_groups::name.eq(&input.name),
-                    addon_groups::min_choices.eq(input.min_choices),
-                    addon_groups::max_choices.eq(input.max_choices),
-                    addon_groups::position.eq(input.position),
-                ))
-                .execute(conn)
-                .await?;
-            let created = load_group(conn, tenant, id).await?.ok_or(RepoError::NotFound)?;
-            (id.to_string(), None, Some(group_json(&created)), created)
-        })
+        audited!(
+            self,
+            tenant,
+            actor,
+            "addon_group.create",
+            "addon_group",
+            |conn| {
+                load_product(conn, tenant, product.as_uuid())
+                    .await?
+                    .ok_or(RepoError::NotFound)?;
+                let id = AddonGroupId::generate().as_uuid();
+                diesel::insert_into(addon_groups::table)
+                    .values((
+                        addon_groups::id.eq(id),
+                        addon_groups::tenant_id.eq(tenant.as_uuid()),
+                        addon_groups::product_id.eq(product.as_uuid()),
+                        addon_groups::name.eq(&input.name),
+                        addon_groups::min_choices.eq(input.min_choices),
+                        addon_groups::max_choices.eq(input.max_choices),
+                        addon_groups::position.eq(input.position),
+                    ))
+                    .execute(conn)
+                    .await?;
+                let created = load_group(conn, tenant, id)
+                    .await?
+                    .ok_or(RepoError::NotFound)?;
+                (id.to_string(), None, Some(group_json(&created)), created)
+            }
+        )
     }
 
     async fn update_addon_group(
@@ -563,9 +714,21 @@ impl CatalogRepository for PgCatalogRepository {
         input: AddonGroupInput,
         actor: &Actor,
     ) -> RepoResult<AddonGroup> {
-        audited!(self, tenant, actor, "addon_group.update", "addon_group", |conn| {
-            let before = load_group(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            diesel::update(addon_groups::table.filter(addon_groups::tenant_id.eq(tenant.as_uuid())).filter(addon_groups::id.eq(id.as_uuid())))
+        audited!(
+            self,
+            tenant,
+            actor,
+            "addon_group.update",
+            "addon_group",
+            |conn| {
+                let before = load_group(conn, tenant, id.as_uuid())
+                    .await?
+                    .ok_or(RepoError::NotFound)?;
+                diesel::update(
+                    addon_groups::table
+                        .filter(addon_groups::tenant_id.eq(tenant.as_uuid()))
+                        .filter(addon_groups::id.eq(id.as_uuid())),
+                )
                 .set((
                     addon_groups::name.eq(&input.name),
                     addon_groups::min_choices.eq(input.min_choices),
@@ -574,24 +737,58 @@ impl CatalogRepository for PgCatalogRepository {
                 ))
                 .execute(conn)
                 .await?;
-            let after = load_group(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            (id.to_string(), Some(group_json(&before)), Some(group_json(&after)), after)
-        })
+                let after = load_group(conn, tenant, id.as_uuid())
+                    .await?
+                    .ok_or(RepoError::NotFound)?;
+                (
+                    id.to_string(),
+                    Some(group_json(&before)),
+                    Some(group_json(&after)),
+                    after,
+                )
+            }
+        )
     }
 
-    async fn delete_addon_group(&self, tenant: TenantId, id: AddonGroupId, actor: &Actor) -> RepoResult<()> {
-        audited!(self, tenant, actor, "addon_group.delete", "addon_group", |conn| {
-            let before = load_group(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            diesel::delete(addon_groups::table.filter(addon_groups::tenant_id.eq(tenant.as_uuid())).filter(addon_groups::id.eq(id.as_uuid())))
+    async fn delete_addon_group(
+        &self,
+        tenant: TenantId,
+        id: AddonGroupId,
+        actor: &Actor,
+    ) -> RepoResult<()> {
+        audited!(
+            self,
+            tenant,
+            actor,
+            "addon_group.delete",
+            "addon_group",
+            |conn| {
+                let before = load_group(conn, tenant, id.as_uuid())
+                    .await?
+                    .ok_or(RepoError::NotFound)?;
+                diesel::delete(
+                    addon_groups::table
+                        .filter(addon_groups::tenant_id.eq(tenant.as_uuid()))
+                        .filter(addon_groups::id.eq(id.as_uuid())),
+                )
                 .execute(conn)
                 .await?;
-            (id.to_string(), Some(group_json(&before)), None, ())
-        })
+                (id.to_string(), Some(group_json(&before)), None, ())
+            }
+        )
     }
 
-    async fn create_addon(&self, tenant: TenantId, group: AddonGroupId, input: AddonInput, actor: &Actor) -> RepoResult<Addon> {
+    async fn create_addon(
+        &self,
+        tenant: TenantId,
+        group: AddonGroupId,
+        input: AddonInput,
+        actor: &Actor,
+    ) -> RepoResult<Addon> {
         audited!(self, tenant, actor, "addon.create", "addon", |conn| {
-            load_group(conn, tenant, group.as_uuid()).await?.ok_or(RepoError::NotFound)?;
+            load_group(conn, tenant, group.as_uuid())
+                .await?
+                .ok_or(RepoError::NotFound)?;
             let id = AddonId::generate().as_uuid();
             diesel::insert_into(addons::table)
                 .values((
@@ -605,34 +802,61 @@ impl CatalogRepository for PgCatalogRepository {
                 ))
                 .execute(conn)
                 .await?;
-            let created = load_addon(conn, tenant, id).await?.ok_or(RepoError::NotFound)?;
+            let created = load_addon(conn, tenant, id)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             (id.to_string(), None, Some(addon_json(&created)), created)
         })
     }
 
-    async fn update_addon(&self, tenant: TenantId, id: AddonId, input: AddonInput, actor: &Actor) -> RepoResult<Addon> {
+    async fn update_addon(
+        &self,
+        tenant: TenantId,
+        id: AddonId,
+        input: AddonInput,
+        actor: &Actor,
+    ) -> RepoResult<Addon> {
         audited!(self, tenant, actor, "addon.update", "addon", |conn| {
-            let before = load_addon(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            diesel::update(addons::table.filter(addons::tenant_id.eq(tenant.as_uuid())).filter(addons::id.eq(id.as_uuid())))
-                .set((
-                    addons::name.eq(&input.name),
-                    addons::price_cents.eq(input.price_cents),
-                    addons::is_available.eq(input.is_available),
-                    addons::position.eq(input.position),
-                ))
-                .execute(conn)
-                .await?;
-            let after = load_addon(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            (id.to_string(), Some(addon_json(&before)), Some(addon_json(&after)), after)
+            let before = load_addon(conn, tenant, id.as_uuid())
+                .await?
+                .ok_or(RepoError::NotFound)?;
+            diesel::update(
+                addons::table
+                    .filter(addons::tenant_id.eq(tenant.as_uuid()))
+                    .filter(addons::id.eq(id.as_uuid())),
+            )
+            .set((
+                addons::name.eq(&input.name),
+                addons::price_cents.eq(input.price_cents),
+                addons::is_available.eq(input.is_available),
+                addons::position.eq(input.position),
+            ))
+            .execute(conn)
+            .await?;
+            let after = load_addon(conn, tenant, id.as_uuid())
+                .await?
+                .ok_or(RepoError::NotFound)?;
+            (
+                id.to_string(),
+                Some(addon_json(&before)),
+                Some(addon_json(&after)),
+                after,
+            )
         })
     }
 
     async fn delete_addon(&self, tenant: TenantId, id: AddonId, actor: &Actor) -> RepoResult<()> {
         audited!(self, tenant, actor, "addon.delete", "addon", |conn| {
-            let before = load_addon(conn, tenant, id.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            diesel::delete(addons::table.filter(addons::tenant_id.eq(tenant.as_uuid())).filter(addons::id.eq(id.as_uuid())))
-                .execute(conn)
-                .await?;
+            let before = load_addon(conn, tenant, id.as_uuid())
+                .await?
+                .ok_or(RepoError::NotFound)?;
+            diesel::delete(
+                addons::table
+                    .filter(addons::tenant_id.eq(tenant.as_uuid()))
+                    .filter(addons::id.eq(id.as_uuid())),
+            )
+            .execute(conn)
+            .await?;
             (id.to_string(), Some(addon_json(&before)), None, ())
         })
     }
@@ -682,7 +906,9 @@ impl CatalogRepository for PgCatalogRepository {
         }
         Ok(MenuData {
             categories: categories_rows.into_iter().map(category_from).collect(),
-            products: with_groups(&mut conn, tenant, product_rows).await.map_err(diesel_error)?,
+            products: with_groups(&mut conn, tenant, product_rows)
+                .await
+                .map_err(diesel_error)?,
             states,
         })
     }

@@ -23,7 +23,14 @@ impl PgMediaRepository {
 
 #[async_trait]
 impl MediaRepository for PgMediaRepository {
-    async fn record(&self, tenant: TenantId, key: &str, content_type: &str, size_bytes: i64, purpose: &str) -> RepoResult<()> {
+    async fn record(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        content_type: &str,
+        size_bytes: i64,
+        purpose: &str,
+    ) -> RepoResult<()> {
         let mut conn = self.db.conn().await?;
         diesel::insert_into(media_objects::table)
             .values((

@@ -23,7 +23,11 @@ impl PgShippingRepository {
     }
 }
 
-async fn ensure_store(conn: &mut AsyncPgConnection, tenant: TenantId, store: StoreId) -> Result<(), TxError> {
+async fn ensure_store(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    store: StoreId,
+) -> Result<(), TxError> {
     stores::table
         .filter(stores::tenant_id.eq(tenant.as_uuid()))
         .filter(stores::id.eq(store.as_uuid()))
@@ -35,12 +39,21 @@ async fn ensure_store(conn: &mut AsyncPgConnection, tenant: TenantId, store: Sto
     Ok(())
 }
 
-async fn load(conn: &mut AsyncPgConnection, tenant: TenantId, store: StoreId) -> Result<Vec<DistanceBand<BandId>>, TxError> {
+async fn load(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    store: StoreId,
+) -> Result<Vec<DistanceBand<BandId>>, TxError> {
     let rows: Vec<(Uuid, f64, i64, i32)> = shipping_bands::table
         .filter(shipping_bands::tenant_id.eq(tenant.as_uuid()))
         .filter(shipping_bands::store_id.eq(store.as_uuid()))
         .order(shipping_bands::max_km.asc())
-        .select((shipping_bands::id, shipping_bands::max_km, shipping_bands::fee_cents, shipping_bands::eta_minutes))
+        .select((
+            shipping_bands::id,
+            shipping_bands::max_km,
+            shipping_bands::fee_cents,
+            shipping_bands::eta_minutes,
+        ))
         .load(conn)
         .await?;
     Ok(rows
@@ -65,7 +78,11 @@ fn bands_json(bands: &[DistanceBand<BandId>]) -> serde_json::Value {
 
 #[async_trait]
 impl ShippingRepository for PgShippingRepository {
-    async fn bands(&self, tenant: TenantId, store: StoreId) -> RepoResult<Vec<DistanceBand<BandId>>> {
+    async fn bands(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+    ) -> RepoResult<Vec<DistanceBand<BandId>>> {
         let mut conn = self.db.conn().await?;
         ensure_store(&mut conn, tenant, store).await?;
         Ok(load(&mut conn, tenant, store).await?)
@@ -103,7 +120,10 @@ impl ShippingRepository for PgShippingRepository {
                 })
                 .collect();
             if !rows.is_empty() {
-                diesel::insert_into(shipping_bands::table).values(rows).execute(conn).await?;
+                diesel::insert_into(shipping_bands::table)
+                    .values(rows)
+                    .execute(conn)
+                    .await?;
             }
             let after = load(conn, tenant, store).await?;
             audit::record(

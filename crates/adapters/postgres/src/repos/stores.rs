@@ -77,7 +77,10 @@ impl TryFrom<StoreRow> for Store {
             },
             latitude: row.latitude,
             longitude: row.longitude,
-            time_zone: row.time_zone.parse::<Tz>().map_err(|e| corrupt("store time zone", e))?,
+            time_zone: row
+                .time_zone
+                .parse::<Tz>()
+                .map_err(|e| corrupt("store time zone", e))?,
             opening_hours: serde_json::from_value::<OpeningHours>(row.opening_hours)
                 .map_err(|e| corrupt("opening hours", e))?,
             is_active: row.is_active,
@@ -119,14 +122,22 @@ fn store_json(store: &Store) -> serde_json::Value {
 }
 
 fn page_bounds(page: PageRequest) -> (i64, i64) {
-    (i64::from(page.limit), i64::try_from(page.offset).unwrap_or(i64::MAX))
+    (
+        i64::from(page.limit),
+        i64::try_from(page.offset).unwrap_or(i64::MAX),
+    )
 }
 
 fn hours_json(hours: &OpeningHours) -> Result<serde_json::Value, TxError> {
     serde_json::to_value(hours).map_err(|e| TxError::Repo(RepoError::Internal(e.to_string())))
 }
 
-async fn load(conn: &mut AsyncPgConnection, tenant: TenantId, id: StoreId, lock: bool) -> Result<Option<Store>, TxError> {
+async fn load(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    id: StoreId,
+    lock: bool,
+) -> Result<Option<Store>, TxError> {
     let query = stores::table
         .filter(stores::tenant_id.eq(tenant.as_uuid()))
         .filter(stores::id.eq(id.as_uuid()))
@@ -140,7 +151,11 @@ async fn load(conn: &mut AsyncPgConnection, tenant: TenantId, id: StoreId, lock:
 }
 
 /// Locks the tenant row and refuses one more active store past `limit`.
-async fn check_limit(conn: &mut AsyncPgConnection, tenant: TenantId, limit: Option<i32>) -> Result<(), TxError> {
+async fn check_limit(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    limit: Option<i32>,
+) -> Result<(), TxError> {
     tenants::table
         .find(tenant.as_uuid())
         .select(tenants::id)
@@ -164,17 +179,28 @@ async fn check_limit(conn: &mut AsyncPgConnection, tenant: TenantId, limit: Opti
 }
 
 impl PgStoreRepository {
-    async fn page(&self, tenant: TenantId, page: PageRequest, only_active: bool) -> RepoResult<Page<Store>> {
+    async fn page(
+        &self,
+        tenant: TenantId,
+        page: PageRequest,
+        only_active: bool,
+    ) -> RepoResult<Page<Store>> {
         let mut conn = self.db.conn().await?;
         let (limit, offset) = page_bounds(page);
         let filtered = || {
-            let mut query = stores::table.filter(stores::tenant_id.eq(tenant.as_uuid())).into_boxed();
+            let mut query = stores::table
+                .filter(stores::tenant_id.eq(tenant.as_uuid()))
+                .into_boxed();
             if only_active {
                 query = query.filter(stores::is_active.eq(true));
             }
             query
         };
-        let total: i64 = filtered().count().get_result(&mut conn).await.map_err(diesel_error)?;
+        let total: i64 = filtered()
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(diesel_error)?;
         let rows: Vec<StoreRow> = filtered()
             .order((stores::name.asc(), stores::id.asc()))
             .limit(limit)
@@ -184,7 +210,10 @@ impl PgStoreRepository {
             .await
             .map_err(diesel_error)?;
         Ok(Page {
-            items: rows.into_iter().map(Store::try_from).collect::<Result<_, _>>()?,
+            items: rows
+                .into_iter()
+                .map(Store::try_from)
+                .collect::<Result<_, _>>()?,
             total: u64::try_from(total).unwrap_or(0),
         })
     }
@@ -205,7 +234,13 @@ impl StoreRepository for PgStoreRepository {
         Ok(load(&mut conn, tenant, id, false).await?)
     }
 
-    async fn create(&self, tenant: TenantId, store: NewStore, limit: Option<i32>, actor: &Actor) -> RepoResult<Store> {
+    async fn create(
+        &self,
+        tenant: TenantId,
+        store: NewStore,
+        limit: Option<i32>,
+        actor: &Actor,
+    ) -> RepoResult<Store> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
             check_limit(conn, tenant, limit).await?;
@@ -266,12 +301,20 @@ impl StoreRepository for PgStoreRepository {
     ) -> RepoResult<Store> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
-            let before = load(conn, tenant, id, true).await?.ok_or(RepoError::NotFound)?;
+            let before = load(conn, tenant, id, true)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             if changes.is_active == Some(true) && !before.is_active {
                 check_limit(conn, tenant, limit).await?;
             }
-            let address = changes.address.clone().unwrap_or_else(|| before.address.clone());
-            let hours = changes.opening_hours.as_ref().unwrap_or(&before.opening_hours);
+            let address = changes
+                .address
+                .clone()
+                .unwrap_or_else(|| before.address.clone());
+            let hours = changes
+                .opening_hours
+                .as_ref()
+                .unwrap_or(&before.opening_hours);
             diesel::update(
                 stores::table
                     .filter(stores::tenant_id.eq(tenant.as_uuid()))
@@ -295,22 +338,37 @@ impl StoreRepository for PgStoreRepository {
                     stores::time_zone.eq(changes.time_zone.unwrap_or(before.time_zone).name()),
                     stores::opening_hours.eq(hours_json(hours)?),
                     stores::is_active.eq(changes.is_active.unwrap_or(before.is_active)),
-                    stores::manually_closed.eq(changes.manually_closed.unwrap_or(before.manually_closed)),
-                    stores::delivery_enabled.eq(changes.delivery_enabled.unwrap_or(before.delivery_enabled)),
-                    stores::pickup_enabled.eq(changes.pickup_enabled.unwrap_or(before.pickup_enabled)),
-                    stores::accepts_preorders.eq(changes.accepts_preorders.unwrap_or(before.accepts_preorders)),
-                    stores::telegram_chat_id.eq(changes.telegram_chat_id.clone().unwrap_or(before.telegram_chat_id.clone())),
-                    stores::image_url.eq(changes.image_url.clone().unwrap_or(before.image_url.clone())),
-                    stores::free_shipping_above_cents
-                        .eq(changes.free_shipping_above_cents.unwrap_or(before.free_shipping_above_cents)),
-                    stores::hide_unavailable_items
-                        .eq(changes.hide_unavailable_items.unwrap_or(before.hide_unavailable_items)),
+                    stores::manually_closed
+                        .eq(changes.manually_closed.unwrap_or(before.manually_closed)),
+                    stores::delivery_enabled
+                        .eq(changes.delivery_enabled.unwrap_or(before.delivery_enabled)),
+                    stores::pickup_enabled
+                        .eq(changes.pickup_enabled.unwrap_or(before.pickup_enabled)),
+                    stores::accepts_preorders.eq(changes
+                        .accepts_preorders
+                        .unwrap_or(before.accepts_preorders)),
+                    stores::telegram_chat_id.eq(changes
+                        .telegram_chat_id
+                        .clone()
+                        .unwrap_or(before.telegram_chat_id.clone())),
+                    stores::image_url.eq(changes
+                        .image_url
+                        .clone()
+                        .unwrap_or(before.image_url.clone())),
+                    stores::free_shipping_above_cents.eq(changes
+                        .free_shipping_above_cents
+                        .unwrap_or(before.free_shipping_above_cents)),
+                    stores::hide_unavailable_items.eq(changes
+                        .hide_unavailable_items
+                        .unwrap_or(before.hide_unavailable_items)),
                     stores::updated_at.eq(diesel::dsl::now),
                 ),
             ))
             .execute(conn)
             .await?;
-            let after = load(conn, tenant, id, false).await?.ok_or(RepoError::NotFound)?;
+            let after = load(conn, tenant, id, false)
+                .await?
+                .ok_or(RepoError::NotFound)?;
             audit::record(
                 conn,
                 actor,

@@ -7,7 +7,8 @@ use comanda_domain::catalog::{Addon, AddonGroup, Category, Product};
 use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId};
 use comanda_ports::catalog::{
-    AddonGroupInput, AddonInput, CategoryChanges, CategoryInput, ProductChanges, ProductFilter, ProductInput,
+    AddonGroupInput, AddonInput, CategoryChanges, CategoryInput, ProductChanges, ProductFilter,
+    ProductInput,
 };
 use comanda_services::media::MediaTarget;
 use serde::{Deserialize, Serialize};
@@ -29,7 +30,8 @@ fn field_error(field: &str, message: &str) -> ApiError {
 }
 
 fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
-    raw.parse::<T>().map_err(|_| field_error(field, "not a valid id"))
+    raw.parse::<T>()
+        .map_err(|_| field_error(field, "not a valid id"))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -87,7 +89,10 @@ pub struct CategoryPatch {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = CategoryList), (status = 403, body = ErrorBody))
 )]
-pub async fn list_categories(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<CategoryList>, ApiError> {
+pub async fn list_categories(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<CategoryList>, ApiError> {
     user.require_module_action(Module::Catalog, Action::View)?;
     let categories = state.catalog.categories(user.principal.tenant.id).await?;
     Ok(web::Json(CategoryList {
@@ -101,7 +106,11 @@ pub async fn list_categories(state: web::Data<AppState>, user: CurrentUser) -> R
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = CategoryView), (status = 422, body = ErrorBody))
 )]
-pub async fn create_category(state: web::Data<AppState>, user: CurrentUser, body: ApiJson<CategoryRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn create_category(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<CategoryRequest>,
+) -> Result<HttpResponse, ApiError> {
     user.require_module_action(Module::Catalog, Action::Create)?;
     let body = body.0;
     let input = CategoryInput {
@@ -110,7 +119,10 @@ pub async fn create_category(state: web::Data<AppState>, user: CurrentUser, body
         position: body.position,
         is_active: body.is_active,
     };
-    let created = state.catalog.create_category(user.principal.tenant.id, input, &user.actor).await?;
+    let created = state
+        .catalog
+        .create_category(user.principal.tenant.id, input, &user.actor)
+        .await?;
     Ok(HttpResponse::Created().json(CategoryView::from(created)))
 }
 
@@ -136,7 +148,12 @@ pub async fn update_category(
     };
     let updated = state
         .catalog
-        .update_category(user.principal.tenant.id, CategoryId::from_uuid(id.into_inner()), changes, &user.actor)
+        .update_category(
+            user.principal.tenant.id,
+            CategoryId::from_uuid(id.into_inner()),
+            changes,
+            &user.actor,
+        )
         .await?;
     Ok(web::Json(updated.into()))
 }
@@ -146,11 +163,19 @@ pub async fn update_category(
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody), (status = 409, description = "`category_not_empty`", body = ErrorBody))
 )]
-pub async fn delete_category(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_category(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     user.require_module_action(Module::Catalog, Action::Delete)?;
     state
         .catalog
-        .delete_category(user.principal.tenant.id, CategoryId::from_uuid(id.into_inner()), &user.actor)
+        .delete_category(
+            user.principal.tenant.id,
+            CategoryId::from_uuid(id.into_inner()),
+            &user.actor,
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -183,7 +208,11 @@ impl From<Product> for AdminProductView {
             position: product.position,
             is_active: product.is_active,
             track_stock: product.track_stock,
-            addon_groups: product.addon_groups.into_iter().map(AddonGroupView::from).collect(),
+            addon_groups: product
+                .addon_groups
+                .into_iter()
+                .map(AddonGroupView::from)
+                .collect(),
         }
     }
 }
@@ -242,7 +271,11 @@ pub async fn list_products(
     user.require_module_action(Module::Catalog, Action::View)?;
     let query = query.into_inner();
     let filter = ProductFilter {
-        category_id: query.category_id.as_deref().map(|raw| parse_id(raw, "category_id")).transpose()?,
+        category_id: query
+            .category_id
+            .as_deref()
+            .map(|raw| parse_id(raw, "category_id"))
+            .transpose()?,
         search: query.search,
     };
     let products = state
@@ -251,7 +284,11 @@ pub async fn list_products(
         .await?;
     Ok(web::Json(ProductList {
         total: products.total,
-        items: products.items.into_iter().map(AdminProductView::from).collect(),
+        items: products
+            .items
+            .into_iter()
+            .map(AdminProductView::from)
+            .collect(),
     }))
 }
 
@@ -260,7 +297,11 @@ pub async fn list_products(
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = AdminProductView), (status = 422, body = ErrorBody))
 )]
-pub async fn create_product(state: web::Data<AppState>, user: CurrentUser, body: ApiJson<ProductRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn create_product(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<ProductRequest>,
+) -> Result<HttpResponse, ApiError> {
     user.require_module_action(Module::Catalog, Action::Create)?;
     let body = body.0;
     let input = ProductInput {
@@ -272,7 +313,10 @@ pub async fn create_product(state: web::Data<AppState>, user: CurrentUser, body:
         is_active: body.is_active,
         track_stock: body.track_stock,
     };
-    let created = state.catalog.create_product(user.principal.tenant.id, input, &user.actor).await?;
+    let created = state
+        .catalog
+        .create_product(user.principal.tenant.id, input, &user.actor)
+        .await?;
     Ok(HttpResponse::Created().json(AdminProductView::from(created)))
 }
 
@@ -281,11 +325,18 @@ pub async fn create_product(state: web::Data<AppState>, user: CurrentUser, body:
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AdminProductView), (status = 404, body = ErrorBody))
 )]
-pub async fn get_product(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<web::Json<AdminProductView>, ApiError> {
+pub async fn get_product(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AdminProductView>, ApiError> {
     user.require_module_action(Module::Catalog, Action::View)?;
     let product = state
         .catalog
-        .product(user.principal.tenant.id, ProductId::from_uuid(id.into_inner()))
+        .product(
+            user.principal.tenant.id,
+            ProductId::from_uuid(id.into_inner()),
+        )
         .await?;
     Ok(web::Json(product.into()))
 }
@@ -305,7 +356,11 @@ pub async fn update_product(
     user.require_module_action(Module::Catalog, Action::Update)?;
     let body = body.0;
     let changes = ProductChanges {
-        category_id: body.category_id.as_deref().map(|raw| parse_id(raw, "category_id")).transpose()?,
+        category_id: body
+            .category_id
+            .as_deref()
+            .map(|raw| parse_id(raw, "category_id"))
+            .transpose()?,
         name: body.name,
         description: body.description,
         price_cents: body.price_cents,
@@ -317,7 +372,12 @@ pub async fn update_product(
     };
     let updated = state
         .catalog
-        .update_product(user.principal.tenant.id, ProductId::from_uuid(id.into_inner()), changes, &user.actor)
+        .update_product(
+            user.principal.tenant.id,
+            ProductId::from_uuid(id.into_inner()),
+            changes,
+            &user.actor,
+        )
         .await?;
     Ok(web::Json(updated.into()))
 }
@@ -327,11 +387,19 @@ pub async fn update_product(
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
 )]
-pub async fn delete_product(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_product(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     user.require_module_action(Module::Catalog, Action::Delete)?;
     state
         .catalog
-        .delete_product(user.principal.tenant.id, ProductId::from_uuid(id.into_inner()), &user.actor)
+        .delete_product(
+            user.principal.tenant.id,
+            ProductId::from_uuid(id.into_inner()),
+            &user.actor,
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -354,7 +422,13 @@ pub async fn upload_image(
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_module_action(Module::Catalog, Action::Update)?;
-    upload(&state, &user, MediaTarget::ProductImage(ProductId::from_uuid(id.into_inner())), form).await
+    upload(
+        &state,
+        &user,
+        MediaTarget::ProductImage(ProductId::from_uuid(id.into_inner())),
+        form,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -375,7 +449,13 @@ pub async fn upload_video(
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_module_action(Module::Catalog, Action::Update)?;
-    upload(&state, &user, MediaTarget::ProductVideo(ProductId::from_uuid(id.into_inner())), form).await
+    upload(
+        &state,
+        &user,
+        MediaTarget::ProductVideo(ProductId::from_uuid(id.into_inner())),
+        form,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -406,10 +486,20 @@ pub async fn set_availability(
     user.require_module_action(Module::Catalog, Action::Update)?;
     let body = body.0;
     let products: Vec<ProductId> = parse_ids(&body.product_ids, "product_ids")?;
-    let store: Option<StoreId> = body.store_id.as_deref().map(|raw| parse_id(raw, "store_id")).transpose()?;
+    let store: Option<StoreId> = body
+        .store_id
+        .as_deref()
+        .map(|raw| parse_id(raw, "store_id"))
+        .transpose()?;
     let updated = state
         .catalog
-        .set_availability(user.principal.tenant.id, store, &products, body.available, &user.actor)
+        .set_availability(
+            user.principal.tenant.id,
+            store,
+            &products,
+            body.available,
+            &user.actor,
+        )
         .await?;
     Ok(web::Json(AvailabilityResponse { updated }))
 }
@@ -490,7 +580,12 @@ pub async fn create_addon_group(
     user.require_module_action(Module::Catalog, Action::Create)?;
     let group = state
         .catalog
-        .create_addon_group(user.principal.tenant.id, ProductId::from_uuid(id.into_inner()), body.0.into(), &user.actor)
+        .create_addon_group(
+            user.principal.tenant.id,
+            ProductId::from_uuid(id.into_inner()),
+            body.0.into(),
+            &user.actor,
+        )
         .await?;
     Ok(HttpResponse::Created().json(group_view(group)))
 }
@@ -510,7 +605,12 @@ pub async fn update_addon_group(
     user.require_module_action(Module::Catalog, Action::Update)?;
     let group = state
         .catalog
-        .update_addon_group(user.principal.tenant.id, AddonGroupId::from_uuid(id.into_inner()), body.0.into(), &user.actor)
+        .update_addon_group(
+            user.principal.tenant.id,
+            AddonGroupId::from_uuid(id.into_inner()),
+            body.0.into(),
+            &user.actor,
+        )
         .await?;
     Ok(web::Json(group_view(group)))
 }
@@ -520,11 +620,19 @@ pub async fn update_addon_group(
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
 )]
-pub async fn delete_addon_group(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_addon_group(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     user.require_module_action(Module::Catalog, Action::Delete)?;
     state
         .catalog
-        .delete_addon_group(user.principal.tenant.id, AddonGroupId::from_uuid(id.into_inner()), &user.actor)
+        .delete_addon_group(
+            user.principal.tenant.id,
+            AddonGroupId::from_uuid(id.into_inner()),
+            &user.actor,
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -544,7 +652,12 @@ pub async fn create_addon(
     user.require_module_action(Module::Catalog, Action::Create)?;
     let addon = state
         .catalog
-        .create_addon(user.principal.tenant.id, AddonGroupId::from_uuid(id.into_inner()), body.0.into(), &user.actor)
+        .create_addon(
+            user.principal.tenant.id,
+            AddonGroupId::from_uuid(id.into_inner()),
+            body.0.into(),
+            &user.actor,
+        )
         .await?;
     Ok(HttpResponse::Created().json(addon_view(addon)))
 }
@@ -564,7 +677,12 @@ pub async fn update_addon(
     user.require_module_action(Module::Catalog, Action::Update)?;
     let addon = state
         .catalog
-        .update_addon(user.principal.tenant.id, AddonId::from_uuid(id.into_inner()), body.0.into(), &user.actor)
+        .update_addon(
+            user.principal.tenant.id,
+            AddonId::from_uuid(id.into_inner()),
+            body.0.into(),
+            &user.actor,
+        )
         .await?;
     Ok(web::Json(addon_view(addon)))
 }
@@ -574,11 +692,19 @@ pub async fn update_addon(
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
 )]
-pub async fn delete_addon(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_addon(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     user.require_module_action(Module::Catalog, Action::Delete)?;
     state
         .catalog
-        .delete_addon(user.principal.tenant.id, AddonId::from_uuid(id.into_inner()), &user.actor)
+        .delete_addon(
+            user.principal.tenant.id,
+            AddonId::from_uuid(id.into_inner()),
+            &user.actor,
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -59,11 +59,18 @@ fn list_of(bands: Vec<DistanceBand<BandId>>) -> BandList {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = BandList), (status = 404, body = ErrorBody))
 )]
-pub async fn bands(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<web::Json<BandList>, ApiError> {
+pub async fn bands(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<BandList>, ApiError> {
     user.require_module_action(Module::Shipping, Action::View)?;
     let bands = state
         .shipping
-        .bands(user.principal.tenant.id, StoreId::from_uuid(id.into_inner()))
+        .bands(
+            user.principal.tenant.id,
+            StoreId::from_uuid(id.into_inner()),
+        )
         .await?;
     Ok(web::Json(list_of(bands)))
 }
@@ -95,7 +102,12 @@ pub async fn replace(
         .collect();
     let saved = state
         .shipping
-        .replace_bands(user.principal.tenant.id, StoreId::from_uuid(id.into_inner()), bands, &user.actor)
+        .replace_bands(
+            user.principal.tenant.id,
+            StoreId::from_uuid(id.into_inner()),
+            bands,
+            &user.actor,
+        )
         .await?;
     Ok(web::Json(list_of(saved)))
 }

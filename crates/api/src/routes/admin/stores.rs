@@ -157,7 +157,9 @@ fn time_zone(raw: &str) -> Result<Tz, ApiError> {
 
 fn coordinate(value: Option<f64>, field: &str, bound: f64) -> Result<Option<f64>, ApiError> {
     match value {
-        Some(value) if !value.is_finite() || value.abs() > bound => Err(field_error(field, format!("must be within ±{bound}"))),
+        Some(value) if !value.is_finite() || value.abs() > bound => {
+            Err(field_error(field, format!("must be within ±{bound}")))
+        }
         other => Ok(other),
     }
 }
@@ -171,9 +173,16 @@ fn store_id(raw: Uuid) -> StoreId {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AdminStoreList), (status = 403, body = ErrorBody))
 )]
-pub async fn list(state: web::Data<AppState>, user: CurrentUser, page: web::Query<ListQuery>) -> Result<web::Json<AdminStoreList>, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: web::Query<ListQuery>,
+) -> Result<web::Json<AdminStoreList>, ApiError> {
     user.require_module_action(Module::Stores, Action::View)?;
-    let stores = state.stores.list_all(user.principal.tenant.id, page.into_inner().page()?).await?;
+    let stores = state
+        .stores
+        .list_all(user.principal.tenant.id, page.into_inner().page()?)
+        .await?;
     Ok(web::Json(AdminStoreList {
         total: stores.total,
         items: stores.items.into_iter().map(AdminStoreView::from).collect(),
@@ -186,7 +195,11 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser, page: web::Quer
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = AdminStoreView), (status = 409, description = "`limit_reached`", body = ErrorBody), (status = 422, body = ErrorBody))
 )]
-pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: ApiJson<CreateStoreRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<CreateStoreRequest>,
+) -> Result<HttpResponse, ApiError> {
     user.require_module_action(Module::Stores, Action::Create)?;
     let body = body.0;
     let store = NewStore {
@@ -195,7 +208,12 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: ApiJson
         address: body.address.map(Address::from).unwrap_or_default(),
         latitude: coordinate(body.latitude, "latitude", 90.0)?,
         longitude: coordinate(body.longitude, "longitude", 180.0)?,
-        time_zone: body.time_zone.as_deref().map(time_zone).transpose()?.unwrap_or(DEFAULT_TIME_ZONE),
+        time_zone: body
+            .time_zone
+            .as_deref()
+            .map(time_zone)
+            .transpose()?
+            .unwrap_or(DEFAULT_TIME_ZONE),
         opening_hours: body.opening_hours.unwrap_or_default(),
         delivery_enabled: body.delivery_enabled,
         pickup_enabled: body.pickup_enabled,
@@ -205,7 +223,10 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: ApiJson
         hide_unavailable_items: body.hide_unavailable_items,
     };
     let tenant = &user.principal.tenant;
-    let created = state.stores.create(tenant.id, tenant.stores_limit, store, &user.actor).await?;
+    let created = state
+        .stores
+        .create(tenant.id, tenant.stores_limit, store, &user.actor)
+        .await?;
     Ok(HttpResponse::Created().json(AdminStoreView::from(created)))
 }
 
@@ -214,9 +235,16 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: ApiJson
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AdminStoreView), (status = 404, body = ErrorBody))
 )]
-pub async fn get(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<web::Json<AdminStoreView>, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AdminStoreView>, ApiError> {
     user.require_module_action(Module::Stores, Action::View)?;
-    let store = state.stores.get(user.principal.tenant.id, store_id(id.into_inner())).await?;
+    let store = state
+        .stores
+        .get(user.principal.tenant.id, store_id(id.into_inner()))
+        .await?;
     Ok(web::Json(store.into()))
 }
 
@@ -238,8 +266,14 @@ pub async fn update(
         name: body.name.map(|name| name.trim().to_owned()),
         phone: body.phone,
         address: body.address.map(Address::from),
-        latitude: body.latitude.map(|lat| coordinate(lat, "latitude", 90.0)).transpose()?,
-        longitude: body.longitude.map(|lng| coordinate(lng, "longitude", 180.0)).transpose()?,
+        latitude: body
+            .latitude
+            .map(|lat| coordinate(lat, "latitude", 90.0))
+            .transpose()?,
+        longitude: body
+            .longitude
+            .map(|lng| coordinate(lng, "longitude", 180.0))
+            .transpose()?,
         time_zone: body.time_zone.as_deref().map(time_zone).transpose()?,
         opening_hours: body.opening_hours,
         is_active: body.is_active,
@@ -255,7 +289,13 @@ pub async fn update(
     let tenant = &user.principal.tenant;
     let store = state
         .stores
-        .update(tenant.id, tenant.stores_limit, store_id(id.into_inner()), changes, &user.actor)
+        .update(
+            tenant.id,
+            tenant.stores_limit,
+            store_id(id.into_inner()),
+            changes,
+            &user.actor,
+        )
         .await?;
     Ok(web::Json(store.into()))
 }
@@ -266,7 +306,11 @@ pub async fn update(
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deactivated"), (status = 404, body = ErrorBody))
 )]
-pub async fn delete(state: web::Data<AppState>, user: CurrentUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     user.require_module_action(Module::Stores, Action::Delete)?;
     let changes = StoreChanges {
         is_active: Some(false),
@@ -275,7 +319,13 @@ pub async fn delete(state: web::Data<AppState>, user: CurrentUser, id: web::Path
     let tenant = &user.principal.tenant;
     state
         .stores
-        .update(tenant.id, tenant.stores_limit, store_id(id.into_inner()), changes, &user.actor)
+        .update(
+            tenant.id,
+            tenant.stores_limit,
+            store_id(id.into_inner()),
+            changes,
+            &user.actor,
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -298,5 +348,11 @@ pub async fn upload_image(
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_module_action(Module::Stores, Action::Update)?;
-    upload(&state, &user, MediaTarget::StoreImage(store_id(id.into_inner())), form).await
+    upload(
+        &state,
+        &user,
+        MediaTarget::StoreImage(store_id(id.into_inner())),
+        form,
+    )
+    .await
 }
