@@ -84,6 +84,18 @@ typed_id!(
     BandId
 );
 typed_id!(
+    /// A discount or free-shipping campaign.
+    CampaignId
+);
+typed_id!(
+    /// A customer of a tenant (found by phone).
+    CustomerId
+);
+typed_id!(
+    /// An order.
+    OrderId
+);
+typed_id!(
     /// A staff member of a tenant (portal user).
     UserId
 );

@@ -10,14 +10,17 @@ pub mod geo;
 pub mod identity;
 pub mod ids;
 pub mod media;
+pub mod orders;
 pub mod opening_hours;
 pub mod pagination;
+pub mod phone;
+pub mod pricing;
 pub mod shipping;
 pub mod store;
 pub mod subscriptions;
 pub mod tenancy;
 
 pub use ids::{
-    AddonGroupId, AddonId, BandId, CategoryId, GroupId, PlanId, ProductId, SessionId, StoreId,
+    AddonGroupId, AddonId, BandId, CampaignId, CategoryId, CustomerId, OrderId, GroupId, PlanId, ProductId, SessionId, StoreId,
     TenantId, UserId,
 };
