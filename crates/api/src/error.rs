@@ -18,6 +18,11 @@ pub struct ErrorBody {
     /// For validation errors: which field is wrong and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Figures the client can act on (`price_changed`: the new prices; `out_of_stock`: the
+    /// items).
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -42,6 +47,7 @@ impl ApiError {
                 detail: detail.into(),
                 code: code.to_owned(),
                 errors: Vec::new(),
+                extra: serde_json::Map::new(),
             },
             headers: Vec::new(),
         }
@@ -166,6 +172,17 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Invalid { code, message } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+            ServiceError::ConflictWith {
+                code,
+                message,
+                details,
+            } => {
+                let mut error = Self::new(StatusCode::CONFLICT, code, message);
+                if let serde_json::Value::Object(details) = details {
+                    error.body.extra = details;
+                }
+                error
             }
             ServiceError::Validation(problems) => Self::validation(
                 problems

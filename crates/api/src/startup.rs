@@ -9,26 +9,34 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
 use comanda_config::{RateLimitSettings, Settings, StorageBackend, StorageSettings};
-use comanda_crypto::{Argon2PasswordHasher, HmacSignatureVerifier, JwtAlgorithm, JwtTokenCodec};
+use comanda_crypto::{
+    Argon2PasswordHasher, HmacSignatureVerifier, HmacTrackingTokens, JwtAlgorithm, JwtTokenCodec,
+};
 use comanda_maps::{GoogleDistanceMatrix, Nominatim};
 use comanda_ports::media::MediaStorage;
 use comanda_ports::shipping::DrivingDistance;
 use comanda_ports::{Clock, DatabaseHealth, PasswordHasher, RateLimitStore, SystemClock};
 use comanda_postgres::{
-    Database, DatabaseConfig, PgAuditRepository, PgBillingRepository, PgCatalogRepository,
-    PgGroupRepository, PgMediaRepository, PgPlanRepository, PgSessionRepository,
-    PgShippingRepository, PgStoreRepository, PgTenantAdminRepository, PgTenantRepository,
-    PgUserRepository,
+    Database, DatabaseConfig, PgAuditRepository, PgBillingRepository, PgCampaignRepository,
+    PgCatalogRepository, PgConfigRepository, PgCustomerRepository, PgGroupRepository,
+    PgInsightsRepository, PgInventoryRepository, PgMediaRepository, PgOrderRepository,
+    PgPlanRepository, PgSessionRepository, PgShippingRepository, PgStoreRepository,
+    PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
 };
 use comanda_ratelimit::{InMemoryRateLimitStore, RedisRateLimitStore, ResilientRateLimitStore};
 use comanda_services::audit::AuditService;
 use comanda_services::auth::{AuthPolicy, AuthService};
 use comanda_services::billing::BillingService;
+use comanda_services::campaigns::CampaignService;
 use comanda_services::catalog::CatalogService;
 use comanda_services::central::CentralService;
+use comanda_services::checkout::CheckoutService;
+use comanda_services::customers::CustomerService;
 use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
 use comanda_services::media::MediaService;
+use comanda_services::operations::{ConfigService, InsightsService, InventoryService};
+use comanda_services::orders::OrderService;
 use comanda_services::seed::{SeedOutcome, SeedService};
 use comanda_services::shipping::ShippingService;
 use comanda_services::stores::StoreService;
@@ -82,7 +90,8 @@ pub fn seed_service(settings: &Settings) -> anyhow::Result<SeedService> {
         Arc::new(PgTenantRepository::new(database.clone())),
         Arc::new(PgStoreRepository::new(database.clone())),
         Arc::new(PgCatalogRepository::new(database.clone())),
-        Arc::new(PgShippingRepository::new(database)),
+        Arc::new(PgShippingRepository::new(database.clone())),
+        Arc::new(PgInventoryRepository::new(database)),
     ))
 }
 
@@ -212,9 +221,18 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         Arc::new(PgCatalogRepository::new(database.clone())),
         stores.clone(),
     );
+    let media_storage = media_storage(&settings.storage)?;
+    let media_records = Arc::new(PgMediaRepository::new(database.clone()));
+    let catalog_repository = Arc::new(PgCatalogRepository::new(database.clone()));
+    let order_repository = Arc::new(PgOrderRepository::new(database.clone()));
+    let config_repository = Arc::new(PgConfigRepository::new(database.clone()));
+    let campaign_repository = Arc::new(PgCampaignRepository::new(database.clone()));
+    let tracking = Arc::new(HmacTrackingTokens::new(
+        settings.order_tracking_secret.expose(),
+    ));
     let media = MediaService::new(
-        media_storage(&settings.storage)?,
-        Arc::new(PgMediaRepository::new(database.clone())),
+        media_storage.clone(),
+        media_records.clone(),
         catalog.clone(),
         stores.clone(),
     );
@@ -228,7 +246,27 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         ),
         clock.clone(),
     );
+    let checkout = CheckoutService::new(
+        stores.clone(),
+        catalog_repository,
+        shipping.clone(),
+        campaign_repository.clone(),
+        order_repository.clone(),
+        config_repository.clone(),
+        tracking.clone(),
+        clock.clone(),
+    );
     Ok(AppState {
+        checkout,
+        orders: OrderService::new(order_repository, tracking),
+        customers: CustomerService::new(Arc::new(PgCustomerRepository::new(database.clone()))),
+        campaigns: CampaignService::new(campaign_repository, media_storage, media_records),
+        inventory: InventoryService::new(Arc::new(PgInventoryRepository::new(database.clone()))),
+        config: ConfigService::new(config_repository),
+        insights: InsightsService::new(
+            Arc::new(PgInsightsRepository::new(database.clone())),
+            clock.clone(),
+        ),
         tenancy: TenancyService::new(tenants.clone(), settings.tenancy.legacy_tenant_slug.clone()),
         catalog,
         media,

@@ -5,11 +5,16 @@ use comanda_ports::{DatabaseHealth, RateLimitStore};
 use comanda_services::audit::AuditService;
 use comanda_services::auth::AuthService;
 use comanda_services::billing::BillingService;
+use comanda_services::campaigns::CampaignService;
 use comanda_services::catalog::CatalogService;
 use comanda_services::central::CentralService;
+use comanda_services::checkout::CheckoutService;
+use comanda_services::customers::CustomerService;
 use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
 use comanda_services::media::MediaService;
+use comanda_services::operations::{ConfigService, InsightsService, InventoryService};
+use comanda_services::orders::OrderService;
 use comanda_services::shipping::ShippingService;
 use comanda_services::stores::StoreService;
 use comanda_services::tenancy::TenancyService;
@@ -33,6 +38,13 @@ pub struct AppState {
     pub catalog: CatalogService,
     pub media: MediaService,
     pub shipping: ShippingService,
+    pub checkout: CheckoutService,
+    pub orders: OrderService,
+    pub customers: CustomerService,
+    pub campaigns: CampaignService,
+    pub inventory: InventoryService,
+    pub config: ConfigService,
+    pub insights: InsightsService,
     /// Local storage is served at `/media`; S3 serves itself.
     pub serves_media: bool,
     pub database: Arc<dyn DatabaseHealth>,

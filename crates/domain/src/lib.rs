@@ -10,8 +10,8 @@ pub mod geo;
 pub mod identity;
 pub mod ids;
 pub mod media;
-pub mod orders;
 pub mod opening_hours;
+pub mod orders;
 pub mod pagination;
 pub mod phone;
 pub mod pricing;
@@ -21,6 +21,6 @@ pub mod subscriptions;
 pub mod tenancy;
 
 pub use ids::{
-    AddonGroupId, AddonId, BandId, CampaignId, CategoryId, CustomerId, OrderId, GroupId, PlanId, ProductId, SessionId, StoreId,
-    TenantId, UserId,
+    AddonGroupId, AddonId, BandId, CampaignId, CategoryId, CustomerId, GroupId, OrderId, PlanId,
+    ProductId, SessionId, StoreId, TenantId, UserId,
 };

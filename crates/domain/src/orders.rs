@@ -108,9 +108,19 @@ mod tests {
 
     #[test]
     fn delivery_and_pickup_paths() {
-        let delivery = [Pending, Confirmed, Preparing, Ready, OutForDelivery, Delivered];
+        let delivery = [
+            Pending,
+            Confirmed,
+            Preparing,
+            Ready,
+            OutForDelivery,
+            Delivered,
+        ];
         for pair in delivery.windows(2) {
-            assert!(pair[0].can_move_to(pair[1], Fulfillment::Delivery), "{pair:?}");
+            assert!(
+                pair[0].can_move_to(pair[1], Fulfillment::Delivery),
+                "{pair:?}"
+            );
         }
         assert!(Ready.can_move_to(PickedUp, Fulfillment::Pickup));
         assert!(!Ready.can_move_to(PickedUp, Fulfillment::Delivery));
@@ -123,8 +133,14 @@ mod tests {
         assert!(!Preparing.can_move_to(Confirmed, Fulfillment::Delivery));
         for status in [Delivered, PickedUp, Canceled] {
             for next in OrderStatus::ALL {
-                assert!(!status.can_move_to(*next, Fulfillment::Delivery), "{status:?} → {next:?}");
-                assert!(!status.can_move_to(*next, Fulfillment::Pickup), "{status:?} → {next:?}");
+                assert!(
+                    !status.can_move_to(*next, Fulfillment::Delivery),
+                    "{status:?} → {next:?}"
+                );
+                assert!(
+                    !status.can_move_to(*next, Fulfillment::Pickup),
+                    "{status:?} → {next:?}"
+                );
             }
         }
     }
@@ -132,7 +148,10 @@ mod tests {
     #[test]
     fn cancel_from_any_open_status() {
         for status in [Pending, Confirmed, Preparing, Ready, OutForDelivery] {
-            assert!(status.can_move_to(Canceled, Fulfillment::Delivery), "{status:?}");
+            assert!(
+                status.can_move_to(Canceled, Fulfillment::Delivery),
+                "{status:?}"
+            );
         }
     }
 
@@ -141,7 +160,10 @@ mod tests {
         for status in OrderStatus::ALL {
             assert_eq!(status.as_str().parse::<OrderStatus>(), Ok(*status));
         }
-        assert_eq!("card_on_delivery".parse::<PaymentMethod>(), Ok(PaymentMethod::CardOnDelivery));
+        assert_eq!(
+            "card_on_delivery".parse::<PaymentMethod>(),
+            Ok(PaymentMethod::CardOnDelivery)
+        );
         assert!("teleport".parse::<Fulfillment>().is_err());
     }
 }

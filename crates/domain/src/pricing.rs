@@ -62,7 +62,9 @@ impl Campaign {
         let in_store = self.store_ids.is_empty() || self.store_ids.contains(&context.store);
         let uses_left = self.usage_limit.is_none_or(|limit| self.uses < limit);
         let customer_uses = context.customer_uses.get(&self.id).copied().unwrap_or(0);
-        let customer_left = self.per_customer_limit.is_none_or(|limit| customer_uses < limit);
+        let customer_left = self
+            .per_customer_limit
+            .is_none_or(|limit| customer_uses < limit);
         self.is_active && started && not_ended && in_store && uses_left && customer_left
     }
 
@@ -82,15 +84,24 @@ impl Campaign {
     }
 
     /// Whether the order qualifies: live, enough subtotal, and something it covers.
-    pub fn applies(&self, lines: &[PricedLine], subtotal_cents: i64, context: &CampaignContext<'_>) -> bool {
-        self.is_live(context) && subtotal_cents >= self.min_subtotal_cents && self.eligible_cents(lines) > 0
+    pub fn applies(
+        &self,
+        lines: &[PricedLine],
+        subtotal_cents: i64,
+        context: &CampaignContext<'_>,
+    ) -> bool {
+        self.is_live(context)
+            && subtotal_cents >= self.min_subtotal_cents
+            && self.eligible_cents(lines) > 0
     }
 
     /// The discount on these lines: never more than what it covers.
     pub fn discount_cents(&self, lines: &[PricedLine]) -> i64 {
         let eligible = self.eligible_cents(lines);
         match self.kind {
-            CampaignKind::Percentage(percent) => eligible.saturating_mul(i64::from(percent.min(100))) / 100,
+            CampaignKind::Percentage(percent) => {
+                eligible.saturating_mul(i64::from(percent.min(100))) / 100
+            }
             CampaignKind::Fixed(cents) => cents.clamp(0, eligible),
             CampaignKind::FreeShipping => 0,
         }
@@ -144,7 +155,12 @@ pub enum PricingError {
 
 /// Prices one line from the product as stored (never from client prices), checking each add-on
 /// group's `min`/`max`.
-pub fn price_line(product: &Product, quantity: u32, choices: &[AddonChoice], notes: &str) -> Result<PricedLine, PricingError> {
+pub fn price_line(
+    product: &Product,
+    quantity: u32,
+    choices: &[AddonChoice],
+    notes: &str,
+) -> Result<PricedLine, PricingError> {
     if !(1..=MAX_QUANTITY).contains(&quantity) {
         return Err(PricingError::Quantity);
     }
@@ -190,7 +206,11 @@ pub fn price_line(product: &Product, quantity: u32, choices: &[AddonChoice], not
     }
     let addons_cents = addons
         .iter()
-        .map(|addon| addon.unit_price_cents.saturating_mul(i64::from(addon.quantity)))
+        .map(|addon| {
+            addon
+                .unit_price_cents
+                .saturating_mul(i64::from(addon.quantity))
+        })
         .fold(0, i64::saturating_add);
     let unit_price_cents = product.price_cents.saturating_add(addons_cents);
     Ok(PricedLine {
@@ -249,7 +269,10 @@ pub fn price_order(
     coupon: Option<&str>,
     context: &CampaignContext<'_>,
 ) -> Result<OrderPrice, InvalidCoupon> {
-    let subtotal_cents = lines.iter().map(|line| line.line_total_cents).fold(0, i64::saturating_add);
+    let subtotal_cents = lines
+        .iter()
+        .map(|line| line.line_total_cents)
+        .fold(0, i64::saturating_add);
     let applicable: Vec<&Campaign> = campaigns
         .iter()
         .filter(|campaign| campaign.applies(&lines, subtotal_cents, context))
@@ -265,14 +288,24 @@ pub fn price_order(
         ),
         None => None,
     };
-    let automatic = || applicable.iter().copied().filter(|campaign| campaign.coupon_code.is_none());
+    let automatic = || {
+        applicable
+            .iter()
+            .copied()
+            .filter(|campaign| campaign.coupon_code.is_none())
+    };
 
     let discount_campaign = match coupon_campaign {
         Some(campaign) if campaign.kind != CampaignKind::FreeShipping => Some(campaign),
         _ => automatic()
             .filter(|campaign| campaign.kind != CampaignKind::FreeShipping)
             // The best for the customer; ties go to the lowest id, so the price is stable.
-            .max_by_key(|campaign| (campaign.discount_cents(&lines), std::cmp::Reverse(campaign.id))),
+            .max_by_key(|campaign| {
+                (
+                    campaign.discount_cents(&lines),
+                    std::cmp::Reverse(campaign.id),
+                )
+            }),
     };
     let discount_cents = discount_campaign
         .map(|campaign| campaign.discount_cents(&lines))
@@ -290,7 +323,13 @@ pub fn price_order(
     let shipping_fee_cents = match shipping {
         None => 0,
         Some(_) if free_shipping_campaign.is_some() => 0,
-        Some(charge) if charge.free_above_cents.is_some_and(|threshold| subtotal_cents >= threshold) => 0,
+        Some(charge)
+            if charge
+                .free_above_cents
+                .is_some_and(|threshold| subtotal_cents >= threshold) =>
+        {
+            0
+        }
         Some(charge) => charge.fee_cents.max(0),
     };
     let free_shipping_campaign = free_shipping_campaign.filter(|_| shipping.is_some());
@@ -403,16 +442,34 @@ mod tests {
     #[test]
     fn addon_rules_are_enforced() {
         let pizza = product(5000);
-        let [catupiry, cheddar] = [pizza.addon_groups[0].addons[0].id, pizza.addon_groups[0].addons[1].id];
+        let [catupiry, cheddar] = [
+            pizza.addon_groups[0].addons[0].id,
+            pizza.addon_groups[0].addons[1].id,
+        ];
         assert_eq!(price_line(&pizza, 0, &[], ""), Err(PricingError::Quantity));
-        assert_eq!(price_line(&pizza, 100, &[], ""), Err(PricingError::Quantity));
-        assert_eq!(price_line(&pizza, 1, &[(cheddar, 1)], ""), Err(PricingError::AddonUnavailable(cheddar)));
+        assert_eq!(
+            price_line(&pizza, 100, &[], ""),
+            Err(PricingError::Quantity)
+        );
+        assert_eq!(
+            price_line(&pizza, 1, &[(cheddar, 1)], ""),
+            Err(PricingError::AddonUnavailable(cheddar))
+        );
         let stranger = AddonId::generate();
-        assert_eq!(price_line(&pizza, 1, &[(stranger, 1)], ""), Err(PricingError::UnknownAddon(stranger)));
-        assert!(matches!(price_line(&pizza, 1, &[(catupiry, 2)], ""), Err(PricingError::Choices { .. })));
+        assert_eq!(
+            price_line(&pizza, 1, &[(stranger, 1)], ""),
+            Err(PricingError::UnknownAddon(stranger))
+        );
+        assert!(matches!(
+            price_line(&pizza, 1, &[(catupiry, 2)], ""),
+            Err(PricingError::Choices { .. })
+        ));
         let mut required = pizza.clone();
         required.addon_groups[0].min_choices = 1;
-        assert!(matches!(price_line(&required, 1, &[], ""), Err(PricingError::Choices { .. })));
+        assert!(matches!(
+            price_line(&required, 1, &[], ""),
+            Err(PricingError::Choices { .. })
+        ));
     }
 
     #[test]
@@ -422,8 +479,14 @@ mod tests {
         let ten_percent = campaign(CampaignKind::Percentage(10), None);
         let fifteen_off = campaign(CampaignKind::Fixed(1500), None);
         let coupon_only = campaign(CampaignKind::Percentage(50), Some("METADE"));
-        let price = price_order(lines, DELIVERY, &[ten_percent, fifteen_off.clone(), coupon_only], None, &context(&uses))
-            .expect("priced");
+        let price = price_order(
+            lines,
+            DELIVERY,
+            &[ten_percent, fifteen_off.clone(), coupon_only],
+            None,
+            &context(&uses),
+        )
+        .expect("priced");
         assert_eq!(price.discount_cents, 1500);
         assert_eq!(price.discount_campaign, Some(fifteen_off.id));
         assert_eq!(price.total_cents, 10_000 - 1500 + 800);
@@ -436,8 +499,14 @@ mod tests {
         let automatic = campaign(CampaignKind::Percentage(30), None);
         let coupon = campaign(CampaignKind::Fixed(1000), Some("DEZ"));
         let free = campaign(CampaignKind::FreeShipping, None);
-        let price = price_order(lines, DELIVERY, &[automatic, coupon.clone(), free.clone()], Some(" dez "), &context(&uses))
-            .expect("priced");
+        let price = price_order(
+            lines,
+            DELIVERY,
+            &[automatic, coupon.clone(), free.clone()],
+            Some(" dez "),
+            &context(&uses),
+        )
+        .expect("priced");
         assert_eq!(price.discount_cents, 1000);
         assert_eq!(price.shipping_fee_cents, 0);
         assert_eq!(price.applied_campaigns(), vec![coupon.id, free.id]);
@@ -458,7 +527,11 @@ mod tests {
         let uses = HashMap::from([(mine_twice.id, 1)]);
         let all = [expired, exhausted, minimum, mine_twice];
         for code in ["NADA", "VELHO", "ACABOU", "MINIMO", "UMAVEZ"] {
-            assert_eq!(price_order(lines(), DELIVERY, &all, Some(code), &context(&uses)), Err(InvalidCoupon), "{code}");
+            assert_eq!(
+                price_order(lines(), DELIVERY, &all, Some(code), &context(&uses)),
+                Err(InvalidCoupon),
+                "{code}"
+            );
         }
     }
 
@@ -487,12 +560,23 @@ mod tests {
             fee_cents: 800,
             free_above_cents: Some(15_000),
         });
-        assert_eq!(price_order(lines, charge, &[], None, &context(&uses)).expect("priced").shipping_fee_cents, 0);
+        assert_eq!(
+            price_order(lines, charge, &[], None, &context(&uses))
+                .expect("priced")
+                .shipping_fee_cents,
+            0
+        );
     }
 
     fn any_campaign() -> impl Strategy<Value = Campaign> {
-        (0u8..3, 0u32..=100, 0i64..50_000, prop::option::of("[A-C]"), 0i64..20_000).prop_map(
-            |(kind, percent, cents, code, minimum)| {
+        (
+            0u8..3,
+            0u32..=100,
+            0i64..50_000,
+            prop::option::of("[A-C]"),
+            0i64..20_000,
+        )
+            .prop_map(|(kind, percent, cents, code, minimum)| {
                 let kind = match kind {
                     0 => CampaignKind::Percentage(percent),
                     1 => CampaignKind::Fixed(cents),
@@ -501,8 +585,7 @@ mod tests {
                 let mut campaign = campaign(kind, code.as_deref());
                 campaign.min_subtotal_cents = minimum;
                 campaign
-            },
-        )
+            })
     }
 
     proptest! {

@@ -177,6 +177,14 @@ pub trait CatalogRepository: Send + Sync {
     ) -> RepoResult<Addon>;
     async fn delete_addon(&self, tenant: TenantId, id: AddonId, actor: &Actor) -> RepoResult<()>;
 
-    /// The store's menu data; `NotFound` unless the store is the tenant's and active.
+    /// The store's menu data (the caller checks the store).
     async fn menu(&self, tenant: TenantId, store: StoreId) -> RepoResult<MenuData>;
+    /// These products of the tenant (active or not) with their state in the store; unknown ids
+    /// are left out.
+    async fn products_in_store(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        ids: &[ProductId],
+    ) -> RepoResult<Vec<(Product, StoreProductState)>>;
 }

@@ -56,3 +56,9 @@ pub trait TokenCodec: Send + Sync {
 pub trait SignatureVerifier: Send + Sync {
     fn verify(&self, body: &[u8], signature: &str) -> bool;
 }
+
+/// Tracking tokens: let a customer read one order without signing in.
+pub trait TrackingTokens: Send + Sync {
+    fn token_for(&self, order: comanda_domain::OrderId) -> String;
+    fn verify(&self, order: comanda_domain::OrderId, token: &str) -> bool;
+}

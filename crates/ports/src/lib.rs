@@ -6,12 +6,17 @@
 pub mod admin;
 pub mod audit;
 pub mod billing;
+pub mod campaigns;
 pub mod catalog;
 pub mod clock;
 pub mod crypto;
+pub mod customers;
 pub mod database;
 pub mod identity;
+pub mod insights;
+pub mod inventory;
 pub mod media;
+pub mod orders;
 pub mod ratelimit;
 pub mod shipping;
 pub mod stores;
@@ -21,7 +26,7 @@ pub use audit::{Actor, AuditEntry, AuditFilter, AuditRepository};
 pub use clock::{Clock, SystemClock};
 pub use crypto::{
     CryptoError, PasswordCheck, PasswordHasher, SignatureVerifier, TokenClaims, TokenCodec,
-    TokenError,
+    TokenError, TrackingTokens,
 };
 pub use database::{DatabaseHealth, PoolStats};
 pub use identity::{

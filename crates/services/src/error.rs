@@ -13,6 +13,13 @@ pub enum ServiceError {
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    /// A conflict the client can act on, with figures (409 with extra fields in the body).
+    #[error("{message}")]
+    ConflictWith {
+        code: &'static str,
+        message: String,
+        details: serde_json::Value,
+    },
     /// Fields at fault (422 `validation_error` with `errors[]`).
     #[error("invalid fields")]
     Validation(Vec<FieldProblem>),

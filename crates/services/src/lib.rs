@@ -4,12 +4,17 @@
 pub mod audit;
 pub mod auth;
 pub mod billing;
+pub mod campaigns;
 pub mod catalog;
 pub mod central;
+pub mod checkout;
+pub mod customers;
 pub mod error;
 pub mod groups;
 pub mod health;
 pub mod media;
+pub mod operations;
+pub mod orders;
 pub mod seed;
 pub mod shipping;
 pub mod stores;

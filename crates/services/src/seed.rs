@@ -3,15 +3,16 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use comanda_domain::TenantId;
 use comanda_domain::opening_hours::{OpeningHours, TimeRange};
 use comanda_domain::pagination::PageRequest;
 use comanda_domain::shipping::DistanceBand;
 use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
+use comanda_domain::{StoreId, TenantId};
 use comanda_ports::catalog::{
     AddonGroupInput, AddonInput, CatalogRepository, CategoryInput, ProductInput,
 };
+use comanda_ports::inventory::{Adjustment, InventoryRepository};
 use comanda_ports::shipping::ShippingRepository;
 use comanda_ports::{Actor, NewTenant, RepoError, StoreRepository, TenantRepository};
 
@@ -40,6 +41,7 @@ pub struct SeedService {
     stores: Arc<dyn StoreRepository>,
     catalog: Arc<dyn CatalogRepository>,
     shipping: Arc<dyn ShippingRepository>,
+    inventory: Arc<dyn InventoryRepository>,
 }
 
 impl SeedService {
@@ -48,12 +50,14 @@ impl SeedService {
         stores: Arc<dyn StoreRepository>,
         catalog: Arc<dyn CatalogRepository>,
         shipping: Arc<dyn ShippingRepository>,
+        inventory: Arc<dyn InventoryRepository>,
     ) -> Self {
         Self {
             tenants,
             stores,
             catalog,
             shipping,
+            inventory,
         }
     }
 
@@ -90,7 +94,7 @@ impl SeedService {
                 .await?;
         }
         if self.catalog.categories(tenant.id).await?.is_empty() {
-            self.seed_menu(tenant.id).await?;
+            self.seed_menu(tenant.id, store.id).await?;
         }
         Ok(if created {
             SeedOutcome::Created(tenant)
@@ -100,7 +104,7 @@ impl SeedService {
     }
 
     /// The demo menu: categories, products with add-on groups (only when it has none).
-    async fn seed_menu(&self, tenant: TenantId) -> Result<(), ServiceError> {
+    async fn seed_menu(&self, tenant: TenantId, store: StoreId) -> Result<(), ServiceError> {
         let actor = Actor::system();
         for (category_position, (name, description, products)) in DEMO_MENU.iter().enumerate() {
             let category = self
@@ -133,6 +137,19 @@ impl SeedService {
                         &actor,
                     )
                     .await?;
+                if demo.track_stock {
+                    // A little stock, so a new user sees it move with each order.
+                    self.inventory
+                        .adjust(
+                            tenant,
+                            store,
+                            product.id,
+                            Adjustment::Set(DEMO_STOCK),
+                            "demo stock",
+                            &actor,
+                        )
+                        .await?;
+                }
                 for (group_position, group) in demo.groups.iter().enumerate() {
                     let created = self
                         .catalog
@@ -211,6 +228,9 @@ impl SeedService {
         }
     }
 }
+
+/// Units of each stock-tracked demo product.
+const DEMO_STOCK: i32 = 20;
 
 /// Delivery up to 8 km from the demo store.
 fn demo_bands() -> Vec<DistanceBand<()>> {

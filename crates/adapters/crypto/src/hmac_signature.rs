@@ -35,6 +35,38 @@ impl SignatureVerifier for HmacSignatureVerifier {
     }
 }
 
+/// Tracking tokens: the hex HMAC-SHA256 of the order id under `ORDER_TRACKING_SECRET`.
+pub struct HmacTrackingTokens {
+    secret: Vec<u8>,
+}
+
+impl HmacTrackingTokens {
+    pub fn new(secret: &str) -> Self {
+        Self {
+            secret: secret.as_bytes().to_vec(),
+        }
+    }
+}
+
+impl comanda_ports::TrackingTokens for HmacTrackingTokens {
+    fn token_for(&self, order: comanda_domain::OrderId) -> String {
+        hmac_sha256_hex(&self.secret, order.to_string().as_bytes())
+    }
+
+    fn verify(&self, order: comanda_domain::OrderId, token: &str) -> bool {
+        HmacSignatureVerifier {
+            secrets: vec![self.secret.clone()],
+        }
+        .verify(order.to_string().as_bytes(), token)
+    }
+}
+
+/// The hex SHA-256 of `bytes` (request fingerprints).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// The hex HMAC-SHA256 of `body` under `secret` (for signing, and for tests).
 pub fn hmac_sha256_hex(secret: &[u8], body: &[u8]) -> String {
     let mut mac =
@@ -65,6 +97,19 @@ mod tests {
         let body = b"payload";
         let verifier = HmacSignatureVerifier::new(&[SECRET, OTHER]);
         assert!(verifier.verify(body, &hmac_sha256_hex(OTHER.as_bytes(), body)));
+    }
+
+    #[test]
+    fn tracking_tokens_belong_to_one_order() {
+        use comanda_ports::TrackingTokens;
+        let tokens = HmacTrackingTokens::new(SECRET);
+        let order = comanda_domain::OrderId::generate();
+        let other = comanda_domain::OrderId::generate();
+        let token = tokens.token_for(order);
+        assert!(tokens.verify(order, &token));
+        assert!(!tokens.verify(other, &token));
+        assert!(!tokens.verify(order, "sha256=00"));
+        assert!(!HmacTrackingTokens::new(OTHER).verify(order, &token));
     }
 
     #[test]

@@ -5,6 +5,6 @@ mod hmac_signature;
 mod passwords;
 mod tokens;
 
-pub use hmac_signature::{HmacSignatureVerifier, hmac_sha256_hex};
+pub use hmac_signature::{HmacSignatureVerifier, HmacTrackingTokens, hmac_sha256_hex, sha256_hex};
 pub use passwords::Argon2PasswordHasher;
 pub use tokens::{JwtAlgorithm, JwtTokenCodec};

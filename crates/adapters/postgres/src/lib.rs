@@ -12,7 +12,9 @@ pub use audit::PgAuditRepository;
 pub use database::{Database, DatabaseConfig, ensure_database_exists};
 pub use migrations::{MigrationError, run_migrations};
 pub use repos::{
-    PgBillingRepository, PgCatalogRepository, PgGroupRepository, PgMediaRepository,
-    PgPlanRepository, PgSessionRepository, PgShippingRepository, PgStoreRepository,
-    PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
+    PgBillingRepository, PgCampaignRepository, PgCatalogRepository, PgConfigRepository,
+    PgCustomerRepository, PgGroupRepository, PgInsightsRepository, PgInventoryRepository,
+    PgMediaRepository, PgOrderRepository, PgPlanRepository, PgSessionRepository,
+    PgShippingRepository, PgStoreRepository, PgTenantAdminRepository, PgTenantRepository,
+    PgUserRepository,
 };

@@ -181,6 +181,211 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tenant_settings (tenant_id) {
+        tenant_id -> Uuid,
+        accepting_orders -> Bool,
+        min_order_cents -> BigInt,
+        preparation_minutes -> Integer,
+        preorders_enabled -> Bool,
+        message_templates -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        name -> Text,
+        phone -> Text,
+        email -> Nullable<Text>,
+        notes -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        value -> BigInt,
+        coupon_code -> Nullable<Text>,
+        starts_at -> Nullable<Timestamptz>,
+        ends_at -> Nullable<Timestamptz>,
+        min_subtotal_cents -> BigInt,
+        store_ids -> Array<Uuid>,
+        product_ids -> Array<Uuid>,
+        category_ids -> Array<Uuid>,
+        usage_limit -> Nullable<Integer>,
+        per_customer_limit -> Nullable<Integer>,
+        uses -> Integer,
+        is_active -> Bool,
+        image_url -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tenant_order_counters (tenant_id) {
+        tenant_id -> Uuid,
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        number -> BigInt,
+        store_id -> Uuid,
+        customer_id -> Uuid,
+        status -> Text,
+        fulfillment -> Text,
+        subtotal_cents -> BigInt,
+        discount_cents -> BigInt,
+        shipping_fee_cents -> BigInt,
+        total_cents -> BigInt,
+        campaign_ids -> Array<Uuid>,
+        scheduled_for -> Nullable<Timestamptz>,
+        cancel_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    order_items (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        order_id -> Uuid,
+        product_id -> Nullable<Uuid>,
+        product_name -> Text,
+        quantity -> Integer,
+        unit_price_cents -> BigInt,
+        line_total_cents -> BigInt,
+        notes -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    order_item_addons (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        order_item_id -> Uuid,
+        addon_id -> Nullable<Uuid>,
+        addon_name -> Text,
+        group_name -> Text,
+        quantity -> Integer,
+        unit_price_cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    order_payments (order_id) {
+        order_id -> Uuid,
+        tenant_id -> Uuid,
+        method -> Text,
+        status -> Text,
+        amount_cents -> BigInt,
+        change_for_cents -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    order_deliveries (order_id) {
+        order_id -> Uuid,
+        tenant_id -> Uuid,
+        cep -> Text,
+        street -> Text,
+        number -> Text,
+        complement -> Text,
+        district -> Text,
+        city -> Text,
+        state -> Text,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        distance_km -> Double,
+        fee_cents -> BigInt,
+        eta_minutes -> Integer,
+        band_id -> Nullable<Uuid>,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    order_status_history (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        order_id -> Uuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_user_id -> Nullable<Uuid>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    campaign_uses (campaign_id, order_id) {
+        campaign_id -> Uuid,
+        tenant_id -> Uuid,
+        customer_id -> Uuid,
+        order_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    stock_movements (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        store_id -> Uuid,
+        product_id -> Uuid,
+        delta -> Integer,
+        quantity_after -> Integer,
+        reason -> Text,
+        note -> Text,
+        order_id -> Nullable<Uuid>,
+        actor_user_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        kind -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (tenant_id, key) {
+        tenant_id -> Uuid,
+        key -> Text,
+        request_hash -> Text,
+        order_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(orders -> customers (customer_id));
+diesel::joinable!(order_items -> orders (order_id));
+diesel::joinable!(order_item_addons -> order_items (order_item_id));
+
 diesel::joinable!(products -> categories (category_id));
 diesel::joinable!(addon_groups -> products (product_id));
 diesel::joinable!(addons -> addon_groups (group_id));
@@ -330,4 +535,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     addons,
     shipping_bands,
     media_objects,
+    tenant_settings,
+    customers,
+    campaigns,
+    tenant_order_counters,
+    orders,
+    order_items,
+    order_item_addons,
+    order_payments,
+    order_deliveries,
+    order_status_history,
+    campaign_uses,
+    stock_movements,
+    outbox,
+    idempotency_keys,
 );

@@ -92,6 +92,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// Reads an already parsed JSON value into a type, with the same error contract.
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
+        let path = error.path().to_string();
+        json_error(error.into_inner(), Some(path))
+    })
+}
+
 fn json_error(error: serde_json::Error, path: Option<String>) -> ApiError {
     use serde_json::error::Category;
     match error.classify() {

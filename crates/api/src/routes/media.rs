@@ -79,6 +79,14 @@ async fn read_file(mut form: Multipart, limit: usize) -> Result<Vec<u8>, ApiErro
     }]))
 }
 
+/// The uploaded file's bytes, at most `limit` of them.
+pub async fn read_upload(
+    form: Result<Multipart, actix_web::Error>,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
+    read_file(form.map_err(|_| not_multipart())?, limit).await
+}
+
 /// Shared by every upload route: read within the target's limit, then store.
 pub async fn upload(
     state: &AppState,
@@ -86,8 +94,7 @@ pub async fn upload(
     target: MediaTarget,
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
-    let form = form.map_err(|_| not_multipart())?;
-    let bytes = read_file(form, MediaService::limit(target)).await?;
+    let bytes = read_upload(form, MediaService::limit(target)).await?;
     let tenant = &user.principal.tenant;
     let url = state
         .media

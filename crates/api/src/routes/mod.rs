@@ -9,6 +9,7 @@ pub mod docs;
 pub mod health;
 pub mod media;
 pub mod metrics;
+pub mod orders;
 pub mod patch;
 pub mod shipping;
 pub mod stores;
@@ -23,6 +24,62 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(web::resource("/health").route(web::get().to(health::health)))
         .service(web::resource("/stores").route(web::get().to(stores::list_stores)))
         .service(web::resource("/catalog").route(web::get().to(catalog::catalog)))
+        .service(web::resource("/checkout/preview").route(web::post().to(orders::preview)))
+        .service(web::resource("/checkout").route(web::post().to(orders::checkout)))
+        .service(web::resource("/orders").route(web::get().to(orders::list)))
+        .service(web::resource("/orders/{order_id}").route(web::get().to(orders::get)))
+        .service(web::resource("/admin/orders").route(web::get().to(admin::orders::list)))
+        .service(web::resource("/admin/orders/{order_id}").route(web::get().to(admin::orders::get)))
+        .service(
+            web::resource("/admin/orders/{order_id}/status")
+                .route(web::post().to(admin::orders::set_status)),
+        )
+        .service(
+            web::resource("/admin/orders/{order_id}/cancel")
+                .route(web::post().to(admin::orders::cancel)),
+        )
+        .service(
+            web::resource("/admin/customers").route(web::get().to(admin::orders::list_customers)),
+        )
+        .service(
+            web::resource("/admin/customers/merge")
+                .route(web::post().to(admin::orders::merge_customers)),
+        )
+        .service(
+            web::resource("/admin/customers/{customer_id}")
+                .route(web::get().to(admin::orders::get_customer))
+                .route(web::patch().to(admin::orders::update_customer)),
+        )
+        .service(
+            web::resource("/admin/campaigns")
+                .route(web::get().to(admin::campaigns::list))
+                .route(web::post().to(admin::campaigns::create)),
+        )
+        .service(
+            web::resource("/admin/campaigns/{campaign_id}")
+                .route(web::get().to(admin::campaigns::get))
+                .route(web::put().to(admin::campaigns::update))
+                .route(web::delete().to(admin::campaigns::delete)),
+        )
+        .service(
+            web::resource("/admin/campaigns/{campaign_id}/image")
+                .route(web::post().to(admin::campaigns::upload_image)),
+        )
+        .service(web::resource("/admin/inventory").route(web::get().to(admin::operations::levels)))
+        .service(
+            web::resource("/admin/inventory/adjustments")
+                .route(web::post().to(admin::operations::adjust)),
+        )
+        .service(
+            web::resource("/admin/inventory/movements")
+                .route(web::get().to(admin::operations::movements)),
+        )
+        .service(
+            web::resource("/admin/config")
+                .route(web::get().to(admin::operations::get_config))
+                .route(web::put().to(admin::operations::put_config)),
+        )
+        .service(web::resource("/admin/insights").route(web::get().to(admin::operations::insights)))
         .service(web::resource("/shipping/quote").route(web::post().to(shipping::quote)))
         .service(web::resource("/media/{key:.+}").route(web::get().to(media::serve)))
         .service(

@@ -870,46 +870,81 @@ impl CatalogRepository for PgCatalogRepository {
             .load(&mut conn)
             .await
             .map_err(diesel_error)?;
-        // Products with their state in this store, in one query.
-        let rows: Vec<(ProductRow, Option<bool>, Option<i32>)> = products::table
-            .left_join(
-                product_store_availability::table.on(product_store_availability::product_id
-                    .eq(products::id)
-                    .and(product_store_availability::store_id.eq(store.as_uuid()))),
-            )
-            .left_join(
-                stock_levels::table.on(stock_levels::product_id
-                    .eq(products::id)
-                    .and(stock_levels::store_id.eq(store.as_uuid()))),
-            )
-            .filter(products::tenant_id.eq(tenant.as_uuid()))
-            .filter(products::is_active.eq(true))
-            .select((
-                ProductRow::as_select(),
-                product_store_availability::available.nullable(),
-                stock_levels::quantity.nullable(),
-            ))
-            .load(&mut conn)
+        let (products, states) = products_with_state(&mut conn, tenant, store, None)
             .await
             .map_err(diesel_error)?;
-        let mut states = HashMap::with_capacity(rows.len());
-        let mut product_rows = Vec::with_capacity(rows.len());
-        for (row, available, stock) in rows {
-            states.insert(
-                ProductId::from_uuid(row.id),
-                StoreProductState {
-                    enabled: available.unwrap_or(true),
-                    stock,
-                },
-            );
-            product_rows.push(row);
-        }
         Ok(MenuData {
             categories: categories_rows.into_iter().map(category_from).collect(),
-            products: with_groups(&mut conn, tenant, product_rows)
-                .await
-                .map_err(diesel_error)?,
+            products,
             states,
         })
     }
+
+    async fn products_in_store(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        ids: &[ProductId],
+    ) -> RepoResult<Vec<(Product, StoreProductState)>> {
+        let mut conn = self.db.conn().await?;
+        let ids: Vec<Uuid> = ids.iter().map(ProductId::as_uuid).collect();
+        let (products, mut states) = products_with_state(&mut conn, tenant, store, Some(&ids))
+            .await
+            .map_err(diesel_error)?;
+        Ok(products
+            .into_iter()
+            .map(|product| {
+                let state = states.remove(&product.id).unwrap_or_default();
+                (product, state)
+            })
+            .collect())
+    }
+}
+
+/// Products (active ones, or the given ones whatever their state) with their availability and
+/// stock in the store, and their add-ons: three queries.
+async fn products_with_state(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    store: StoreId,
+    ids: Option<&[Uuid]>,
+) -> QueryResult<(Vec<Product>, HashMap<ProductId, StoreProductState>)> {
+    let mut query = products::table
+        .left_join(
+            product_store_availability::table.on(product_store_availability::product_id
+                .eq(products::id)
+                .and(product_store_availability::store_id.eq(store.as_uuid()))),
+        )
+        .left_join(
+            stock_levels::table.on(stock_levels::product_id
+                .eq(products::id)
+                .and(stock_levels::store_id.eq(store.as_uuid()))),
+        )
+        .filter(products::tenant_id.eq(tenant.as_uuid()))
+        .into_boxed();
+    query = match ids {
+        Some(ids) => query.filter(products::id.eq_any(ids.to_vec())),
+        None => query.filter(products::is_active.eq(true)),
+    };
+    let rows: Vec<(ProductRow, Option<bool>, Option<i32>)> = query
+        .select((
+            ProductRow::as_select(),
+            product_store_availability::available.nullable(),
+            stock_levels::quantity.nullable(),
+        ))
+        .load(conn)
+        .await?;
+    let mut states = HashMap::with_capacity(rows.len());
+    let mut product_rows = Vec::with_capacity(rows.len());
+    for (row, available, stock) in rows {
+        states.insert(
+            ProductId::from_uuid(row.id),
+            StoreProductState {
+                enabled: available.unwrap_or(true),
+                stock,
+            },
+        );
+        product_rows.push(row);
+    }
+    Ok((with_groups(conn, tenant, product_rows).await?, states))
 }

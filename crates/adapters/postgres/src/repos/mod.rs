@@ -1,7 +1,12 @@
 mod billing;
+mod campaigns;
 mod catalog;
+mod customers;
 mod groups;
+mod insights;
+mod inventory;
 mod media;
+mod orders;
 mod plans;
 mod sessions;
 mod shipping;
@@ -11,9 +16,14 @@ mod tenants;
 mod users;
 
 pub use billing::PgBillingRepository;
+pub use campaigns::PgCampaignRepository;
 pub use catalog::PgCatalogRepository;
+pub use customers::PgCustomerRepository;
 pub use groups::PgGroupRepository;
+pub use insights::PgInsightsRepository;
+pub use inventory::{PgConfigRepository, PgInventoryRepository};
 pub use media::PgMediaRepository;
+pub use orders::PgOrderRepository;
 pub use plans::PgPlanRepository;
 pub use sessions::PgSessionRepository;
 pub use shipping::PgShippingRepository;

@@ -2,9 +2,12 @@
 
 pub mod audit;
 pub mod billing;
+pub mod campaigns;
 pub mod catalog;
 pub mod groups;
 pub mod modules;
+pub mod operations;
+pub mod orders;
 pub mod shipping;
 pub mod stores;
 pub mod users;

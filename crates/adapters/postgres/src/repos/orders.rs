@@ -1,0 +1,1081 @@
+//! Orders: the checkout transaction, reading, status changes, idempotency keys.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod};
+use comanda_domain::pagination::{Page, PageRequest};
+use comanda_domain::phone::Phone;
+use comanda_domain::store::Address;
+use comanda_domain::{
+    AddonId, CampaignId, CustomerId, OrderId, ProductId, StoreId, TenantId, UserId,
+};
+use comanda_ports::orders::{
+    IdempotencyState, NewOrder, OrderCustomer, OrderDelivery, OrderDetail, OrderFilter, OrderItem,
+    OrderItemAddon, OrderRepository, OrderSummary, PlaceOrderError, StatusChange, TransitionError,
+};
+use comanda_ports::{Actor, RepoError, RepoResult};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::audit::{self, Change};
+use crate::database::Database;
+use crate::errors::{corrupt, diesel_error};
+use crate::schema::{
+    campaign_uses, campaigns, customers, idempotency_keys, order_deliveries, order_item_addons,
+    order_items, order_payments, order_status_history, orders, outbox, stock_levels,
+    stock_movements, tenant_order_counters,
+};
+
+#[derive(Clone)]
+pub struct PgOrderRepository {
+    db: Database,
+}
+
+impl PgOrderRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+/// How the order transaction can end without an order.
+#[derive(Debug)]
+enum PlaceFailure {
+    Db(diesel::result::Error),
+    OutOfStock(Vec<ProductId>),
+    Exhausted(CampaignId),
+    Repo(RepoError),
+}
+
+impl From<diesel::result::Error> for PlaceFailure {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Db(error)
+    }
+}
+
+impl From<RepoError> for PlaceFailure {
+    fn from(error: RepoError) -> Self {
+        Self::Repo(error)
+    }
+}
+
+impl From<PlaceFailure> for PlaceOrderError {
+    fn from(failure: PlaceFailure) -> Self {
+        match failure {
+            PlaceFailure::Db(error) => Self::Repo(diesel_error(error)),
+            PlaceFailure::OutOfStock(products) => Self::OutOfStock(products),
+            PlaceFailure::Exhausted(campaign) => Self::CampaignExhausted(campaign),
+            PlaceFailure::Repo(error) => Self::Repo(error),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum MoveFailure {
+    Db(diesel::result::Error),
+    NotFound,
+    Invalid(OrderStatus, OrderStatus),
+    Repo(RepoError),
+}
+
+impl From<diesel::result::Error> for MoveFailure {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Db(error)
+    }
+}
+
+impl From<RepoError> for MoveFailure {
+    fn from(error: RepoError) -> Self {
+        Self::Repo(error)
+    }
+}
+
+impl From<MoveFailure> for TransitionError {
+    fn from(failure: MoveFailure) -> Self {
+        match failure {
+            MoveFailure::Db(error) => Self::Repo(diesel_error(error)),
+            MoveFailure::NotFound => Self::NotFound,
+            MoveFailure::Invalid(from, to) => Self::Invalid { from, to },
+            MoveFailure::Repo(error) => Self::Repo(error),
+        }
+    }
+}
+
+async fn queue(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    order: Uuid,
+    number: i64,
+    kinds: &[&'static str],
+    extra: serde_json::Value,
+) -> QueryResult<()> {
+    if kinds.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = kinds
+        .iter()
+        .map(|kind| {
+            let mut payload = serde_json::json!({"order_id": order, "number": number});
+            if let (Some(payload), Some(extra)) = (payload.as_object_mut(), extra.as_object()) {
+                payload.extend(extra.clone());
+            }
+            (
+                outbox::id.eq(Uuid::now_v7()),
+                outbox::tenant_id.eq(tenant.as_uuid()),
+                outbox::kind.eq(*kind),
+                outbox::payload.eq(payload),
+            )
+        })
+        .collect();
+    diesel::insert_into(outbox::table)
+        .values(rows)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+async fn place_in(conn: &mut AsyncPgConnection, order: NewOrder) -> Result<OrderId, PlaceFailure> {
+    let tenant = order.tenant;
+    let order_id = OrderId::generate().as_uuid();
+
+    // Stock rows in product order, so concurrent checkouts never deadlock.
+    let mut needed: BTreeMap<Uuid, i32> = BTreeMap::new();
+    for (product, quantity) in &order.stock {
+        *needed.entry(product.as_uuid()).or_default() += *quantity;
+    }
+    let wanted: Vec<Uuid> = needed.keys().copied().collect();
+    let available: HashMap<Uuid, i32> = if wanted.is_empty() {
+        HashMap::new()
+    } else {
+        stock_levels::table
+            .filter(stock_levels::tenant_id.eq(tenant.as_uuid()))
+            .filter(stock_levels::store_id.eq(order.store.as_uuid()))
+            .filter(stock_levels::product_id.eq_any(&wanted))
+            .order(stock_levels::product_id)
+            .select((stock_levels::product_id, stock_levels::quantity))
+            .for_update()
+            .load::<(Uuid, i32)>(conn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let short: Vec<ProductId> = needed
+        .iter()
+        .filter(|(product, quantity)| available.get(product).copied().unwrap_or(0) < **quantity)
+        .map(|(product, _)| ProductId::from_uuid(*product))
+        .collect();
+    if !short.is_empty() {
+        return Err(PlaceFailure::OutOfStock(short));
+    }
+    let mut movements = Vec::with_capacity(needed.len());
+    for (product, quantity) in &needed {
+        let after: i32 = diesel::update(
+            stock_levels::table
+                .filter(stock_levels::store_id.eq(order.store.as_uuid()))
+                .filter(stock_levels::product_id.eq(*product)),
+        )
+        .set((
+            stock_levels::quantity.eq(stock_levels::quantity - *quantity),
+            stock_levels::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(stock_levels::quantity)
+        .get_result(conn)
+        .await?;
+        movements.push((
+            stock_movements::id.eq(Uuid::now_v7()),
+            stock_movements::tenant_id.eq(tenant.as_uuid()),
+            stock_movements::store_id.eq(order.store.as_uuid()),
+            stock_movements::product_id.eq(*product),
+            stock_movements::delta.eq(-*quantity),
+            stock_movements::quantity_after.eq(after),
+            stock_movements::reason.eq("sale"),
+            stock_movements::order_id.eq(Some(order_id)),
+        ));
+    }
+
+    let customer: Uuid = diesel::insert_into(customers::table)
+        .values((
+            customers::id.eq(CustomerId::generate().as_uuid()),
+            customers::tenant_id.eq(tenant.as_uuid()),
+            customers::name.eq(&order.customer_name),
+            customers::phone.eq(order.customer_phone.as_str()),
+        ))
+        .on_conflict((customers::tenant_id, customers::phone))
+        .do_update()
+        .set((
+            customers::name.eq(&order.customer_name),
+            customers::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(customers::id)
+        .get_result(conn)
+        .await?;
+
+    // Campaign uses, in id order: the update takes the row lock, so the last use goes once.
+    let mut applied = order.price.applied_campaigns();
+    applied.sort();
+    for campaign in &applied {
+        let per_customer: Option<Option<i32>> = diesel::update(
+            campaigns::table
+                .filter(campaigns::tenant_id.eq(tenant.as_uuid()))
+                .filter(campaigns::id.eq(campaign.as_uuid()))
+                .filter(
+                    campaigns::usage_limit
+                        .is_null()
+                        .or(campaigns::uses.lt(campaigns::usage_limit.assume_not_null())),
+                ),
+        )
+        .set(campaigns::uses.eq(campaigns::uses + 1))
+        .returning(campaigns::per_customer_limit)
+        .get_result(conn)
+        .await
+        .optional()?;
+        let Some(per_customer) = per_customer else {
+            return Err(PlaceFailure::Exhausted(*campaign));
+        };
+        if let Some(limit) = per_customer {
+            let used: i64 = campaign_uses::table
+                .filter(campaign_uses::campaign_id.eq(campaign.as_uuid()))
+                .filter(campaign_uses::customer_id.eq(customer))
+                .count()
+                .get_result(conn)
+                .await?;
+            if used >= i64::from(limit) {
+                return Err(PlaceFailure::Exhausted(*campaign));
+            }
+        }
+    }
+
+    // The per-tenant number last: its row lock is held for the shortest time.
+    let number: i64 = diesel::insert_into(tenant_order_counters::table)
+        .values((
+            tenant_order_counters::tenant_id.eq(tenant.as_uuid()),
+            tenant_order_counters::last_number.eq(1),
+        ))
+        .on_conflict(tenant_order_counters::tenant_id)
+        .do_update()
+        .set(tenant_order_counters::last_number.eq(tenant_order_counters::last_number + 1))
+        .returning(tenant_order_counters::last_number)
+        .get_result(conn)
+        .await?;
+
+    let price = &order.price;
+    let campaign_ids: Vec<Uuid> = applied.iter().map(CampaignId::as_uuid).collect();
+    diesel::insert_into(orders::table)
+        .values((
+            orders::id.eq(order_id),
+            orders::tenant_id.eq(tenant.as_uuid()),
+            orders::number.eq(number),
+            orders::store_id.eq(order.store.as_uuid()),
+            orders::customer_id.eq(customer),
+            orders::status.eq(OrderStatus::Pending.as_str()),
+            orders::fulfillment.eq(order.fulfillment.as_str()),
+            orders::subtotal_cents.eq(price.subtotal_cents),
+            orders::discount_cents.eq(price.discount_cents),
+            orders::shipping_fee_cents.eq(price.shipping_fee_cents),
+            orders::total_cents.eq(price.total_cents),
+            orders::campaign_ids.eq(&campaign_ids),
+            orders::scheduled_for.eq(order.scheduled_for),
+        ))
+        .execute(conn)
+        .await?;
+
+    let mut addon_rows = Vec::new();
+    let item_rows: Vec<_> = price
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(position, line)| {
+            let item_id = Uuid::now_v7();
+            for addon in &line.addons {
+                addon_rows.push((
+                    order_item_addons::id.eq(Uuid::now_v7()),
+                    order_item_addons::tenant_id.eq(tenant.as_uuid()),
+                    order_item_addons::order_item_id.eq(item_id),
+                    order_item_addons::addon_id.eq(Some(addon.id.as_uuid())),
+                    order_item_addons::addon_name.eq(addon.name.clone()),
+                    order_item_addons::group_name.eq(addon.group_name.clone()),
+                    order_item_addons::quantity
+                        .eq(i32::try_from(addon.quantity).unwrap_or(i32::MAX)),
+                    order_item_addons::unit_price_cents.eq(addon.unit_price_cents),
+                ));
+            }
+            (
+                order_items::id.eq(item_id),
+                order_items::tenant_id.eq(tenant.as_uuid()),
+                order_items::order_id.eq(order_id),
+                order_items::product_id.eq(Some(line.product_id.as_uuid())),
+                order_items::product_name.eq(line.name.clone()),
+                order_items::quantity.eq(i32::try_from(line.quantity).unwrap_or(i32::MAX)),
+                order_items::unit_price_cents.eq(line.unit_price_cents),
+                order_items::line_total_cents.eq(line.line_total_cents),
+                order_items::notes.eq(line.notes.clone()),
+                order_items::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
+            )
+        })
+        .collect();
+    diesel::insert_into(order_items::table)
+        .values(item_rows)
+        .execute(conn)
+        .await?;
+    if !addon_rows.is_empty() {
+        diesel::insert_into(order_item_addons::table)
+            .values(addon_rows)
+            .execute(conn)
+            .await?;
+    }
+    diesel::insert_into(order_payments::table)
+        .values((
+            order_payments::order_id.eq(order_id),
+            order_payments::tenant_id.eq(tenant.as_uuid()),
+            order_payments::method.eq(order.payment_method.as_str()),
+            order_payments::amount_cents.eq(price.total_cents),
+            order_payments::change_for_cents.eq(order.change_for_cents),
+        ))
+        .execute(conn)
+        .await?;
+    if let Some(delivery) = &order.delivery {
+        diesel::insert_into(order_deliveries::table)
+            .values((
+                (
+                    order_deliveries::order_id.eq(order_id),
+                    order_deliveries::tenant_id.eq(tenant.as_uuid()),
+                    order_deliveries::cep.eq(&delivery.address.cep),
+                    order_deliveries::street.eq(&delivery.address.street),
+                    order_deliveries::number.eq(&delivery.address.number),
+                    order_deliveries::complement.eq(&delivery.address.complement),
+                    order_deliveries::district.eq(&delivery.address.district),
+                    order_deliveries::city.eq(&delivery.address.city),
+                ),
+                (
+                    order_deliveries::state.eq(&delivery.address.state),
+                    order_deliveries::latitude.eq(delivery.latitude),
+                    order_deliveries::longitude.eq(delivery.longitude),
+                    order_deliveries::distance_km.eq(delivery.distance_km),
+                    order_deliveries::fee_cents.eq(delivery.fee_cents),
+                    order_deliveries::eta_minutes.eq(delivery.eta_minutes),
+                    order_deliveries::band_id.eq(Some(delivery.band_id.as_uuid())),
+                    order_deliveries::source.eq(delivery.source.as_str()),
+                ),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    diesel::insert_into(order_status_history::table)
+        .values((
+            order_status_history::id.eq(Uuid::now_v7()),
+            order_status_history::tenant_id.eq(tenant.as_uuid()),
+            order_status_history::order_id.eq(order_id),
+            order_status_history::to_status.eq(OrderStatus::Pending.as_str()),
+        ))
+        .execute(conn)
+        .await?;
+    if !applied.is_empty() {
+        let uses: Vec<_> = applied
+            .iter()
+            .map(|campaign| {
+                (
+                    campaign_uses::campaign_id.eq(campaign.as_uuid()),
+                    campaign_uses::tenant_id.eq(tenant.as_uuid()),
+                    campaign_uses::customer_id.eq(customer),
+                    campaign_uses::order_id.eq(order_id),
+                )
+            })
+            .collect();
+        diesel::insert_into(campaign_uses::table)
+            .values(uses)
+            .execute(conn)
+            .await?;
+    }
+    if !movements.is_empty() {
+        diesel::insert_into(stock_movements::table)
+            .values(movements)
+            .execute(conn)
+            .await?;
+    }
+    queue(
+        conn,
+        tenant,
+        order_id,
+        number,
+        &order.notifications,
+        serde_json::json!({"store_id": order.store}),
+    )
+    .await?;
+    if let Some(key) = &order.idempotency_key {
+        diesel::update(
+            idempotency_keys::table
+                .filter(idempotency_keys::tenant_id.eq(tenant.as_uuid()))
+                .filter(idempotency_keys::key.eq(key)),
+        )
+        .set(idempotency_keys::order_id.eq(Some(order_id)))
+        .execute(conn)
+        .await?;
+    }
+    Ok(OrderId::from_uuid(order_id))
+}
+
+#[derive(QueryableByName)]
+struct HeaderRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = BigInt)]
+    number: i64,
+    #[diesel(sql_type = SqlUuid)]
+    store_id: Uuid,
+    #[diesel(sql_type = Text)]
+    store_name: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Text)]
+    fulfillment: String,
+    #[diesel(sql_type = SqlUuid)]
+    customer_id: Uuid,
+    #[diesel(sql_type = Text)]
+    customer_name: String,
+    #[diesel(sql_type = Text)]
+    customer_phone: String,
+    #[diesel(sql_type = BigInt)]
+    subtotal_cents: i64,
+    #[diesel(sql_type = BigInt)]
+    discount_cents: i64,
+    #[diesel(sql_type = BigInt)]
+    shipping_fee_cents: i64,
+    #[diesel(sql_type = BigInt)]
+    total_cents: i64,
+    #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
+    campaign_ids: Vec<Uuid>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    scheduled_for: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    cancel_reason: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    updated_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    payment_method: String,
+    #[diesel(sql_type = Text)]
+    payment_status: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    change_for_cents: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    cep: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    street: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    street_number: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    complement: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    district: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    city: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    state: Option<String>,
+    #[diesel(sql_type = Nullable<Double>)]
+    latitude: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    longitude: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    distance_km: Option<f64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    delivery_fee_cents: Option<i64>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    eta_minutes: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    source: Option<String>,
+}
+
+const ORDER_HEADER: &str = "\
+    SELECT o.id, o.number, o.store_id, s.name AS store_name, o.status, o.fulfillment, o.customer_id, \
+           c.name AS customer_name, c.phone AS customer_phone, o.subtotal_cents, o.discount_cents, \
+           o.shipping_fee_cents, o.total_cents, o.campaign_ids, o.scheduled_for, o.cancel_reason, \
+           o.created_at, o.updated_at, p.method AS payment_method, p.status AS payment_status, \
+           p.change_for_cents, d.cep, d.street, d.number AS street_number, d.complement, d.district, \
+           d.city, d.state, d.latitude, d.longitude, d.distance_km, d.fee_cents AS delivery_fee_cents, \
+           d.eta_minutes, d.source \
+    FROM orders o \
+    JOIN customers c ON c.id = o.customer_id \
+    JOIN stores s ON s.id = o.store_id \
+    JOIN order_payments p ON p.order_id = o.id \
+    LEFT JOIN order_deliveries d ON d.order_id = o.id \
+    WHERE o.tenant_id = $1 AND o.id = $2";
+
+fn parse<T: std::str::FromStr>(raw: &str, what: &str) -> RepoResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.parse::<T>().map_err(|e| corrupt(what, e))
+}
+
+/// The whole order in four queries whatever its size.
+async fn load_detail(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    id: Uuid,
+) -> RepoResult<Option<OrderDetail>> {
+    let header: Option<HeaderRow> = diesel::sql_query(ORDER_HEADER)
+        .bind::<SqlUuid, _>(tenant.as_uuid())
+        .bind::<SqlUuid, _>(id)
+        .get_result(conn)
+        .await
+        .optional()
+        .map_err(diesel_error)?;
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    type ItemRow = (Uuid, Option<Uuid>, String, i32, i64, i64, String);
+    let items: Vec<ItemRow> = order_items::table
+        .filter(order_items::tenant_id.eq(tenant.as_uuid()))
+        .filter(order_items::order_id.eq(id))
+        .order(order_items::position)
+        .select((
+            order_items::id,
+            order_items::product_id,
+            order_items::product_name,
+            order_items::quantity,
+            order_items::unit_price_cents,
+            order_items::line_total_cents,
+            order_items::notes,
+        ))
+        .load(conn)
+        .await
+        .map_err(diesel_error)?;
+    let item_ids: Vec<Uuid> = items.iter().map(|item| item.0).collect();
+    type AddonRow = (Uuid, Option<Uuid>, String, String, i32, i64);
+    let addons: Vec<AddonRow> = order_item_addons::table
+        .filter(order_item_addons::tenant_id.eq(tenant.as_uuid()))
+        .filter(order_item_addons::order_item_id.eq_any(&item_ids))
+        .order(order_item_addons::id)
+        .select((
+            order_item_addons::order_item_id,
+            order_item_addons::addon_id,
+            order_item_addons::addon_name,
+            order_item_addons::group_name,
+            order_item_addons::quantity,
+            order_item_addons::unit_price_cents,
+        ))
+        .load(conn)
+        .await
+        .map_err(diesel_error)?;
+    type HistoryRow = (
+        Option<String>,
+        String,
+        Option<Uuid>,
+        Option<String>,
+        DateTime<Utc>,
+    );
+    let history: Vec<HistoryRow> = order_status_history::table
+        .filter(order_status_history::tenant_id.eq(tenant.as_uuid()))
+        .filter(order_status_history::order_id.eq(id))
+        .order((order_status_history::created_at, order_status_history::id))
+        .select((
+            order_status_history::from_status,
+            order_status_history::to_status,
+            order_status_history::actor_user_id,
+            order_status_history::reason,
+            order_status_history::created_at,
+        ))
+        .load(conn)
+        .await
+        .map_err(diesel_error)?;
+
+    let mut addons_by_item: HashMap<Uuid, Vec<OrderItemAddon>> = HashMap::new();
+    for (item, addon_id, name, group_name, quantity, unit_price_cents) in addons {
+        addons_by_item
+            .entry(item)
+            .or_default()
+            .push(OrderItemAddon {
+                addon_id: addon_id.map(AddonId::from_uuid),
+                name,
+                group_name,
+                quantity,
+                unit_price_cents,
+            });
+    }
+    let delivery = match (header.cep, header.distance_km) {
+        (Some(cep), Some(distance_km)) => Some(OrderDelivery {
+            address: Address {
+                cep,
+                street: header.street.unwrap_or_default(),
+                number: header.street_number.unwrap_or_default(),
+                complement: header.complement.unwrap_or_default(),
+                district: header.district.unwrap_or_default(),
+                city: header.city.unwrap_or_default(),
+                state: header.state.unwrap_or_default(),
+            },
+            latitude: header.latitude,
+            longitude: header.longitude,
+            distance_km,
+            fee_cents: header.delivery_fee_cents.unwrap_or(0),
+            eta_minutes: header.eta_minutes.unwrap_or(0),
+            source: header.source.unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    Ok(Some(OrderDetail {
+        id: OrderId::from_uuid(header.id),
+        number: header.number,
+        tenant_id: tenant,
+        store_id: StoreId::from_uuid(header.store_id),
+        store_name: header.store_name,
+        status: parse(&header.status, "order status")?,
+        fulfillment: parse(&header.fulfillment, "fulfillment")?,
+        customer: OrderCustomer {
+            id: CustomerId::from_uuid(header.customer_id),
+            name: header.customer_name,
+            phone: header.customer_phone,
+        },
+        items: items
+            .into_iter()
+            .map(
+                |(
+                    item_id,
+                    product_id,
+                    name,
+                    quantity,
+                    unit_price_cents,
+                    line_total_cents,
+                    notes,
+                )| OrderItem {
+                    product_id: product_id.map(ProductId::from_uuid),
+                    name,
+                    quantity,
+                    unit_price_cents,
+                    line_total_cents,
+                    notes,
+                    addons: addons_by_item.remove(&item_id).unwrap_or_default(),
+                },
+            )
+            .collect(),
+        subtotal_cents: header.subtotal_cents,
+        discount_cents: header.discount_cents,
+        shipping_fee_cents: header.shipping_fee_cents,
+        total_cents: header.total_cents,
+        payment_method: parse::<PaymentMethod>(&header.payment_method, "payment method")?,
+        payment_status: header.payment_status,
+        change_for_cents: header.change_for_cents,
+        delivery,
+        scheduled_for: header.scheduled_for,
+        campaign_ids: header
+            .campaign_ids
+            .into_iter()
+            .map(CampaignId::from_uuid)
+            .collect(),
+        cancel_reason: header.cancel_reason,
+        history: history
+            .into_iter()
+            .map(|(from, to, actor, reason, at)| {
+                Ok(StatusChange {
+                    from: from
+                        .as_deref()
+                        .map(|status| parse(status, "order status"))
+                        .transpose()?,
+                    to: parse(&to, "order status")?,
+                    actor_user_id: actor.map(UserId::from_uuid),
+                    reason,
+                    at,
+                })
+            })
+            .collect::<RepoResult<_>>()?,
+        created_at: header.created_at,
+        updated_at: header.updated_at,
+    }))
+}
+
+type SummaryRow = (
+    Uuid,
+    i64,
+    Uuid,
+    String,
+    String,
+    Uuid,
+    String,
+    String,
+    i64,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+);
+
+pub(crate) fn summary_from(row: SummaryRow) -> RepoResult<OrderSummary> {
+    let (
+        id,
+        number,
+        store_id,
+        status,
+        fulfillment,
+        customer_id,
+        customer_name,
+        customer_phone,
+        total_cents,
+        scheduled_for,
+        created_at,
+    ) = row;
+    Ok(OrderSummary {
+        id: OrderId::from_uuid(id),
+        number,
+        store_id: StoreId::from_uuid(store_id),
+        status: parse(&status, "order status")?,
+        fulfillment: parse::<Fulfillment>(&fulfillment, "fulfillment")?,
+        customer_id: CustomerId::from_uuid(customer_id),
+        customer_name,
+        customer_phone,
+        total_cents,
+        scheduled_for,
+        created_at,
+    })
+}
+
+/// Orders with their customer, filtered; shared by the order list and a customer's history.
+pub(crate) async fn list_orders(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    filter: &OrderFilter,
+    page: PageRequest,
+) -> RepoResult<Page<OrderSummary>> {
+    let search = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    let filtered = || {
+        let mut query = orders::table
+            .inner_join(customers::table.on(customers::id.eq(orders::customer_id)))
+            .filter(orders::tenant_id.eq(tenant.as_uuid()))
+            .into_boxed();
+        if let Some(status) = filter.status {
+            query = query.filter(orders::status.eq(status.as_str()));
+        }
+        if let Some(store) = filter.store {
+            query = query.filter(orders::store_id.eq(store.as_uuid()));
+        }
+        if let Some(customer) = filter.customer {
+            query = query.filter(orders::customer_id.eq(customer.as_uuid()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(orders::created_at.ge(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(orders::created_at.lt(to));
+        }
+        if let Some(text) = &search {
+            let pattern = format!(
+                "%{}%",
+                text.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            let by_text = customers::name
+                .ilike(pattern.clone())
+                .or(customers::phone.ilike(pattern));
+            query = match text.trim_start_matches('#').parse::<i64>() {
+                Ok(number) => query.filter(
+                    by_text
+                        .or(orders::number.eq(number))
+                        .or(customers::phone.like(format!("%{digits}%"))),
+                ),
+                Err(_) => query.filter(by_text),
+            };
+        }
+        query
+    };
+    let total: i64 = filtered()
+        .count()
+        .get_result(conn)
+        .await
+        .map_err(diesel_error)?;
+    let rows: Vec<SummaryRow> = filtered()
+        .order((orders::created_at.desc(), orders::id.desc()))
+        .limit(i64::from(page.limit))
+        .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .select((
+            orders::id,
+            orders::number,
+            orders::store_id,
+            orders::status,
+            orders::fulfillment,
+            orders::customer_id,
+            customers::name,
+            customers::phone,
+            orders::total_cents,
+            orders::scheduled_for,
+            orders::created_at,
+        ))
+        .load(conn)
+        .await
+        .map_err(diesel_error)?;
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(summary_from)
+            .collect::<RepoResult<_>>()?,
+        total: u64::try_from(total).unwrap_or(0),
+    })
+}
+
+#[async_trait]
+impl OrderRepository for PgOrderRepository {
+    async fn place(&self, order: NewOrder) -> Result<OrderDetail, PlaceOrderError> {
+        let tenant = order.tenant;
+        let mut conn = self.db.conn().await?;
+        let id = conn
+            .transaction::<_, PlaceFailure, _>(async move |conn| place_in(conn, order).await)
+            .await
+            .map_err(PlaceOrderError::from)?;
+        load_detail(&mut conn, tenant, id.as_uuid())
+            .await?
+            .ok_or_else(|| {
+                PlaceOrderError::Repo(RepoError::Internal("placed order vanished".into()))
+            })
+    }
+
+    async fn find(&self, tenant: TenantId, id: OrderId) -> RepoResult<Option<OrderDetail>> {
+        let mut conn = self.db.conn().await?;
+        load_detail(&mut conn, tenant, id.as_uuid()).await
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &OrderFilter,
+        page: PageRequest,
+    ) -> RepoResult<Page<OrderSummary>> {
+        let mut conn = self.db.conn().await?;
+        list_orders(&mut conn, tenant, filter, page).await
+    }
+
+    async fn transition(
+        &self,
+        tenant: TenantId,
+        id: OrderId,
+        to: OrderStatus,
+        reason: Option<String>,
+        notifications: &[&'static str],
+        actor: &Actor,
+    ) -> Result<OrderDetail, TransitionError> {
+        let mut conn = self.db.conn().await?;
+        let kinds = notifications.to_vec();
+        let actor = actor.clone();
+        conn.transaction::<_, MoveFailure, _>(async move |conn| {
+            let current: Option<(String, String, Uuid, i64)> = orders::table
+                .filter(orders::tenant_id.eq(tenant.as_uuid()))
+                .filter(orders::id.eq(id.as_uuid()))
+                .select((
+                    orders::status,
+                    orders::fulfillment,
+                    orders::store_id,
+                    orders::number,
+                ))
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let (status, fulfillment, store, number) = current.ok_or(MoveFailure::NotFound)?;
+            let from: OrderStatus = parse(&status, "order status")?;
+            let fulfillment: Fulfillment = parse(&fulfillment, "fulfillment")?;
+            if !from.can_move_to(to, fulfillment) {
+                return Err(MoveFailure::Invalid(from, to));
+            }
+            diesel::update(
+                orders::table
+                    .filter(orders::tenant_id.eq(tenant.as_uuid()))
+                    .filter(orders::id.eq(id.as_uuid())),
+            )
+            .set((
+                orders::status.eq(to.as_str()),
+                orders::cancel_reason.eq(if to == OrderStatus::Canceled {
+                    reason.clone()
+                } else {
+                    None
+                }),
+                orders::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+            diesel::insert_into(order_status_history::table)
+                .values((
+                    order_status_history::id.eq(Uuid::now_v7()),
+                    order_status_history::tenant_id.eq(tenant.as_uuid()),
+                    order_status_history::order_id.eq(id.as_uuid()),
+                    order_status_history::from_status.eq(Some(from.as_str())),
+                    order_status_history::to_status.eq(to.as_str()),
+                    order_status_history::actor_user_id.eq(actor.user_id.map(|u| u.as_uuid())),
+                    order_status_history::reason.eq(&reason),
+                ))
+                .execute(conn)
+                .await?;
+            if to == OrderStatus::Canceled {
+                // Give back what the sale took, in product order like the checkout.
+                let sold: Vec<(Uuid, i32)> = stock_movements::table
+                    .filter(stock_movements::tenant_id.eq(tenant.as_uuid()))
+                    .filter(stock_movements::order_id.eq(id.as_uuid()))
+                    .filter(stock_movements::reason.eq("sale"))
+                    .order(stock_movements::product_id)
+                    .select((stock_movements::product_id, stock_movements::delta))
+                    .load(conn)
+                    .await?;
+                for (product, delta) in sold {
+                    let after: Option<i32> = diesel::update(
+                        stock_levels::table
+                            .filter(stock_levels::store_id.eq(store))
+                            .filter(stock_levels::product_id.eq(product)),
+                    )
+                    .set((
+                        stock_levels::quantity.eq(stock_levels::quantity - delta),
+                        stock_levels::updated_at.eq(diesel::dsl::now),
+                    ))
+                    .returning(stock_levels::quantity)
+                    .get_result(conn)
+                    .await
+                    .optional()?;
+                    if let Some(after) = after {
+                        diesel::insert_into(stock_movements::table)
+                            .values((
+                                stock_movements::id.eq(Uuid::now_v7()),
+                                stock_movements::tenant_id.eq(tenant.as_uuid()),
+                                stock_movements::store_id.eq(store),
+                                stock_movements::product_id.eq(product),
+                                stock_movements::delta.eq(-delta),
+                                stock_movements::quantity_after.eq(after),
+                                stock_movements::reason.eq("cancel"),
+                                stock_movements::order_id.eq(Some(id.as_uuid())),
+                                stock_movements::actor_user_id
+                                    .eq(actor.user_id.map(|u| u.as_uuid())),
+                            ))
+                            .execute(conn)
+                            .await?;
+                    }
+                }
+            }
+            queue(
+                conn,
+                tenant,
+                id.as_uuid(),
+                number,
+                &kinds,
+                serde_json::json!({"status": to.as_str()}),
+            )
+            .await?;
+            audit::record(
+                conn,
+                &actor,
+                Change {
+                    tenant: Some(tenant),
+                    action: "order.status",
+                    entity_type: "order",
+                    entity_id: Some(id.to_string()),
+                    before: Some(serde_json::json!({"status": from.as_str()})),
+                    after: Some(serde_json::json!({"status": to.as_str(), "reason": reason})),
+                },
+            )
+            .await?;
+            Ok(())
+        })
+        .await
+        .map_err(TransitionError::from)?;
+        load_detail(&mut conn, tenant, id.as_uuid())
+            .await?
+            .ok_or(TransitionError::NotFound)
+    }
+
+    async fn campaign_uses(
+        &self,
+        tenant: TenantId,
+        phone: &Phone,
+    ) -> RepoResult<HashMap<CampaignId, i32>> {
+        let mut conn = self.db.conn().await?;
+        let rows: Vec<(Uuid, i64)> = campaign_uses::table
+            .inner_join(customers::table.on(customers::id.eq(campaign_uses::customer_id)))
+            .filter(customers::tenant_id.eq(tenant.as_uuid()))
+            .filter(customers::phone.eq(phone.as_str()))
+            .group_by(campaign_uses::campaign_id)
+            .select((campaign_uses::campaign_id, diesel::dsl::count_star()))
+            .load(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(campaign, uses)| {
+                (
+                    CampaignId::from_uuid(campaign),
+                    i32::try_from(uses).unwrap_or(i32::MAX),
+                )
+            })
+            .collect())
+    }
+
+    async fn begin_idempotent(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        request_hash: &str,
+    ) -> RepoResult<IdempotencyState> {
+        let mut conn = self.db.conn().await?;
+        let inserted = diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::tenant_id.eq(tenant.as_uuid()),
+                idempotency_keys::key.eq(key),
+                idempotency_keys::request_hash.eq(request_hash),
+            ))
+            .on_conflict_do_nothing()
+            .execute(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+        if inserted == 1 {
+            return Ok(IdempotencyState::Started);
+        }
+        let (hash, order, created_at): (String, Option<Uuid>, DateTime<Utc>) =
+            idempotency_keys::table
+                .find((tenant.as_uuid(), key))
+                .select((
+                    idempotency_keys::request_hash,
+                    idempotency_keys::order_id,
+                    idempotency_keys::created_at,
+                ))
+                .first(&mut conn)
+                .await
+                .map_err(diesel_error)?;
+        if hash != request_hash {
+            return Ok(IdempotencyState::Mismatch);
+        }
+        if let Some(order) = order {
+            return Ok(IdempotencyState::Done(OrderId::from_uuid(order)));
+        }
+        // A request that died mid-way leaves its key in progress; after a while it is free.
+        let stale = Utc::now() - created_at > TimeDelta::minutes(2);
+        if stale {
+            let taken = diesel::update(
+                idempotency_keys::table
+                    .find((tenant.as_uuid(), key))
+                    .filter(idempotency_keys::order_id.is_null())
+                    .filter(idempotency_keys::created_at.eq(created_at)),
+            )
+            .set(idempotency_keys::created_at.eq(diesel::dsl::now))
+            .execute(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+            if taken == 1 {
+                return Ok(IdempotencyState::Started);
+            }
+        }
+        Ok(IdempotencyState::InProgress)
+    }
+
+    async fn abandon_idempotent(&self, tenant: TenantId, key: &str) -> RepoResult<()> {
+        let mut conn = self.db.conn().await?;
+        diesel::delete(
+            idempotency_keys::table
+                .find((tenant.as_uuid(), key))
+                .filter(idempotency_keys::order_id.is_null()),
+        )
+        .execute(&mut conn)
+        .await
+        .map(|_| ())
+        .map_err(diesel_error)
+    }
+}

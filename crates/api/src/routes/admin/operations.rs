@@ -1,0 +1,379 @@
+//! `/admin/inventory`, `/admin/config` and `/admin/insights`.
+
+use std::collections::BTreeMap;
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use comanda_domain::tenancy::{Action, Module};
+use comanda_domain::{ProductId, StoreId};
+use comanda_ports::inventory::{Adjustment, StockLevel};
+use comanda_ports::orders::TenantConfig;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::extract::{ApiJson, CurrentUser, ListQuery};
+use crate::state::AppState;
+
+fn field_error(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::validation(vec![FieldError {
+        field: field.to_owned(),
+        message: message.into(),
+    }])
+}
+
+fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
+    raw.trim()
+        .parse::<T>()
+        .map_err(|_| field_error(field, "not a valid id"))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockLevelView {
+    pub store_id: String,
+    pub product_id: String,
+    pub product_name: String,
+    pub track_stock: bool,
+    pub quantity: i32,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<StockLevel> for StockLevelView {
+    fn from(level: StockLevel) -> Self {
+        Self {
+            store_id: level.store_id.to_string(),
+            product_id: level.product_id.to_string(),
+            product_name: level.product_name,
+            track_stock: level.track_stock,
+            quantity: level.quantity,
+            updated_at: level.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockList {
+    pub items: Vec<StockLevelView>,
+    pub total: u64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InventoryQuery {
+    pub store_id: Option<String>,
+    pub product_id: Option<String>,
+}
+
+/// Stock per product (that tracks it) in a store.
+#[utoipa::path(
+    get, path = "/admin/inventory", tag = "admin", params(ListQuery, InventoryQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = StockList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn levels(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: web::Query<ListQuery>,
+    query: web::Query<InventoryQuery>,
+) -> Result<web::Json<StockList>, ApiError> {
+    user.require_module_action(Module::Inventory, Action::View)?;
+    let store = query
+        .store_id
+        .as_deref()
+        .ok_or_else(|| field_error("store_id", "store_id is required"))
+        .and_then(|raw| parse_id::<StoreId>(raw, "store_id"))?;
+    let levels = state
+        .inventory
+        .levels(user.principal.tenant.id, store, page.into_inner().page()?)
+        .await?;
+    Ok(web::Json(StockList {
+        total: levels.total,
+        items: levels.items.into_iter().map(StockLevelView::from).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AdjustmentRequest {
+    pub store_id: String,
+    pub product_id: String,
+    /// Units to add (negative to remove), or
+    pub delta: Option<i32>,
+    /// the counted level.
+    pub quantity: Option<i32>,
+    /// Why (a count, breakage, a delivery…).
+    pub reason: String,
+}
+
+/// Changes a stock level with a reason; recorded in the movement log.
+#[utoipa::path(
+    post, path = "/admin/inventory/adjustments", tag = "admin", request_body = AdjustmentRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = StockLevelView), (status = 404, body = ErrorBody), (status = 409, description = "`negative_stock`", body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn adjust(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<AdjustmentRequest>,
+) -> Result<web::Json<StockLevelView>, ApiError> {
+    user.require_module_action(Module::Inventory, Action::Update)?;
+    let body = body.0;
+    let adjustment = match (body.delta, body.quantity) {
+        (Some(delta), None) => Adjustment::Delta(delta),
+        (None, Some(quantity)) => Adjustment::Set(quantity),
+        _ => return Err(field_error("delta", "send either delta or quantity")),
+    };
+    // Ids that are not ids name nothing of this tenant.
+    let store: StoreId = body
+        .store_id
+        .parse()
+        .map_err(|_| ApiError::not_found("store not found"))?;
+    let product: ProductId = body
+        .product_id
+        .parse()
+        .map_err(|_| ApiError::not_found("product not found"))?;
+    let level = state
+        .inventory
+        .adjust(
+            user.principal.tenant.id,
+            store,
+            product,
+            adjustment,
+            &body.reason,
+            &user.actor,
+        )
+        .await?;
+    Ok(web::Json(level.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovementView {
+    pub id: String,
+    pub store_id: String,
+    pub product_id: String,
+    pub delta: i32,
+    pub quantity_after: i32,
+    /// `sale`, `cancel`, `adjustment` or `import`.
+    pub reason: String,
+    pub note: String,
+    pub order_id: Option<String>,
+    pub actor_user_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovementList {
+    pub items: Vec<MovementView>,
+    pub total: u64,
+}
+
+#[utoipa::path(
+    get, path = "/admin/inventory/movements", tag = "admin", params(ListQuery, InventoryQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = MovementList), (status = 403, body = ErrorBody))
+)]
+pub async fn movements(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: web::Query<ListQuery>,
+    query: web::Query<InventoryQuery>,
+) -> Result<web::Json<MovementList>, ApiError> {
+    user.require_module_action(Module::Inventory, Action::View)?;
+    let query = query.into_inner();
+    let store = query
+        .store_id
+        .as_deref()
+        .map(|raw| parse_id::<StoreId>(raw, "store_id"))
+        .transpose()?;
+    let product = query
+        .product_id
+        .as_deref()
+        .map(|raw| parse_id::<ProductId>(raw, "product_id"))
+        .transpose()?;
+    let movements = state
+        .inventory
+        .movements(
+            user.principal.tenant.id,
+            store,
+            product,
+            page.into_inner().page()?,
+        )
+        .await?;
+    Ok(web::Json(MovementList {
+        total: movements.total,
+        items: movements
+            .items
+            .into_iter()
+            .map(|movement| MovementView {
+                id: movement.id,
+                store_id: movement.store_id.to_string(),
+                product_id: movement.product_id.to_string(),
+                delta: movement.delta,
+                quantity_after: movement.quantity_after,
+                reason: movement.reason,
+                note: movement.note,
+                order_id: movement.order_id.map(|id| id.to_string()),
+                actor_user_id: movement.actor_user_id.map(|id| id.to_string()),
+                created_at: movement.created_at,
+            })
+            .collect(),
+    }))
+}
+
+/// The tenant's operational settings, applied by checkout.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConfigView {
+    pub accepting_orders: bool,
+    pub min_order_cents: i64,
+    pub preparation_minutes: i32,
+    pub preorders_enabled: bool,
+    /// Message texts by name, e.g. `order_confirmed`.
+    #[serde(default)]
+    pub message_templates: BTreeMap<String, String>,
+}
+
+impl From<TenantConfig> for ConfigView {
+    fn from(config: TenantConfig) -> Self {
+        Self {
+            accepting_orders: config.accepting_orders,
+            min_order_cents: config.min_order_cents,
+            preparation_minutes: config.preparation_minutes,
+            preorders_enabled: config.preorders_enabled,
+            message_templates: config.message_templates,
+        }
+    }
+}
+
+#[utoipa::path(
+    get, path = "/admin/config", tag = "admin",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = ConfigView), (status = 403, body = ErrorBody))
+)]
+pub async fn get_config(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<ConfigView>, ApiError> {
+    user.require_module_action(Module::Config, Action::View)?;
+    Ok(web::Json(
+        state.config.get(user.principal.tenant.id).await?.into(),
+    ))
+}
+
+#[utoipa::path(
+    put, path = "/admin/config", tag = "admin", request_body = ConfigView,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = ConfigView), (status = 422, body = ErrorBody))
+)]
+pub async fn put_config(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<ConfigView>,
+) -> Result<web::Json<ConfigView>, ApiError> {
+    user.require_module_action(Module::Config, Action::Update)?;
+    let body = body.0;
+    let config = TenantConfig {
+        accepting_orders: body.accepting_orders,
+        min_order_cents: body.min_order_cents,
+        preparation_minutes: body.preparation_minutes,
+        preorders_enabled: body.preorders_enabled,
+        message_templates: body.message_templates,
+    };
+    Ok(web::Json(
+        state
+            .config
+            .put(user.principal.tenant.id, config, &user.actor)
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InsightsQuery {
+    /// Start (default: 30 days before `to`).
+    pub from: Option<DateTime<Utc>>,
+    /// End, exclusive (default: now).
+    pub to: Option<DateTime<Utc>>,
+    pub store_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopProductView {
+    pub product_id: Option<String>,
+    pub name: String,
+    pub quantity: i64,
+    pub revenue_cents: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InsightsView {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Of orders not canceled.
+    pub revenue_cents: i64,
+    pub order_count: i64,
+    pub average_ticket_cents: i64,
+    #[schema(value_type = Object)]
+    pub orders_by_status: BTreeMap<String, i64>,
+    /// Hour of day (0–23, São Paulo time) → orders.
+    #[schema(value_type = Object)]
+    pub orders_by_hour: BTreeMap<String, i64>,
+    /// ISO weekday (1 = Monday) → orders.
+    #[schema(value_type = Object)]
+    pub orders_by_weekday: BTreeMap<String, i64>,
+    pub top_products: Vec<TopProductView>,
+    pub new_customers: i64,
+    pub returning_customers: i64,
+}
+
+#[utoipa::path(
+    get, path = "/admin/insights", tag = "admin", params(InsightsQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = InsightsView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn insights(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<InsightsQuery>,
+) -> Result<web::Json<InsightsView>, ApiError> {
+    user.require_module_action(Module::Insights, Action::View)?;
+    let query = query.into_inner();
+    let store = query
+        .store_id
+        .as_deref()
+        .map(|raw| parse_id::<StoreId>(raw, "store_id"))
+        .transpose()?;
+    let (figures, from, to) = state
+        .insights
+        .insights(user.principal.tenant.id, query.from, query.to, store)
+        .await?;
+    Ok(web::Json(InsightsView {
+        from,
+        to,
+        revenue_cents: figures.revenue_cents,
+        order_count: figures.order_count,
+        average_ticket_cents: figures.average_ticket_cents,
+        orders_by_status: figures.orders_by_status,
+        orders_by_hour: figures
+            .orders_by_hour
+            .into_iter()
+            .map(|(hour, n)| (hour.to_string(), n))
+            .collect(),
+        orders_by_weekday: figures
+            .orders_by_weekday
+            .into_iter()
+            .map(|(day, n)| (day.to_string(), n))
+            .collect(),
+        top_products: figures
+            .top_products
+            .into_iter()
+            .map(|top| TopProductView {
+                product_id: top.product_id.map(|id| id.to_string()),
+                name: top.name,
+                quantity: top.quantity,
+                revenue_cents: top.revenue_cents,
+            })
+            .collect(),
+        new_customers: figures.new_customers,
+        returning_customers: figures.returning_customers,
+    }))
+}

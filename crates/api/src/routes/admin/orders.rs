@@ -1,0 +1,340 @@
+//! `/admin/orders` and `/admin/customers` (modules `orders` and `customers`).
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use comanda_domain::orders::OrderStatus;
+use comanda_domain::tenancy::{Action, Module};
+use comanda_domain::{CustomerId, OrderId};
+use comanda_ports::customers::Customer;
+use comanda_services::customers::CustomerEdit;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::extract::{ApiJson, CurrentUser, ListQuery};
+use crate::routes::orders::{OrderList, OrderQuery, OrderSummaryView, OrderView};
+use crate::routes::patch;
+use crate::state::AppState;
+
+fn field_error(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::validation(vec![FieldError {
+        field: field.to_owned(),
+        message: message.into(),
+    }])
+}
+
+#[utoipa::path(
+    get, path = "/admin/orders", tag = "admin", params(ListQuery, OrderQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = OrderList), (status = 403, body = ErrorBody))
+)]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: web::Query<ListQuery>,
+    query: web::Query<OrderQuery>,
+) -> Result<web::Json<OrderList>, ApiError> {
+    user.require_module_action(Module::Orders, Action::View)?;
+    let orders = state
+        .orders
+        .list(
+            user.principal.tenant.id,
+            &query.into_inner().filter()?,
+            page.into_inner().page()?,
+        )
+        .await?;
+    Ok(web::Json(OrderList {
+        total: orders.total,
+        items: orders
+            .items
+            .into_iter()
+            .map(OrderSummaryView::from)
+            .collect(),
+    }))
+}
+
+/// The whole order (items, add-ons, payment, delivery, status history) in a fixed number of
+/// queries, with its tracking token.
+#[utoipa::path(
+    get, path = "/admin/orders/{order_id}", tag = "admin", params(("order_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody))
+)]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<OrderView>, ApiError> {
+    user.require_module_action(Module::Orders, Action::View)?;
+    let order = state
+        .orders
+        .get(
+            user.principal.tenant.id,
+            OrderId::from_uuid(id.into_inner()),
+        )
+        .await?;
+    let token = state.orders.tracking_token(order.id);
+    Ok(web::Json(OrderView::new(order, Some(token))))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StatusRequest {
+    /// The next status: `confirmed`, `preparing`, `ready`, `out_for_delivery`, `delivered`,
+    /// `picked_up` or `canceled`.
+    pub status: String,
+    /// Required to cancel.
+    pub reason: Option<String>,
+}
+
+/// Moves the order one step along its path (or cancels it); the customer is notified.
+#[utoipa::path(
+    post, path = "/admin/orders/{order_id}/status", tag = "admin", params(("order_id" = String, Path)),
+    request_body = StatusRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 409, description = "`invalid_transition`", body = ErrorBody))
+)]
+pub async fn set_status(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<StatusRequest>,
+) -> Result<web::Json<OrderView>, ApiError> {
+    user.require_module_action(Module::Orders, Action::Update)?;
+    let body = body.0;
+    let status = body
+        .status
+        .parse::<OrderStatus>()
+        .map_err(|e| field_error("status", e.to_string()))?;
+    let order = state
+        .orders
+        .transition(
+            user.principal.tenant.id,
+            OrderId::from_uuid(id.into_inner()),
+            status,
+            body.reason,
+            &user.actor,
+        )
+        .await?;
+    Ok(web::Json(OrderView::new(order, None)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CancelRequest {
+    pub reason: String,
+}
+
+/// Cancels an order that is not final; its stock goes back.
+#[utoipa::path(
+    post, path = "/admin/orders/{order_id}/cancel", tag = "admin", params(("order_id" = String, Path)),
+    request_body = CancelRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 409, description = "`invalid_transition`", body = ErrorBody))
+)]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<CancelRequest>,
+) -> Result<web::Json<OrderView>, ApiError> {
+    user.require_module_action(Module::Orders, Action::Update)?;
+    let order = state
+        .orders
+        .transition(
+            user.principal.tenant.id,
+            OrderId::from_uuid(id.into_inner()),
+            OrderStatus::Canceled,
+            Some(body.0.reason),
+            &user.actor,
+        )
+        .await?;
+    Ok(web::Json(OrderView::new(order, None)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerView {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub notes: String,
+    pub orders_count: i64,
+    pub total_spent_cents: i64,
+    pub last_order_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Customer> for CustomerView {
+    fn from(customer: Customer) -> Self {
+        Self {
+            id: customer.id.to_string(),
+            name: customer.name,
+            phone: customer.phone,
+            email: customer.email,
+            notes: customer.notes,
+            orders_count: customer.orders_count,
+            total_spent_cents: customer.total_spent_cents,
+            last_order_at: customer.last_order_at,
+            created_at: customer.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerList {
+    pub items: Vec<CustomerView>,
+    pub total: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerDetail {
+    #[serde(flatten)]
+    pub customer: CustomerView,
+    pub orders: OrderList,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerQuery {
+    /// Part of the name, or a phone however written.
+    pub search: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/admin/customers", tag = "admin", params(ListQuery, CustomerQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = CustomerList), (status = 403, body = ErrorBody))
+)]
+pub async fn list_customers(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: web::Query<ListQuery>,
+    query: web::Query<CustomerQuery>,
+) -> Result<web::Json<CustomerList>, ApiError> {
+    user.require_module_action(Module::Customers, Action::View)?;
+    let customers = state
+        .customers
+        .list(
+            user.principal.tenant.id,
+            query.search.as_deref(),
+            page.into_inner().page()?,
+        )
+        .await?;
+    Ok(web::Json(CustomerList {
+        total: customers.total,
+        items: customers
+            .items
+            .into_iter()
+            .map(CustomerView::from)
+            .collect(),
+    }))
+}
+
+#[utoipa::path(
+    get, path = "/admin/customers/{customer_id}", tag = "admin", params(("customer_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = CustomerDetail), (status = 404, body = ErrorBody))
+)]
+pub async fn get_customer(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<CustomerDetail>, ApiError> {
+    user.require_module_action(Module::Customers, Action::View)?;
+    let (customer, orders) = state
+        .customers
+        .get(
+            user.principal.tenant.id,
+            CustomerId::from_uuid(id.into_inner()),
+        )
+        .await?;
+    Ok(web::Json(CustomerDetail {
+        customer: customer.into(),
+        orders: OrderList {
+            total: orders.total,
+            items: orders
+                .items
+                .into_iter()
+                .map(OrderSummaryView::from)
+                .collect(),
+        },
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CustomerPatch {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    pub notes: Option<String>,
+}
+
+#[utoipa::path(
+    patch, path = "/admin/customers/{customer_id}", tag = "admin", params(("customer_id" = String, Path)),
+    request_body = CustomerPatch,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = CustomerView), (status = 404, body = ErrorBody), (status = 409, description = "`phone_taken`", body = ErrorBody))
+)]
+pub async fn update_customer(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<CustomerPatch>,
+) -> Result<web::Json<CustomerView>, ApiError> {
+    user.require_module_action(Module::Customers, Action::Update)?;
+    let body = body.0;
+    let edit = CustomerEdit {
+        name: body.name,
+        phone: body.phone,
+        email: body.email,
+        notes: body.notes,
+    };
+    let customer = state
+        .customers
+        .update(
+            user.principal.tenant.id,
+            CustomerId::from_uuid(id.into_inner()),
+            edit,
+            &user.actor,
+        )
+        .await?;
+    Ok(web::Json(customer.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MergeRequest {
+    /// The customer that stays.
+    pub survivor_id: String,
+    /// The customer whose orders move to the survivor; it is removed.
+    pub merged_id: String,
+}
+
+#[utoipa::path(
+    post, path = "/admin/customers/merge", tag = "admin", request_body = MergeRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = CustomerView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn merge_customers(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<MergeRequest>,
+) -> Result<web::Json<CustomerView>, ApiError> {
+    user.require_module_action(Module::Customers, Action::Update)?;
+    let survivor: CustomerId = body
+        .0
+        .survivor_id
+        .parse()
+        .map_err(|_| ApiError::not_found("customer not found"))?;
+    let merged: CustomerId = body
+        .0
+        .merged_id
+        .parse()
+        .map_err(|_| ApiError::not_found("customer not found"))?;
+    let customer = state
+        .customers
+        .merge(user.principal.tenant.id, survivor, merged, &user.actor)
+        .await?;
+    Ok(web::Json(customer.into()))
+}

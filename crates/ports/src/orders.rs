@@ -1,0 +1,260 @@
+//! Orders, the tenant's operational settings, idempotency keys.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod};
+use comanda_domain::pagination::{Page, PageRequest};
+use comanda_domain::phone::Phone;
+use comanda_domain::pricing::OrderPrice;
+use comanda_domain::shipping::DistanceSource;
+use comanda_domain::store::Address;
+use comanda_domain::{
+    AddonId, BandId, CampaignId, CustomerId, OrderId, ProductId, StoreId, TenantId, UserId,
+};
+
+use crate::{Actor, RepoError, RepoResult};
+
+/// The tenant's operational settings (`/admin/config`), applied by checkout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantConfig {
+    pub accepting_orders: bool,
+    pub min_order_cents: i64,
+    pub preparation_minutes: i32,
+    pub preorders_enabled: bool,
+    /// Message texts by name (`order_confirmed`, `order_ready`…), `{number}` style placeholders.
+    pub message_templates: BTreeMap<String, String>,
+}
+
+impl Default for TenantConfig {
+    fn default() -> Self {
+        Self {
+            accepting_orders: true,
+            min_order_cents: 0,
+            preparation_minutes: 30,
+            preorders_enabled: true,
+            message_templates: BTreeMap::new(),
+        }
+    }
+}
+
+#[async_trait]
+pub trait ConfigRepository: Send + Sync {
+    /// The defaults until the tenant saves its own.
+    async fn get(&self, tenant: TenantId) -> RepoResult<TenantConfig>;
+    async fn put(
+        &self,
+        tenant: TenantId,
+        config: TenantConfig,
+        actor: &Actor,
+    ) -> RepoResult<TenantConfig>;
+}
+
+/// Where and how an order is delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryInfo {
+    pub address: Address,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub distance_km: f64,
+    pub fee_cents: i64,
+    pub eta_minutes: i32,
+    pub band_id: BandId,
+    pub source: DistanceSource,
+}
+
+/// Everything the order transaction writes. Stock, campaign uses, the order and its parts,
+/// the outbox rows and the idempotency key are one transaction.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub tenant: TenantId,
+    pub store: StoreId,
+    pub fulfillment: Fulfillment,
+    pub customer_name: String,
+    pub customer_phone: Phone,
+    pub price: OrderPrice,
+    pub payment_method: PaymentMethod,
+    pub change_for_cents: Option<i64>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub delivery: Option<DeliveryInfo>,
+    /// Units to take from stock, for products that track it.
+    pub stock: Vec<(ProductId, i32)>,
+    /// Outbox messages to queue, by kind; their payload names the order.
+    pub notifications: Vec<&'static str>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceOrderError {
+    #[error("out of stock")]
+    OutOfStock(Vec<ProductId>),
+    /// A campaign ran out of uses (or of this customer's uses) before the order was placed.
+    #[error("campaign exhausted")]
+    CampaignExhausted(CampaignId),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderCustomer {
+    pub id: CustomerId,
+    pub name: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderItemAddon {
+    pub addon_id: Option<AddonId>,
+    pub name: String,
+    pub group_name: String,
+    pub quantity: i32,
+    pub unit_price_cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderItem {
+    pub product_id: Option<ProductId>,
+    pub name: String,
+    pub quantity: i32,
+    pub unit_price_cents: i64,
+    pub line_total_cents: i64,
+    pub notes: String,
+    pub addons: Vec<OrderItemAddon>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderDelivery {
+    pub address: Address,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub distance_km: f64,
+    pub fee_cents: i64,
+    pub eta_minutes: i32,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    pub actor_user_id: Option<UserId>,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderDetail {
+    pub id: OrderId,
+    pub number: i64,
+    pub tenant_id: TenantId,
+    pub store_id: StoreId,
+    pub store_name: String,
+    pub status: OrderStatus,
+    pub fulfillment: Fulfillment,
+    pub customer: OrderCustomer,
+    pub items: Vec<OrderItem>,
+    pub subtotal_cents: i64,
+    pub discount_cents: i64,
+    pub shipping_fee_cents: i64,
+    pub total_cents: i64,
+    pub payment_method: PaymentMethod,
+    pub payment_status: String,
+    pub change_for_cents: Option<i64>,
+    pub delivery: Option<OrderDelivery>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub campaign_ids: Vec<CampaignId>,
+    pub cancel_reason: Option<String>,
+    pub history: Vec<StatusChange>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSummary {
+    pub id: OrderId,
+    pub number: i64,
+    pub store_id: StoreId,
+    pub status: OrderStatus,
+    pub fulfillment: Fulfillment,
+    pub customer_id: CustomerId,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub total_cents: i64,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    pub store: Option<StoreId>,
+    pub customer: Option<CustomerId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Matches the order number, the customer's name or phone.
+    pub search: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    #[error("order not found")]
+    NotFound,
+    #[error("an order {from:?} cannot become {to:?}")]
+    Invalid { from: OrderStatus, to: OrderStatus },
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// What the first request with an `Idempotency-Key` left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyState {
+    /// The key is ours now: go on.
+    Started,
+    /// The same key is being processed by another request.
+    InProgress,
+    /// The same key was used with another body.
+    Mismatch,
+    /// Done: this was the order.
+    Done(OrderId),
+}
+
+#[async_trait]
+pub trait OrderRepository: Send + Sync {
+    async fn place(&self, order: NewOrder) -> Result<OrderDetail, PlaceOrderError>;
+    /// The whole order in a fixed number of queries.
+    async fn find(&self, tenant: TenantId, id: OrderId) -> RepoResult<Option<OrderDetail>>;
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &OrderFilter,
+        page: PageRequest,
+    ) -> RepoResult<Page<OrderSummary>>;
+    /// Moves the order along its path (stock back on cancel) with its history row and
+    /// notifications, in one transaction.
+    async fn transition(
+        &self,
+        tenant: TenantId,
+        id: OrderId,
+        to: OrderStatus,
+        reason: Option<String>,
+        notifications: &[&'static str],
+        actor: &Actor,
+    ) -> Result<OrderDetail, TransitionError>;
+    /// How many times the customer with this phone used each campaign.
+    async fn campaign_uses(
+        &self,
+        tenant: TenantId,
+        phone: &Phone,
+    ) -> RepoResult<HashMap<CampaignId, i32>>;
+
+    /// Claims an idempotency key for a request body hash.
+    async fn begin_idempotent(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        request_hash: &str,
+    ) -> RepoResult<IdempotencyState>;
+    /// Frees a key whose request failed, so it can be retried.
+    async fn abandon_idempotent(&self, tenant: TenantId, key: &str) -> RepoResult<()>;
+}

@@ -1,0 +1,497 @@
+//! Checkout (SPEC §6): price an order from server data only, then place it in one
+//! transaction (stock, coupon uses, order, outbox), with idempotent retries.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use comanda_domain::address::Cep;
+use comanda_domain::catalog::{Product, StoreProductState};
+use comanda_domain::geo::GeoPoint;
+use comanda_domain::orders::{Fulfillment, PaymentMethod};
+use comanda_domain::phone::Phone;
+use comanda_domain::pricing::{
+    AddonChoice, CampaignContext, OrderPrice, PricedLine, PricingError, ShippingCharge, price_line,
+    price_order,
+};
+use comanda_domain::store::{Address, Store};
+use comanda_domain::tenancy::TenantContext;
+use comanda_domain::{AddonId, ProductId, StoreId};
+use comanda_ports::campaigns::CampaignRepository;
+use comanda_ports::catalog::CatalogRepository;
+use comanda_ports::orders::{
+    ConfigRepository, DeliveryInfo, IdempotencyState, NewOrder, OrderDetail, OrderRepository,
+    PlaceOrderError, TenantConfig,
+};
+use comanda_ports::{Clock, TrackingTokens};
+
+use crate::shipping::{Quote, ShippingService};
+use crate::stores::StoreService;
+use crate::{FieldProblem, ServiceError};
+
+/// Most lines in one order.
+pub const MAX_LINES: usize = 50;
+
+/// Notifications queued with every new order (sent by the outbox dispatcher).
+pub const NEW_ORDER_NOTIFICATIONS: &[&str] = &[
+    "whatsapp.order_confirmation",
+    "telegram.new_order",
+    "webpush.new_order",
+];
+
+#[derive(Debug, Clone)]
+pub struct ItemInput {
+    pub product_id: ProductId,
+    pub quantity: u32,
+    pub notes: String,
+    pub addons: Vec<(AddonId, u32)>,
+}
+
+/// The checkout body (SPEC §6), ids already parsed. Client prices are not part of it.
+#[derive(Debug, Clone)]
+pub struct CheckoutInput {
+    pub store_id: StoreId,
+    pub fulfillment: Fulfillment,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub address: Option<Address>,
+    pub point: Option<GeoPoint>,
+    pub items: Vec<ItemInput>,
+    pub coupon_code: Option<String>,
+    pub payment_method: PaymentMethod,
+    pub change_for_cents: Option<i64>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub expected_shipping_fee_cents: Option<i64>,
+    pub expected_total_cents: Option<i64>,
+}
+
+/// A priced order, not yet placed.
+#[derive(Debug, Clone)]
+pub struct PricedCheckout {
+    pub store: Store,
+    pub phone: Phone,
+    pub price: OrderPrice,
+    pub quote: Option<Quote>,
+    pub address: Option<Address>,
+    /// Units to take from stock, for products that track it.
+    pub stock: Vec<(ProductId, i32)>,
+}
+
+/// A placed order and the token its customer follows it with.
+#[derive(Debug, Clone)]
+pub struct PlacedOrder {
+    pub order: OrderDetail,
+    pub tracking_token: String,
+    /// `true` when this answers a retry of an earlier request (same `Idempotency-Key`).
+    pub replayed: bool,
+}
+
+#[derive(Clone)]
+pub struct CheckoutService {
+    stores: StoreService,
+    catalog: Arc<dyn CatalogRepository>,
+    shipping: ShippingService,
+    campaigns: Arc<dyn CampaignRepository>,
+    orders: Arc<dyn OrderRepository>,
+    config: Arc<dyn ConfigRepository>,
+    tracking: Arc<dyn TrackingTokens>,
+    clock: Arc<dyn Clock>,
+}
+
+fn invalid(code: &'static str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid {
+        code,
+        message: message.into(),
+    }
+}
+
+fn out_of_stock(products: &[ProductId]) -> ServiceError {
+    ServiceError::ConflictWith {
+        code: "out_of_stock",
+        message: "Some items are unavailable or short of stock".into(),
+        details: serde_json::json!({ "items": products }),
+    }
+}
+
+impl CheckoutService {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        stores: StoreService,
+        catalog: Arc<dyn CatalogRepository>,
+        shipping: ShippingService,
+        campaigns: Arc<dyn CampaignRepository>,
+        orders: Arc<dyn OrderRepository>,
+        config: Arc<dyn ConfigRepository>,
+        tracking: Arc<dyn TrackingTokens>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            stores,
+            catalog,
+            shipping,
+            campaigns,
+            orders,
+            config,
+            tracking,
+            clock,
+        }
+    }
+
+    pub fn tracking_token(&self, order: &OrderDetail) -> String {
+        self.tracking.token_for(order.id)
+    }
+
+    /// Steps 1 to 6 of SPEC §6: everything but writing. Stock is checked without locks here;
+    /// the order transaction checks it again under locks.
+    pub async fn price(
+        &self,
+        tenant: &TenantContext,
+        input: &CheckoutInput,
+    ) -> Result<PricedCheckout, ServiceError> {
+        // 1. The tenant takes orders, the store exists and is active.
+        if !tenant.takes_orders() {
+            return Err(ServiceError::Forbidden {
+                code: "subscription_inactive",
+                message: "This business is not taking orders right now".into(),
+            });
+        }
+        let store = self.stores.active(tenant.id, input.store_id).await?;
+        let config = self.config.get(tenant.id).await?;
+        // 2. Open now, or a pre-order for a coming opening window.
+        check_schedule(&store, &config, input.scheduled_for, self.clock.now())?;
+        // 3. A phone we can reach.
+        let phone = Phone::parse(&input.customer_phone)
+            .map_err(|error| invalid("invalid_phone", error.to_string()))?;
+        check_lines(input)?;
+        // 4 and 5. Where it goes, and what that costs.
+        let (quote, address) = match input.fulfillment {
+            Fulfillment::Pickup => {
+                if !store.pickup_enabled {
+                    return Err(invalid(
+                        "pickup_unavailable",
+                        "This store does not offer pickup",
+                    ));
+                }
+                (None, None)
+            }
+            Fulfillment::Delivery => {
+                let address = input
+                    .address
+                    .clone()
+                    .ok_or_else(|| invalid("invalid_address", "A delivery needs an address"))?;
+                Cep::parse(&address.cep)
+                    .map_err(|error| invalid("invalid_address", error.to_string()))?;
+                let quote = self
+                    .shipping
+                    .quote_for(&store, &address, input.point)
+                    .await?;
+                (Some(quote), Some(address))
+            }
+        };
+        // 6. Lines from server prices, campaigns, totals.
+        let (lines, stock) = self.price_lines(tenant, &store, input).await?;
+        let campaigns = self.campaigns.active(tenant.id).await?;
+        let customer_uses = self.orders.campaign_uses(tenant.id, &phone).await?;
+        let context = CampaignContext {
+            now: self.clock.now(),
+            store: store.id,
+            customer_uses: &customer_uses,
+        };
+        let shipping = quote.as_ref().map(|quote| ShippingCharge {
+            fee_cents: quote.fee_cents,
+            free_above_cents: store.free_shipping_above_cents,
+        });
+        let price = price_order(
+            lines,
+            shipping,
+            &campaigns,
+            input.coupon_code.as_deref(),
+            &context,
+        )
+        .map_err(|error| invalid("invalid_coupon", error.to_string()))?;
+        if price.subtotal_cents < config.min_order_cents {
+            return Err(invalid(
+                "below_minimum_order",
+                format!("The minimum order is {} cents", config.min_order_cents),
+            ));
+        }
+        let fee_changed = input
+            .expected_shipping_fee_cents
+            .is_some_and(|expected| expected != price.shipping_fee_cents);
+        let total_changed = input
+            .expected_total_cents
+            .is_some_and(|expected| expected != price.total_cents);
+        if fee_changed || total_changed {
+            return Err(ServiceError::ConflictWith {
+                code: "price_changed",
+                message: "The price changed since it was shown; review the new figures".into(),
+                details: serde_json::json!({
+                    "shipping_fee_cents": price.shipping_fee_cents,
+                    "subtotal_cents": price.subtotal_cents,
+                    "discount_cents": price.discount_cents,
+                    "total_cents": price.total_cents,
+                }),
+            });
+        }
+        if let Some(change) = input.change_for_cents
+            && (input.payment_method != PaymentMethod::Cash || change < price.total_cents)
+        {
+            return Err(ServiceError::field(
+                "change_for_cents",
+                "change is for cash payments, at least the order's total",
+            ));
+        }
+        Ok(PricedCheckout {
+            store,
+            phone,
+            price,
+            quote,
+            address,
+            stock,
+        })
+    }
+
+    /// Steps 7 to 9: places the priced order in one transaction.
+    pub async fn place(
+        &self,
+        tenant: &TenantContext,
+        input: &CheckoutInput,
+        idempotency: Option<(&str, &str)>,
+    ) -> Result<PlacedOrder, ServiceError> {
+        if let Some((key, request_hash)) = idempotency {
+            match self
+                .orders
+                .begin_idempotent(tenant.id, key, request_hash)
+                .await?
+            {
+                IdempotencyState::Started => {}
+                IdempotencyState::Done(order) => {
+                    let order = self
+                        .orders
+                        .find(tenant.id, order)
+                        .await?
+                        .ok_or(ServiceError::NotFound("order"))?;
+                    return Ok(PlacedOrder {
+                        tracking_token: self.tracking.token_for(order.id),
+                        order,
+                        replayed: true,
+                    });
+                }
+                IdempotencyState::InProgress => {
+                    return Err(ServiceError::conflict(
+                        "idempotency_in_progress",
+                        "A request with this Idempotency-Key is still being processed",
+                    ));
+                }
+                IdempotencyState::Mismatch => {
+                    return Err(invalid(
+                        "idempotency_key_reused",
+                        "This Idempotency-Key was used with a different request",
+                    ));
+                }
+            }
+        }
+        let placed = self
+            .price_and_place(tenant, input, idempotency.map(|(key, _)| key))
+            .await;
+        if placed.is_err()
+            && let Some((key, _)) = idempotency
+            && let Err(error) = self.orders.abandon_idempotent(tenant.id, key).await
+        {
+            tracing::warn!(%error, "could not free an idempotency key after a failed checkout");
+        }
+        placed
+    }
+
+    async fn price_and_place(
+        &self,
+        tenant: &TenantContext,
+        input: &CheckoutInput,
+        idempotency_key: Option<&str>,
+    ) -> Result<PlacedOrder, ServiceError> {
+        let priced = self.price(tenant, input).await?;
+        let delivery = match (&priced.quote, &priced.address) {
+            (Some(quote), Some(address)) => Some(DeliveryInfo {
+                address: address.clone(),
+                latitude: input.point.map(|point| point.lat()),
+                longitude: input.point.map(|point| point.lng()),
+                distance_km: quote.distance_km,
+                fee_cents: quote.fee_cents,
+                eta_minutes: quote.eta_minutes,
+                band_id: quote.band_id,
+                source: quote.source,
+            }),
+            _ => None,
+        };
+        let order = self
+            .orders
+            .place(NewOrder {
+                tenant: tenant.id,
+                store: priced.store.id,
+                fulfillment: input.fulfillment,
+                customer_name: input.customer_name.trim().to_owned(),
+                customer_phone: priced.phone,
+                price: priced.price,
+                payment_method: input.payment_method,
+                change_for_cents: input.change_for_cents,
+                scheduled_for: input.scheduled_for,
+                delivery,
+                stock: priced.stock,
+                notifications: NEW_ORDER_NOTIFICATIONS.to_vec(),
+                idempotency_key: idempotency_key.map(str::to_owned),
+            })
+            .await
+            .map_err(|error| match error {
+                PlaceOrderError::OutOfStock(products) => out_of_stock(&products),
+                PlaceOrderError::CampaignExhausted(_) => invalid(
+                    "invalid_coupon",
+                    "The campaign ran out of uses before the order was placed",
+                ),
+                PlaceOrderError::Repo(error) => error.into(),
+            })?;
+        Ok(PlacedOrder {
+            tracking_token: self.tracking.token_for(order.id),
+            order,
+            replayed: false,
+        })
+    }
+
+    /// Prices each line from the products as stored; unknown products and bad add-ons are
+    /// field errors, unavailable or short products one `out_of_stock` naming them all.
+    async fn price_lines(
+        &self,
+        tenant: &TenantContext,
+        store: &Store,
+        input: &CheckoutInput,
+    ) -> Result<(Vec<PricedLine>, Vec<(ProductId, i32)>), ServiceError> {
+        let ids: Vec<ProductId> = input.items.iter().map(|item| item.product_id).collect();
+        let found: HashMap<ProductId, (Product, StoreProductState)> = self
+            .catalog
+            .products_in_store(tenant.id, store.id, &ids)
+            .await?
+            .into_iter()
+            .map(|(product, state)| (product.id, (product, state)))
+            .collect();
+        let mut problems = Vec::new();
+        let mut unavailable = Vec::new();
+        let mut lines = Vec::with_capacity(input.items.len());
+        let mut wanted: HashMap<ProductId, i64> = HashMap::new();
+        for (index, item) in input.items.iter().enumerate() {
+            let Some((product, state)) = found.get(&item.product_id) else {
+                problems.push(FieldProblem {
+                    field: format!("items[{index}].product_id"),
+                    message: "unknown product".into(),
+                });
+                continue;
+            };
+            let choices: Vec<AddonChoice> = item.addons.clone();
+            match price_line(product, item.quantity, &choices, &item.notes) {
+                Ok(line) => lines.push(line),
+                Err(error) => {
+                    let field = match error {
+                        PricingError::Quantity => format!("items[{index}].quantity"),
+                        _ => format!("items[{index}].addons"),
+                    };
+                    problems.push(FieldProblem {
+                        field,
+                        message: error.to_string(),
+                    });
+                    continue;
+                }
+            }
+            *wanted.entry(product.id).or_default() += i64::from(item.quantity);
+            // Stock is weighed below, for the whole order's quantity.
+            let available = product.is_active && state.enabled;
+            if !available && !unavailable.contains(&product.id) {
+                unavailable.push(product.id);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Validation(problems));
+        }
+        let mut stock = Vec::new();
+        for (product_id, quantity) in &wanted {
+            let Some((product, state)) = found.get(product_id) else {
+                continue;
+            };
+            if product.track_stock {
+                let quantity = i32::try_from(*quantity).unwrap_or(i32::MAX);
+                if state.stock.unwrap_or(0) < quantity && !unavailable.contains(product_id) {
+                    unavailable.push(*product_id);
+                }
+                stock.push((*product_id, quantity));
+            }
+        }
+        if !unavailable.is_empty() {
+            unavailable.sort();
+            return Err(out_of_stock(&unavailable));
+        }
+        stock.sort();
+        Ok((lines, stock))
+    }
+}
+
+fn check_lines(input: &CheckoutInput) -> Result<(), ServiceError> {
+    let mut problems = Vec::new();
+    if input.customer_name.trim().is_empty() {
+        problems.push(FieldProblem {
+            field: "customer.name".into(),
+            message: "must not be empty".into(),
+        });
+    }
+    if input.items.is_empty() || input.items.len() > MAX_LINES {
+        problems.push(FieldProblem {
+            field: "items".into(),
+            message: format!("an order has 1 to {MAX_LINES} items"),
+        });
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Validation(problems))
+    }
+}
+
+/// Step 2: an order is for now while the store is open; otherwise (or when it says when) it
+/// is a pre-order, which needs the store and the tenant to take them and a time inside a
+/// coming opening window.
+fn check_schedule(
+    store: &Store,
+    config: &TenantConfig,
+    scheduled_for: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    if !config.accepting_orders {
+        return Err(invalid(
+            "store_closed",
+            "The business is not taking orders right now",
+        ));
+    }
+    let open_now = store.open_status(now).is_open;
+    match scheduled_for {
+        None if open_now => Ok(()),
+        None => Err(invalid(
+            "store_closed",
+            "The store is closed; choose a time for a pre-order",
+        )),
+        Some(at) => {
+            let takes_preorders = store.accepts_preorders && config.preorders_enabled;
+            let in_window = at > now
+                && !store.manually_closed
+                && store.opening_hours.is_open_at(at, store.time_zone);
+            if takes_preorders && in_window {
+                Ok(())
+            } else if !open_now {
+                Err(invalid(
+                    "store_closed",
+                    "The store is closed and the time is not in a coming opening window",
+                ))
+            } else {
+                Err(ServiceError::field(
+                    "scheduled_for",
+                    "choose a future time when the store is open",
+                ))
+            }
+        }
+    }
+}

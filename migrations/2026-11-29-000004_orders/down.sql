@@ -1,0 +1,14 @@
+DROP TABLE idempotency_keys;
+DROP TABLE outbox;
+DROP TABLE stock_movements;
+DROP TABLE campaign_uses;
+DROP TABLE order_status_history;
+DROP TABLE order_deliveries;
+DROP TABLE order_payments;
+DROP TABLE order_item_addons;
+DROP TABLE order_items;
+DROP TABLE orders;
+DROP TABLE tenant_order_counters;
+DROP TABLE campaigns;
+DROP TABLE customers;
+DROP TABLE tenant_settings;
