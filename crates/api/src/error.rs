@@ -35,7 +35,8 @@ pub struct FieldError {
 #[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    /// Boxed: errors travel in every `Result` of the HTTP layer and should stay small.
+    body: Box<ErrorBody>,
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
@@ -43,12 +44,12 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 detail: detail.into(),
                 code: code.to_owned(),
                 errors: Vec::new(),
                 extra: serde_json::Map::new(),
-            },
+            }),
             headers: Vec::new(),
         }
     }
@@ -140,7 +141,7 @@ impl ResponseError for ApiError {
         }
         response
             .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-            .json(&self.body)
+            .json(&*self.body)
     }
 }
 

@@ -103,6 +103,9 @@ pub struct Dashboard {
     pub tenants_by_status: BTreeMap<SubscriptionStatus, u64>,
     pub users_total: u64,
     pub stores_total: u64,
+    pub orders_total: u64,
+    /// Of orders not canceled, across every tenant.
+    pub revenue_cents: i64,
 }
 
 #[async_trait]

@@ -105,6 +105,9 @@ pub struct DashboardView {
     pub tenants_by_status: BTreeMap<String, u64>,
     pub users_total: u64,
     pub stores_total: u64,
+    pub orders_total: u64,
+    /// Of orders not canceled, across every tenant.
+    pub revenue_cents: i64,
 }
 
 #[utoipa::path(
@@ -128,6 +131,8 @@ pub async fn dashboard(
             .collect(),
         users_total: dashboard.users_total,
         stores_total: dashboard.stores_total,
+        orders_total: dashboard.orders_total,
+        revenue_cents: dashboard.revenue_cents,
     }))
 }
 

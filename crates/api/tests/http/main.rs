@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod central;
+mod checkout;
 mod config_startup;
 mod docs_and_metrics;
 mod errors;

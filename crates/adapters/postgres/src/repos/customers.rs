@@ -131,7 +131,7 @@ impl CustomerRepository for PgCustomerRepository {
         let rows = query(&mut conn, tenant, None, pattern, page)
             .await
             .map_err(diesel_error)?;
-        let total = match rows.iter().next() {
+        let total = match <[CustomerRow]>::first(&rows) {
             Some(row) => row.total,
             // A page past the end: count on its own.
             None => customers::table

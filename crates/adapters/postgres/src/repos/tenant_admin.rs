@@ -22,7 +22,7 @@ use super::tenants::{NewTenantRow, insert_tenant, slug_conflict, write_modules};
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
-use crate::schema::{stores, tenant_messaging, tenant_subscriptions, tenants, users};
+use crate::schema::{orders, stores, tenant_messaging, tenant_subscriptions, tenants, users};
 
 #[derive(Clone)]
 pub struct PgTenantAdminRepository {
@@ -580,6 +580,16 @@ impl TenantAdminRepository for PgTenantAdminRepository {
             .get_result(&mut conn)
             .await
             .map_err(diesel_error)?;
+        let (orders_total, revenue_cents): (i64, Option<i64>) = orders::table
+            .select((
+                diesel::dsl::count_star(),
+                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                    "sum(total_cents) FILTER (WHERE status <> 'canceled')::bigint",
+                ),
+            ))
+            .get_result(&mut conn)
+            .await
+            .map_err(diesel_error)?;
         let mut tenants_by_status = BTreeMap::new();
         let mut tenants_active = 0;
         for (status, count) in by_status {
@@ -596,6 +606,8 @@ impl TenantAdminRepository for PgTenantAdminRepository {
             tenants_by_status,
             users_total: u64::try_from(users_total).unwrap_or(0),
             stores_total: u64::try_from(stores_total).unwrap_or(0),
+            orders_total: u64::try_from(orders_total).unwrap_or(0),
+            revenue_cents: revenue_cents.unwrap_or(0),
         })
     }
 }
