@@ -10,6 +10,7 @@ pub mod geo;
 pub mod identity;
 pub mod ids;
 pub mod media;
+pub mod messaging;
 pub mod opening_hours;
 pub mod orders;
 pub mod pagination;
