@@ -76,7 +76,9 @@ pub fn render(template: &str, values: &BTreeMap<&str, String>) -> String {
 /// The default texts customers get, by template name (tenants override them in their config).
 pub fn default_template(name: &str) -> Option<&'static str> {
     Some(match name {
-        "order_confirmation" => "Olá, {customer}! Recebemos seu pedido #{number} na {store}. Total: {total}. Acompanhe: {tracking}",
+        "order_confirmation" => {
+            "Olá, {customer}! Recebemos seu pedido #{number} na {store}. Total: {total}. Acompanhe: {tracking}"
+        }
         "order_confirmed" => "Seu pedido #{number} foi confirmado e logo entra em preparo.",
         "order_preparing" => "Seu pedido #{number} está sendo preparado.",
         "order_ready" => "Seu pedido #{number} está pronto!",
@@ -148,8 +150,14 @@ mod tests {
         let t2 = at("2026-12-01T10:00:05Z");
         assert!(status_advances(Pending, None, Sent, t1));
         assert!(status_advances(Sent, Some(t1), Read, t2));
-        assert!(!status_advances(Read, Some(t2), Delivered, t1), "an older delivered after read");
-        assert!(!status_advances(Read, Some(t1), Delivered, t2), "never backwards");
+        assert!(
+            !status_advances(Read, Some(t2), Delivered, t1),
+            "an older delivered after read"
+        );
+        assert!(
+            !status_advances(Read, Some(t1), Delivered, t2),
+            "never backwards"
+        );
         assert!(!status_advances(Delivered, Some(t2), Sent, t2));
         assert!(status_advances(Sent, Some(t1), Failed, t2));
         assert!(!status_advances(Failed, Some(t1), Delivered, t2));
@@ -167,14 +175,32 @@ mod tests {
     #[test]
     fn templates_fill_their_placeholders() {
         let values = BTreeMap::from([("number", "42".to_owned()), ("total", format_brl(12_345))]);
-        assert_eq!(render("Pedido #{number}: {total} {unknown}", &values), "Pedido #42: R$ 123,45 {unknown}");
+        assert_eq!(
+            render("Pedido #{number}: {total} {unknown}", &values),
+            "Pedido #42: R$ 123,45 {unknown}"
+        );
         assert_eq!(format_brl(5), "R$ 0,05");
     }
 
     #[test]
     fn only_public_addresses_receive_pushes() {
-        for private in ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.5.4", "169.254.169.254", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "100.64.0.1"] {
-            assert!(!is_public_address(private.parse().expect("ip")), "{private}");
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.4",
+            "169.254.169.254",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "100.64.0.1",
+        ] {
+            assert!(
+                !is_public_address(private.parse().expect("ip")),
+                "{private}"
+            );
         }
         for public in ["142.250.79.42", "2800:3f0:4001:80f::200e"] {
             assert!(is_public_address(public.parse().expect("ip")), "{public}");

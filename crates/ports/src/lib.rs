@@ -16,6 +16,7 @@ pub mod identity;
 pub mod insights;
 pub mod inventory;
 pub mod media;
+pub mod messaging;
 pub mod orders;
 pub mod ratelimit;
 pub mod shipping;

@@ -24,6 +24,7 @@ pub trait MediaStorage: Send + Sync {
     /// The bytes under `key`, if any (serving `/media/*` for local storage).
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError>;
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    async fn exists(&self, key: &str) -> Result<bool, StorageError>;
 }
 
 /// A record of each stored object.

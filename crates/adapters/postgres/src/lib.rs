@@ -14,7 +14,8 @@ pub use migrations::{MigrationError, run_migrations};
 pub use repos::{
     PgBillingRepository, PgCampaignRepository, PgCatalogRepository, PgConfigRepository,
     PgCustomerRepository, PgGroupRepository, PgInsightsRepository, PgInventoryRepository,
-    PgMediaRepository, PgOrderRepository, PgPlanRepository, PgSessionRepository,
-    PgShippingRepository, PgStoreRepository, PgTenantAdminRepository, PgTenantRepository,
-    PgUserRepository,
+    PgMediaRepository, PgOrderRepository, PgOutboxRepository, PgPlanRepository,
+    PgPushSubscriptionRepository, PgSessionRepository, PgShippingRepository, PgSingletonLock,
+    PgStoreRepository, PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
+    PgWhatsAppRepository,
 };

@@ -382,6 +382,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_conversations (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        customer_phone -> Text,
+        customer_name -> Text,
+        last_inbound_at -> Nullable<Timestamptz>,
+        last_message_at -> Timestamptz,
+        unread_count -> Integer,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    whatsapp_messages (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        conversation_id -> Uuid,
+        direction -> Text,
+        wa_message_id -> Nullable<Text>,
+        kind -> Text,
+        body -> Text,
+        template_name -> Nullable<Text>,
+        media_id -> Nullable<Text>,
+        media_key -> Nullable<Text>,
+        media_mime -> Nullable<Text>,
+        status -> Text,
+        status_at -> Nullable<Timestamptz>,
+        error -> Nullable<Text>,
+        sent_by_user_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webpush_subscriptions (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        user_id -> Uuid,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(whatsapp_messages -> whatsapp_conversations (conversation_id));
 diesel::joinable!(orders -> customers (customer_id));
 diesel::joinable!(order_items -> orders (order_id));
 diesel::joinable!(order_item_addons -> order_items (order_item_id));
@@ -549,4 +596,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     stock_movements,
     outbox,
     idempotency_keys,
+    whatsapp_conversations,
+    whatsapp_messages,
+    webpush_subscriptions,
 );

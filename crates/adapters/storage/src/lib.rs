@@ -140,6 +140,15 @@ impl MediaStorage for ObjectMediaStorage {
         }
     }
 
+    async fn exists(&self, key: &str) -> Result<bool, StorageError> {
+        let path = Self::path(key)?;
+        match self.store.head(&path).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         let path = Self::path(key)?;
         match self.store.delete(&path).await {

@@ -6,6 +6,7 @@ mod groups;
 mod insights;
 mod inventory;
 mod media;
+mod messaging;
 mod orders;
 mod plans;
 mod sessions;
@@ -23,6 +24,9 @@ pub use groups::PgGroupRepository;
 pub use insights::PgInsightsRepository;
 pub use inventory::{PgConfigRepository, PgInventoryRepository};
 pub use media::PgMediaRepository;
+pub use messaging::{
+    PgOutboxRepository, PgPushSubscriptionRepository, PgSingletonLock, PgWhatsAppRepository,
+};
 pub use orders::PgOrderRepository;
 pub use plans::PgPlanRepository;
 pub use sessions::PgSessionRepository;

@@ -1,0 +1,47 @@
+//! Outside messaging services behind the messaging ports. Base URLs come from configuration so
+//! tests point them at local stub servers.
+
+mod push;
+mod telegram;
+mod whatsapp;
+
+use std::time::Duration;
+
+use comanda_ports::messaging::ProviderError;
+
+pub use push::{EndpointPolicy, VapidKeys, WebPushClient};
+pub use telegram::TelegramBotClient;
+pub use whatsapp::GraphWhatsAppClient;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+const USER_AGENT: &str = concat!("comanda/", env!("CARGO_PKG_VERSION"));
+
+fn http_client() -> Result<reqwest::Client, ProviderError> {
+    // reqwest's TLS needs a process-wide crypto provider; installing twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .user_agent(USER_AGENT)
+        // Never follow a redirect a provider (or an attacker's endpoint) sends us to.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|error| ProviderError::Permanent(error.to_string()))
+}
+
+/// Timeouts, 429 and 5xx are worth retrying; other failures are not.
+fn classify(status: reqwest::StatusCode, body: &str) -> ProviderError {
+    let detail = format!(
+        "HTTP {}: {}",
+        status.as_u16(),
+        body.chars().take(300).collect::<String>()
+    );
+    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        ProviderError::Temporary(detail)
+    } else {
+        ProviderError::Permanent(detail)
+    }
+}
+
+fn transport(error: reqwest::Error) -> ProviderError {
+    ProviderError::Temporary(error.without_url().to_string())
+}
