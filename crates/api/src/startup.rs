@@ -13,15 +13,20 @@ use comanda_crypto::{
     Argon2PasswordHasher, HmacSignatureVerifier, HmacTrackingTokens, JwtAlgorithm, JwtTokenCodec,
 };
 use comanda_maps::{GoogleDistanceMatrix, Nominatim};
+use comanda_messaging::{
+    EndpointPolicy, GraphWhatsAppClient, TelegramBotClient, VapidKeys, WebPushClient,
+};
 use comanda_ports::media::MediaStorage;
+use comanda_ports::messaging::PushClient;
 use comanda_ports::shipping::DrivingDistance;
 use comanda_ports::{Clock, DatabaseHealth, PasswordHasher, RateLimitStore, SystemClock};
 use comanda_postgres::{
     Database, DatabaseConfig, PgAuditRepository, PgBillingRepository, PgCampaignRepository,
     PgCatalogRepository, PgConfigRepository, PgCustomerRepository, PgGroupRepository,
     PgInsightsRepository, PgInventoryRepository, PgMediaRepository, PgOrderRepository,
-    PgPlanRepository, PgSessionRepository, PgShippingRepository, PgStoreRepository,
-    PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
+    PgOutboxRepository, PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository,
+    PgShippingRepository, PgSingletonLock, PgStoreRepository, PgTenantAdminRepository,
+    PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
 };
 use comanda_ratelimit::{InMemoryRateLimitStore, RedisRateLimitStore, ResilientRateLimitStore};
 use comanda_services::audit::AuditService;
@@ -35,6 +40,11 @@ use comanda_services::customers::CustomerService;
 use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
 use comanda_services::media::MediaService;
+use comanda_services::messaging::cleanup::MediaCleanup;
+use comanda_services::messaging::dispatcher::{DispatcherPorts, OutboxDispatcher, RetryPolicy};
+use comanda_services::messaging::push::PushService;
+use comanda_services::messaging::whatsapp::WhatsAppService;
+use comanda_services::messaging::{Channels, GlobalChannels};
 use comanda_services::operations::{ConfigService, InsightsService, InventoryService};
 use comanda_services::orders::OrderService;
 use comanda_services::seed::{SeedOutcome, SeedService};
@@ -49,6 +59,7 @@ use crate::metrics::Metrics;
 use crate::middleware;
 use crate::routes;
 use crate::state::AppState;
+use crate::workers::Workers;
 
 /// How long in-flight requests get to finish after a stop signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -146,6 +157,36 @@ fn google_maps(settings: &Settings) -> anyhow::Result<Option<Arc<dyn DrivingDist
         GoogleDistanceMatrix::new(settings.maps.google_maps_base_url.clone(), key.expose())
             .map_err(|error| anyhow::anyhow!("preparing Google Maps: {error}"))?;
     Ok(Some(Arc::new(google)))
+}
+
+/// The Web Push client when VAPID keys are configured; a public key that does not belong to the
+/// private key stops start-up (browsers would subscribe with the wrong one).
+fn web_push(settings: &Settings) -> anyhow::Result<Option<Arc<dyn PushClient>>> {
+    let web_push = &settings.web_push;
+    let Some(private_key) = &web_push.vapid_private_key else {
+        return Ok(None);
+    };
+    let subject = web_push.subject.clone().unwrap_or_else(|| {
+        tracing::warn!(
+            "WEB_PUSH_SUBJECT is not set: push services may refuse pushes without a contact"
+        );
+        "mailto:webpush@comanda.invalid".into()
+    });
+    let keys = VapidKeys::from_private_key(private_key.expose(), &subject)
+        .map_err(|error| anyhow::anyhow!("WEB_PUSH_VAPID_PRIVATE_KEY: {error}"))?;
+    if let Some(public_key) = &web_push.vapid_public_key
+        && public_key.trim().trim_end_matches('=') != keys.public_key()
+    {
+        anyhow::bail!(
+            "WEB_PUSH_VAPID_PUBLIC_KEY is not the public key of WEB_PUSH_VAPID_PRIVATE_KEY"
+        );
+    }
+    let policy = EndpointPolicy {
+        test_hosts: web_push.test_hosts.clone(),
+    };
+    let client = WebPushClient::new(keys, policy)
+        .map_err(|error| anyhow::anyhow!("preparing Web Push: {error}"))?;
+    Ok(Some(Arc::new(client)))
 }
 
 fn jwt_algorithm(algorithm: comanda_config::JwtAlgorithm) -> JwtAlgorithm {
@@ -246,6 +287,76 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         ),
         clock.clone(),
     );
+    let tenant_admin = Arc::new(PgTenantAdminRepository::new(database.clone()));
+    let conversations = Arc::new(PgWhatsAppRepository::new(database.clone()));
+    let outbox = Arc::new(PgOutboxRepository::new(database.clone()));
+    let subscriptions = Arc::new(PgPushSubscriptionRepository::new(database.clone()));
+    let secret =
+        |value: &Option<comanda_config::Secret>| value.as_ref().map(|s| s.expose().to_owned());
+    let channels = Channels::new(
+        tenants.clone(),
+        tenant_admin.clone(),
+        conversations.clone(),
+        GlobalChannels {
+            whatsapp_phone_number_id: settings.whatsapp.phone_number_id.clone(),
+            whatsapp_access_token: secret(&settings.whatsapp.access_token),
+            whatsapp_verify_token: secret(&settings.whatsapp.verify_token),
+            telegram_bot_token: secret(&settings.telegram.bot_token),
+            legacy_tenant: settings.tenancy.legacy_tenant_slug.clone(),
+        },
+    );
+    let push_client = web_push(&settings)?;
+    let app_secrets: Vec<&str> = settings
+        .whatsapp
+        .app_secret
+        .iter()
+        .map(|secret| secret.expose())
+        .collect();
+    let whatsapp = WhatsAppService::new(
+        conversations.clone(),
+        outbox.clone(),
+        tenants.clone(),
+        media_storage.clone(),
+        Arc::new(HmacSignatureVerifier::new(&app_secrets)),
+        channels.clone(),
+        clock.clone(),
+    );
+    let dispatcher = OutboxDispatcher::new(
+        DispatcherPorts {
+            outbox,
+            orders: order_repository.clone(),
+            stores: Arc::new(PgStoreRepository::new(database.clone())),
+            configs: config_repository.clone(),
+            conversations: conversations.clone(),
+            subscriptions: subscriptions.clone(),
+            whatsapp: Arc::new(
+                GraphWhatsAppClient::new(settings.whatsapp.api_base_url.clone())
+                    .map_err(|error| anyhow::anyhow!("preparing WhatsApp: {error}"))?,
+            ),
+            telegram: Arc::new(
+                TelegramBotClient::new(settings.telegram.api_base_url.clone())
+                    .map_err(|error| anyhow::anyhow!("preparing Telegram: {error}"))?,
+            ),
+            push: push_client.clone(),
+            storage: media_storage.clone(),
+            tracking: tracking.clone(),
+            clock: clock.clone(),
+        },
+        channels,
+        RetryPolicy {
+            max_attempts: settings.workers.outbox_max_attempts,
+            base_delay: settings.workers.outbox_retry_base,
+            max_delay: settings.workers.outbox_retry_max,
+        },
+        settings.workers.outbox_batch_size,
+    );
+    let media_cleanup = MediaCleanup::new(
+        conversations,
+        media_storage.clone(),
+        Arc::new(PgSingletonLock::new(database.clone())),
+        clock.clone(),
+        settings.whatsapp.media_retention_days,
+    );
     let checkout = CheckoutService::new(
         stores.clone(),
         catalog_repository,
@@ -257,6 +368,10 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         clock.clone(),
     );
     Ok(AppState {
+        whatsapp,
+        push: PushService::new(subscriptions, push_client),
+        dispatcher,
+        media_cleanup,
         checkout,
         orders: OrderService::new(order_repository, tracking),
         customers: CustomerService::new(Arc::new(PgCustomerRepository::new(database.clone()))),
@@ -286,10 +401,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         users: UserService::new(users, hasher.clone()),
         groups: GroupService::new(Arc::new(PgGroupRepository::new(database.clone()))),
         audit: AuditService::new(Arc::new(PgAuditRepository::new(database.clone()))),
-        central: CentralService::new(
-            Arc::new(PgTenantAdminRepository::new(database.clone())),
-            plans.clone(),
-        ),
+        central: CentralService::new(tenant_admin, plans.clone()),
         billing: BillingService::new(
             Arc::new(PgBillingRepository::new(database)),
             plans,
@@ -308,6 +420,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    /// `None` when `BACKGROUND_WORKERS` is off.
+    workers: Option<Workers>,
 }
 
 impl Application {
@@ -360,10 +474,15 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.listen(listener)?.run();
+        let workers = settings
+            .workers
+            .enabled
+            .then(|| Workers::start(&state, &settings.workers));
         Ok(Self {
             port,
             server,
             state,
+            workers,
         })
     }
 
@@ -380,8 +499,13 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until a stop signal (SIGINT, SIGTERM) or `handle().stop(..)`.
+    /// Serves until a stop signal (SIGINT, SIGTERM) or `handle().stop(..)`, then stops the
+    /// background workers once their passes in progress finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(workers) = self.workers {
+            workers.shutdown().await;
+        }
+        served
     }
 }

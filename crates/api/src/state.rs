@@ -13,6 +13,10 @@ use comanda_services::customers::CustomerService;
 use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
 use comanda_services::media::MediaService;
+use comanda_services::messaging::cleanup::MediaCleanup;
+use comanda_services::messaging::dispatcher::OutboxDispatcher;
+use comanda_services::messaging::push::PushService;
+use comanda_services::messaging::whatsapp::WhatsAppService;
 use comanda_services::operations::{ConfigService, InsightsService, InventoryService};
 use comanda_services::orders::OrderService;
 use comanda_services::shipping::ShippingService;
@@ -45,6 +49,11 @@ pub struct AppState {
     pub inventory: InventoryService,
     pub config: ConfigService,
     pub insights: InsightsService,
+    pub whatsapp: WhatsAppService,
+    pub push: PushService,
+    /// Run by the background worker; tests call `run_once` directly.
+    pub dispatcher: OutboxDispatcher,
+    pub media_cleanup: MediaCleanup,
     /// Local storage is served at `/media`; S3 serves itself.
     pub serves_media: bool,
     pub database: Arc<dyn DatabaseHealth>,

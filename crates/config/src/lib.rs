@@ -34,6 +34,7 @@ pub struct Settings {
     pub tenancy: TenancySettings,
     pub server: ServerSettings,
     pub otel_exporter_otlp_endpoint: Option<Url>,
+    pub workers: WorkerSettings,
     /// Values that were missing and generated for this run only (names, never values).
     pub generated_secrets: Vec<&'static str>,
 }
@@ -135,6 +136,25 @@ pub struct WhatsAppSettings {
     pub media_retention_days: u32,
 }
 
+/// The background work started with the server: the outbox dispatcher and the media clean-up.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// `BACKGROUND_WORKERS` (default on); off runs an API-only instance.
+    pub enabled: bool,
+    /// `OUTBOX_MAX_ATTEMPTS`: tries before a notification is dead.
+    pub outbox_max_attempts: i32,
+    /// `OUTBOX_RETRY_BASE_SECONDS`: the first retry's wait, doubled after each failure.
+    pub outbox_retry_base: Duration,
+    /// `OUTBOX_RETRY_MAX_SECONDS`: the longest wait between tries.
+    pub outbox_retry_max: Duration,
+    /// `OUTBOX_POLL_MS`: how often an idle dispatcher looks for due jobs.
+    pub outbox_poll_interval: Duration,
+    /// `OUTBOX_BATCH_SIZE`: jobs claimed at once.
+    pub outbox_batch_size: i64,
+    /// `WHATSAPP_MEDIA_CLEANUP_INTERVAL_SECONDS`.
+    pub media_cleanup_interval: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct TelegramSettings {
     pub bot_token: Option<Secret>,
@@ -146,6 +166,9 @@ pub struct WebPushSettings {
     pub vapid_public_key: Option<String>,
     pub vapid_private_key: Option<Secret>,
     pub subject: Option<String>,
+    /// `WEB_PUSH_TEST_HOSTS`: `host` or `host:port` push endpoints allowed despite the SSRF
+    /// checks (local push stubs in tests); empty in production.
+    pub test_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -380,6 +403,42 @@ impl Reader<'_> {
             vapid_public_key: self.text("WEB_PUSH_VAPID_PUBLIC_KEY"),
             vapid_private_key: self.text("WEB_PUSH_VAPID_PRIVATE_KEY").map(Secret::new),
             subject,
+            test_hosts: self
+                .list("WEB_PUSH_TEST_HOSTS")
+                .unwrap_or_default()
+                .into_iter()
+                .map(|host| host.to_ascii_lowercase())
+                .collect(),
+        };
+
+        let workers = WorkerSettings {
+            enabled: self.flag("BACKGROUND_WORKERS", true),
+            outbox_max_attempts: self.number("OUTBOX_MAX_ATTEMPTS", 8, 1, 100),
+            outbox_retry_base: Duration::from_secs(self.number(
+                "OUTBOX_RETRY_BASE_SECONDS",
+                30,
+                0,
+                86_400,
+            )),
+            outbox_retry_max: Duration::from_secs(self.number(
+                "OUTBOX_RETRY_MAX_SECONDS",
+                3600,
+                0,
+                7 * 86_400,
+            )),
+            outbox_poll_interval: Duration::from_millis(self.number(
+                "OUTBOX_POLL_MS",
+                1000,
+                10,
+                60_000,
+            )),
+            outbox_batch_size: self.number("OUTBOX_BATCH_SIZE", 20, 1, 1000),
+            media_cleanup_interval: Duration::from_secs(self.number(
+                "WHATSAPP_MEDIA_CLEANUP_INTERVAL_SECONDS",
+                3600,
+                1,
+                7 * 86_400,
+            )),
         };
 
         let maps = MapsSettings {
@@ -435,6 +494,7 @@ impl Reader<'_> {
             tenancy,
             server,
             otel_exporter_otlp_endpoint,
+            workers,
             generated_secrets: std::mem::take(&mut self.generated),
         }
     }

@@ -103,6 +103,8 @@ pub enum EndpointRejection {
     NotHttps,
     #[error("push endpoints must not point at loopback, private or link-local addresses")]
     PrivateAddress,
+    #[error("keys.p256dh must be a P-256 public key and keys.auth 16 bytes, both base64url")]
+    BadKeys,
 }
 
 /// Whether a resolved address may receive server-made requests (SSRF): public unicast only.

@@ -63,6 +63,14 @@ pub trait OutboxRepository: Send + Sync {
     async fn pending_count(&self) -> RepoResult<i64>;
 }
 
+/// A job queued in the same transaction as a message is stored; the repository adds the
+/// message's `message_id` and `conversation_id` to its payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    pub kind: &'static str,
+    pub payload: serde_json::Value,
+}
+
 /// How a message reached us.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InboundMessage {
@@ -131,11 +139,13 @@ pub trait WhatsAppRepository: Send + Sync {
         &self,
         phone_number_id: &str,
     ) -> RepoResult<Option<TenantId>>;
-    /// Stores an inbound message in its conversation (created when new) and opens the window.
+    /// Stores an inbound message in its conversation (created when new), opens the window and
+    /// queues `follow_ups`; a message Meta delivers again changes nothing.
     async fn record_inbound(
         &self,
         tenant: TenantId,
         message: &InboundMessage,
+        follow_ups: &[FollowUp],
     ) -> RepoResult<StoredInbound>;
     /// Applies a status report when it moves the message forward in time.
     async fn apply_status(
@@ -165,12 +175,15 @@ pub trait WhatsAppRepository: Send + Sync {
         page: PageRequest,
     ) -> RepoResult<Page<ChatMessage>>;
     async fn message(&self, tenant: TenantId, id: &str) -> RepoResult<Option<ChatMessage>>;
-    /// Records an outbound message as pending (its conversation created when new); when one
-    /// with this id exists, answers it unchanged.
+    /// Records an outbound message as pending (its conversation created when new) with its
+    /// follow-up job, audited when a person sends it; when one with this id exists, answers it
+    /// unchanged.
     async fn record_outbound(
         &self,
         tenant: TenantId,
         message: &OutboundMessage,
+        follow_up: Option<FollowUp>,
+        actor: Option<&crate::Actor>,
     ) -> RepoResult<ChatMessage>;
     async fn mark_outbound(
         &self,
@@ -268,10 +281,13 @@ pub enum PushOutcome {
 
 #[async_trait]
 pub trait PushClient: Send + Sync {
-    /// Whether pushes may be sent to this endpoint (https, public addresses: no SSRF).
-    async fn check_endpoint(
+    /// Whether pushes may be sent to this subscription: usable keys, an https endpoint on
+    /// public addresses only (no SSRF).
+    async fn check_subscription(
         &self,
         endpoint: &str,
+        p256dh: &str,
+        auth: &str,
     ) -> Result<(), comanda_domain::messaging::EndpointRejection>;
     /// The VAPID public key browsers subscribe with (`applicationServerKey`), base64url.
     fn public_key(&self) -> String;

@@ -71,6 +71,15 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+impl FieldProblem {
+    pub fn new(field: &str, message: impl ToString) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.to_string(),
+        }
+    }
+}
+
 impl ServiceError {
     /// 422 for one field.
     pub fn field(field: &str, message: impl std::fmt::Display) -> Self {

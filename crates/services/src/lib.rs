@@ -13,6 +13,7 @@ pub mod error;
 pub mod groups;
 pub mod health;
 pub mod media;
+pub mod messaging;
 pub mod operations;
 pub mod orders;
 pub mod seed;

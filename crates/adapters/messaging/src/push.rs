@@ -122,7 +122,18 @@ fn decode_key(value: &str, what: &str) -> Result<Vec<u8>, ProviderError> {
 
 #[async_trait]
 impl PushClient for WebPushClient {
-    async fn check_endpoint(&self, endpoint: &str) -> Result<(), EndpointRejection> {
+    async fn check_subscription(
+        &self,
+        endpoint: &str,
+        p256dh: &str,
+        auth: &str,
+    ) -> Result<(), EndpointRejection> {
+        let key_ok = decode_key(p256dh, "p256dh")
+            .is_ok_and(|bytes| p256::PublicKey::from_sec1_bytes(&bytes).is_ok());
+        let auth_ok = decode_key(auth, "auth").is_ok_and(|bytes| bytes.len() == 16);
+        if !key_ok || !auth_ok {
+            return Err(EndpointRejection::BadKeys);
+        }
         self.policy.check(endpoint).await
     }
 

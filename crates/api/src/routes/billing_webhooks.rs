@@ -16,7 +16,7 @@ use crate::extract::{JSON_BODY_LIMIT, parse_json};
 use crate::state::AppState;
 
 /// The raw body, as signed (at most 1 MiB).
-async fn raw_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn raw_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| {

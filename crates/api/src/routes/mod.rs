@@ -13,6 +13,7 @@ pub mod orders;
 pub mod patch;
 pub mod shipping;
 pub mod stores;
+pub mod whatsapp_webhook;
 
 use actix_web::web;
 
@@ -247,6 +248,53 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/billing/webhook/intake")
                 .route(web::post().to(billing_webhooks::intake)),
+        )
+        .service(
+            web::resource("/webhooks/whatsapp")
+                .route(web::get().to(whatsapp_webhook::verify))
+                .route(web::post().to(whatsapp_webhook::events)),
+        )
+        .service(
+            web::resource("/webhooks/whatsapp/{tenant_slug}")
+                .route(web::get().to(whatsapp_webhook::verify_for_tenant))
+                .route(web::post().to(whatsapp_webhook::events_for_tenant)),
+        )
+        .service(
+            web::resource("/admin/whatsapp/conversations")
+                .route(web::get().to(admin::whatsapp::conversations)),
+        )
+        .service(
+            web::resource("/admin/whatsapp/conversations/{conversation_id}")
+                .route(web::get().to(admin::whatsapp::conversation)),
+        )
+        .service(
+            web::resource("/admin/whatsapp/conversations/{conversation_id}/messages")
+                .route(web::get().to(admin::whatsapp::messages)),
+        )
+        .service(
+            web::resource("/admin/whatsapp/messages").route(web::post().to(admin::whatsapp::send)),
+        )
+        .service(
+            web::resource("/admin/whatsapp/messages/{message_id}/media")
+                .route(web::get().to(admin::whatsapp::media)),
+        )
+        .service(
+            web::resource("/admin/notifications")
+                .route(web::get().to(admin::whatsapp::notifications)),
+        )
+        .service(
+            web::resource("/admin/notifications/{notification_id}/retry")
+                .route(web::post().to(admin::whatsapp::retry_notification)),
+        )
+        .service(
+            web::resource("/admin/webpush/public-key")
+                .route(web::get().to(admin::webpush::public_key)),
+        )
+        .service(
+            web::resource("/admin/webpush/subscriptions")
+                .route(web::get().to(admin::webpush::list))
+                .route(web::post().to(admin::webpush::subscribe))
+                .route(web::delete().to(admin::webpush::unsubscribe)),
         )
         .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
         .service(web::resource("/openapi.json").route(web::get().to(docs::openapi_json)))

@@ -8,17 +8,18 @@ use comanda_domain::messaging::{DeliveryStatus, status_advances};
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{TenantId, UserId};
 use comanda_ports::messaging::{
-    ChatMessage, Conversation, InboundMessage, LockGuard, OutboundMessage, OutboxEntry, OutboxJob,
-    OutboxRepository, PushSubscription, PushSubscriptionRepository, SingletonLock, StoredInbound,
-    WhatsAppRepository,
+    ChatMessage, Conversation, FollowUp, InboundMessage, LockGuard, OutboundMessage, OutboxEntry,
+    OutboxJob, OutboxRepository, PushSubscription, PushSubscriptionRepository, SingletonLock,
+    StoredInbound, WhatsAppRepository,
 };
-use comanda_ports::{RepoError, RepoResult};
+use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Jsonb, Text, Uuid as SqlUuid};
 use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
 use crate::schema::{
@@ -377,6 +378,41 @@ async fn conversation_for(
         .await
 }
 
+/// Queues the jobs that follow a stored message, in its transaction.
+async fn queue_follow_ups(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    message: Uuid,
+    conversation: Uuid,
+    follow_ups: Vec<FollowUp>,
+) -> QueryResult<()> {
+    if follow_ups.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = follow_ups
+        .into_iter()
+        .map(|follow_up| {
+            let mut payload = match follow_up.payload {
+                serde_json::Value::Object(fields) => fields,
+                _ => serde_json::Map::new(),
+            };
+            payload.insert("message_id".into(), message.to_string().into());
+            payload.insert("conversation_id".into(), conversation.to_string().into());
+            (
+                outbox::id.eq(Uuid::now_v7()),
+                outbox::tenant_id.eq(tenant.as_uuid()),
+                outbox::kind.eq(follow_up.kind),
+                outbox::payload.eq(serde_json::Value::Object(payload)),
+            )
+        })
+        .collect();
+    diesel::insert_into(outbox::table)
+        .values(rows)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 #[async_trait]
 impl WhatsAppRepository for PgWhatsAppRepository {
     async fn tenant_for_phone_number_id(
@@ -398,9 +434,11 @@ impl WhatsAppRepository for PgWhatsAppRepository {
         &self,
         tenant: TenantId,
         message: &InboundMessage,
+        follow_ups: &[FollowUp],
     ) -> RepoResult<StoredInbound> {
         let mut conn = self.db.conn().await?;
         let message = message.clone();
+        let follow_ups = follow_ups.to_vec();
         conn.transaction::<_, TxError, _>(async move |conn| {
             let existing: Option<(Uuid, Uuid)> = whatsapp_messages::table
                 .filter(whatsapp_messages::tenant_id.eq(tenant.as_uuid()))
@@ -451,6 +489,7 @@ impl WhatsAppRepository for PgWhatsAppRepository {
                 ))
                 .execute(conn)
                 .await?;
+            queue_follow_ups(conn, tenant, id, conversation, follow_ups).await?;
             Ok(StoredInbound {
                 message_id: id.to_string(),
                 conversation_id: conversation.to_string(),
@@ -638,10 +677,13 @@ impl WhatsAppRepository for PgWhatsAppRepository {
         &self,
         tenant: TenantId,
         message: &OutboundMessage,
+        follow_up: Option<FollowUp>,
+        actor: Option<&Actor>,
     ) -> RepoResult<ChatMessage> {
         let id = parse_uuid(&message.id)?;
         let mut conn = self.db.conn().await?;
         let message = message.clone();
+        let actor = actor.cloned();
         conn.transaction::<_, TxError, _>(async move |conn| {
             let mine = whatsapp_messages::tenant_id
                 .eq(tenant.as_uuid())
@@ -672,6 +714,33 @@ impl WhatsAppRepository for PgWhatsAppRepository {
                 .returning(MessageRow::as_returning())
                 .get_result(conn)
                 .await?;
+            queue_follow_ups(
+                conn,
+                tenant,
+                id,
+                conversation,
+                follow_up.into_iter().collect(),
+            )
+            .await?;
+            if let Some(actor) = &actor {
+                audit::record(
+                    conn,
+                    actor,
+                    Change {
+                        tenant: Some(tenant),
+                        action: "whatsapp.send",
+                        entity_type: "whatsapp_message",
+                        entity_id: Some(id.to_string()),
+                        before: None,
+                        after: Some(serde_json::json!({
+                            "to": message.customer_phone,
+                            "kind": message.kind,
+                            "template_name": message.template_name,
+                        })),
+                    },
+                )
+                .await?;
+            }
             Ok(message_from(row)?)
         })
         .await

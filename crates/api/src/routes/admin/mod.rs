@@ -11,6 +11,8 @@ pub mod orders;
 pub mod shipping;
 pub mod stores;
 pub mod users;
+pub mod webpush;
+pub mod whatsapp;
 
 use comanda_domain::identity::Permission;
 use comanda_domain::tenancy::{Action, Module};

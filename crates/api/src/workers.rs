@@ -1,0 +1,89 @@
+//! Background work started with the server: the outbox dispatcher and the WhatsApp media
+//! clean-up. Each loop finishes the pass it is in, then stops when the server stops.
+
+use std::time::Duration;
+
+use comanda_config::WorkerSettings;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::state::AppState;
+
+/// How long shutdown waits for a pass in progress.
+const STOP_GRACE: Duration = Duration::from_secs(30);
+
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Waits `period`, or less when asked to stop; answers whether to go on.
+async fn pause(stop: &mut watch::Receiver<bool>, period: Duration) -> bool {
+    tokio::select! {
+        _ = stop.changed() => false,
+        () = tokio::time::sleep(period) => !*stop.borrow(),
+    }
+}
+
+impl Workers {
+    pub fn start(state: &AppState, settings: &WorkerSettings) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let dispatcher = state.dispatcher.clone();
+        let poll = settings.outbox_poll_interval;
+        let batch = usize::try_from(settings.outbox_batch_size).unwrap_or(usize::MAX);
+        let mut dispatcher_stop = stopped.clone();
+        let outbox = tokio::spawn(async move {
+            loop {
+                let full_batch = match dispatcher.run_once().await {
+                    Ok(report) => report.claimed >= batch,
+                    Err(error) => {
+                        tracing::warn!(%error, "outbox pass failed");
+                        false
+                    }
+                };
+                // A full batch means more may be due: go again without waiting.
+                let wait = if full_batch { Duration::ZERO } else { poll };
+                if *dispatcher_stop.borrow() || !pause(&mut dispatcher_stop, wait).await {
+                    break;
+                }
+            }
+            tracing::info!("outbox dispatcher stopped");
+        });
+        let cleanup = state.media_cleanup.clone();
+        let interval = settings.media_cleanup_interval;
+        let mut cleanup_stop = stopped;
+        let media = tokio::spawn(async move {
+            loop {
+                match cleanup.run_once().await {
+                    Ok(Some(report)) if report.expired + report.missing > 0 => {
+                        tracing::info!(
+                            expired = report.expired,
+                            missing = report.missing,
+                            "WhatsApp media cleaned up"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "WhatsApp media clean-up failed"),
+                }
+                if !pause(&mut cleanup_stop, interval).await {
+                    break;
+                }
+            }
+            tracing::info!("media clean-up stopped");
+        });
+        Self {
+            stop,
+            tasks: vec![outbox, media],
+        }
+    }
+
+    /// Asks every loop to stop and waits for the passes in progress.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            if tokio::time::timeout(STOP_GRACE, task).await.is_err() {
+                tracing::warn!("a background worker did not stop in time");
+            }
+        }
+    }
+}
