@@ -7,29 +7,29 @@ use crate::support::{Session, TestApp, json, spawn_app, spawn_app_with};
 
 /// A tenant ready to sell: an owner, a store open around the clock with delivery bands, a
 /// pizza with a crust add-on group, and a dessert that tracks stock.
-struct Shop {
-    owner: Session,
-    slug: String,
-    store: String,
-    pizza: String,
+pub(crate) struct Shop {
+    pub(crate) owner: Session,
+    pub(crate) slug: String,
+    pub(crate) store: String,
+    pub(crate) pizza: String,
     crust: String,
-    dessert: String,
+    pub(crate) dessert: String,
 }
 
 const ALWAYS_OPEN: &str = r#"{"monday":[{"open":"00:00","close":"24:00"}],"tuesday":[{"open":"00:00","close":"24:00"}],"wednesday":[{"open":"00:00","close":"24:00"}],"thursday":[{"open":"00:00","close":"24:00"}],"friday":[{"open":"00:00","close":"24:00"}],"saturday":[{"open":"00:00","close":"24:00"}],"sunday":[{"open":"00:00","close":"24:00"}]}"#;
 
-async fn created(response: reqwest::Response) -> serde_json::Value {
+pub(crate) async fn created(response: reqwest::Response) -> serde_json::Value {
     let status = response.status();
     let body = json(response).await;
     assert_eq!(status, 201, "{body}");
     body
 }
 
-fn id(value: &serde_json::Value) -> String {
+pub(crate) fn id(value: &serde_json::Value) -> String {
     value["id"].as_str().expect("id").to_owned()
 }
 
-async fn shop(app: &TestApp, slug: &str, dessert_stock: i32) -> Shop {
+pub(crate) async fn shop(app: &TestApp, slug: &str, dessert_stock: i32) -> Shop {
     let owner = app.tenant_with_owner(slug).await;
     let hours: serde_json::Value = serde_json::from_str(ALWAYS_OPEN).expect("hours");
     let store = id(&created(
@@ -126,7 +126,7 @@ async fn shop(app: &TestApp, slug: &str, dessert_stock: i32) -> Shop {
     }
 }
 
-fn order_body(shop: &Shop, items: serde_json::Value) -> serde_json::Value {
+pub(crate) fn order_body(shop: &Shop, items: serde_json::Value) -> serde_json::Value {
     serde_json::json!({
         "store_id": shop.store,
         "fulfillment": "delivery",
@@ -138,7 +138,7 @@ fn order_body(shop: &Shop, items: serde_json::Value) -> serde_json::Value {
     })
 }
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     shop: &Shop,
     path: &str,

@@ -8,6 +8,7 @@ mod config_startup;
 mod docs_and_metrics;
 mod errors;
 mod health;
+mod messaging;
 mod middleware;
 mod rate_limits;
 mod storefront;

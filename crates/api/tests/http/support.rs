@@ -21,6 +21,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database: Option<TestDatabase>,
     pub settings: Settings,
+    /// The services the server runs on, for driving background work (`dispatcher.run_once()`).
+    pub state: comanda_api::state::AppState,
     handle: ServerHandle,
 }
 
@@ -49,6 +51,8 @@ fn base_vars(database_url: &str) -> HashMap<String, String> {
         ("HTTP_WORKERS", "1"),
         ("AUTH_SECRET", TEST_SECRET),
         ("ORDER_TRACKING_SECRET", TEST_SECRET),
+        // Tests run the outbox dispatcher and the clean-up themselves, one pass at a time.
+        ("BACKGROUND_WORKERS", "false"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -83,12 +87,14 @@ pub async fn spawn_app_on(
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     let handle = application.handle();
+    let state = application.state().clone();
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
         client: comanda_testkit::http_client(),
         database,
         settings,
+        state,
         handle,
     }
 }

@@ -11,7 +11,7 @@ use comanda_ports::messaging::{SingletonLock, WhatsAppRepository};
 
 use crate::ServiceError;
 
-const LOCK_NAME: &str = "comanda.whatsapp_media_cleanup";
+pub const LOCK_NAME: &str = "comanda.whatsapp_media_cleanup";
 const BATCH: i64 = 200;
 
 /// What one pass removed.
