@@ -1109,6 +1109,53 @@ async fn the_push_service_receives_a_payload_only_the_browser_can_decrypt() {
             .expect("body")
             .contains("R$ 55,00")
     );
+
+    // A customer's WhatsApp message reaches staff browsers too.
+    connect_whatsapp(&app, shop.owner.tenant.id, "PN-EMPURRAO").await;
+    deliver(
+        &app,
+        "/webhooks/whatsapp",
+        &text_event(
+            "PN-EMPURRAO",
+            "5511987654321",
+            "wamid.P1",
+            &now_ts(),
+            "Tem troco para 100?",
+        ),
+    )
+    .await;
+    dispatch(&app).await;
+    let pushes = stubs.push.requests();
+    assert_eq!(pushes.len(), 2);
+    let plaintext =
+        web_push_native::decrypt(pushes[1].body.clone(), &browser_secret, &auth).expect("decrypts");
+    let notification: Value = serde_json::from_slice(&plaintext).expect("JSON");
+    assert_eq!(notification["type"], "whatsapp_message");
+    assert_eq!(notification["title"], "WhatsApp: Ana Cliente");
+    assert_eq!(notification["body"], "Tem troco para 100?");
+}
+
+#[tokio::test]
+async fn a_vapid_public_key_that_is_not_the_private_keys_stops_start_up() {
+    let stubs = Stubs::start().await;
+    let database = comanda_testkit::TestDatabase::new().await;
+    let mut vars: std::collections::HashMap<String, String> = stubs.vars(&[]).into_iter().collect();
+    vars.insert("DATABASE_URL".into(), database.url().to_owned());
+    vars.insert("HOST".into(), "127.0.0.1".into());
+    vars.insert("PORT".into(), "0".into());
+    vars.insert(
+        "WEB_PUSH_VAPID_PUBLIC_KEY".into(),
+        URL_SAFE_NO_PAD.encode([4u8; 65]),
+    );
+    let settings = comanda_config::Settings::from_vars(&vars).expect("settings parse");
+    let error = comanda_api::Application::build(settings)
+        .await
+        .err()
+        .expect("start-up refused");
+    assert!(
+        error.to_string().contains("WEB_PUSH_VAPID_PUBLIC_KEY"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
