@@ -59,7 +59,12 @@ async fn run(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
     ensure_startup_data(&settings).await?;
     if seed_demo {
         let outcome = seed_service(&settings)?.seed_demo().await?;
-        tracing::info!(tenant = %outcome.tenant().slug, "demo tenant ready");
+        tracing::info!(
+            tenant = %outcome.tenant().slug,
+            owner_email = comanda_services::seed::DEMO_OWNER_EMAIL,
+            owner_password = comanda_services::seed::DEMO_OWNER_PASSWORD,
+            "demo tenant ready: sign in with X-Tenant: demo"
+        );
     }
     let application = Application::build(settings).await?;
     tracing::info!(port = application.port(), "listening");

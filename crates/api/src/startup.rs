@@ -47,7 +47,7 @@ use comanda_services::messaging::whatsapp::WhatsAppService;
 use comanda_services::messaging::{Channels, GlobalChannels};
 use comanda_services::operations::{ConfigService, InsightsService, InventoryService};
 use comanda_services::orders::OrderService;
-use comanda_services::seed::{SeedOutcome, SeedService};
+use comanda_services::seed::{SeedAccounts, SeedOutcome, SeedService};
 use comanda_services::shipping::ShippingService;
 use comanda_services::stores::StoreService;
 use comanda_services::tenancy::TenancyService;
@@ -102,7 +102,13 @@ pub fn seed_service(settings: &Settings) -> anyhow::Result<SeedService> {
         Arc::new(PgStoreRepository::new(database.clone())),
         Arc::new(PgCatalogRepository::new(database.clone())),
         Arc::new(PgShippingRepository::new(database.clone())),
-        Arc::new(PgInventoryRepository::new(database)),
+        Arc::new(PgInventoryRepository::new(database.clone())),
+        SeedAccounts {
+            plans: Arc::new(PgPlanRepository::new(database.clone())),
+            tenant_admin: Arc::new(PgTenantAdminRepository::new(database.clone())),
+            users: Arc::new(PgUserRepository::new(database)),
+            hasher: Arc::new(Argon2PasswordHasher::new().context("preparing password hashing")?),
+        },
     ))
 }
 

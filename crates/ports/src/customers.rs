@@ -21,6 +21,15 @@ pub struct Customer {
     pub created_at: DateTime<Utc>,
 }
 
+/// A customer's phone as it is in the database (rows from the original system may not be E.164).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPhone {
+    pub tenant_id: TenantId,
+    pub customer_id: CustomerId,
+    pub phone: String,
+    pub created_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CustomerChanges {
     pub name: Option<String>,
@@ -53,6 +62,8 @@ pub trait CustomerRepository: Send + Sync {
         changes: CustomerChanges,
         actor: &Actor,
     ) -> RepoResult<Customer>;
+    /// Every customer's phone as stored, oldest customer first; every tenant's when `None`.
+    async fn phones(&self, tenant: Option<TenantId>) -> RepoResult<Vec<StoredPhone>>;
     /// Moves `merged`'s orders and campaign uses to `survivor` and deletes `merged`.
     async fn merge(
         &self,

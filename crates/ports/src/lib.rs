@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod customers;
 pub mod database;
 pub mod identity;
+pub mod imports;
 pub mod insights;
 pub mod inventory;
 pub mod media;

@@ -23,6 +23,30 @@ pub struct CustomerEdit {
     pub notes: Option<String>,
 }
 
+/// What `comanda normalize-phones` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NormalizeReport {
+    /// Customers whose phone was already E.164.
+    pub already: usize,
+    /// (tenant, customer, stored phone, new phone).
+    pub rewritten: Vec<(TenantId, CustomerId, String, String)>,
+    /// (tenant, customer, stored phone): not a Brazilian number.
+    pub unparseable: Vec<(TenantId, CustomerId, String)>,
+    /// (tenant, customer, stored phone, normalized phone): another customer has it already;
+    /// `comanda merge-customers` resolves these.
+    pub conflicts: Vec<(TenantId, CustomerId, String, String)>,
+}
+
+/// Customers of one tenant sharing a normalized phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeGroup {
+    pub tenant: TenantId,
+    pub phone: Phone,
+    /// The one holding the normalized phone already, else the oldest.
+    pub survivor: CustomerId,
+    pub merged: Vec<CustomerId>,
+}
+
 fn repo_error(error: RepoError) -> ServiceError {
     match error {
         RepoError::NotFound => ServiceError::NotFound("customer"),
@@ -108,6 +132,119 @@ impl CustomerService {
             .update(tenant, id, changes, actor)
             .await
             .map_err(repo_error)
+    }
+
+    /// Rewrites stored phones to E.164 (`comanda normalize-phones`), one customer at a time;
+    /// every tenant's when `tenant` is `None`.
+    pub async fn normalize_phones(
+        &self,
+        tenant: Option<TenantId>,
+        actor: &Actor,
+    ) -> Result<NormalizeReport, ServiceError> {
+        let mut report = NormalizeReport::default();
+        for stored in self.customers.phones(tenant).await? {
+            let Ok(phone) = Phone::parse(&stored.phone) else {
+                report
+                    .unparseable
+                    .push((stored.tenant_id, stored.customer_id, stored.phone));
+                continue;
+            };
+            if phone.as_str() == stored.phone {
+                report.already += 1;
+                continue;
+            }
+            let changes = CustomerChanges {
+                phone: Some(phone.clone()),
+                ..CustomerChanges::default()
+            };
+            match self
+                .customers
+                .update(stored.tenant_id, stored.customer_id, changes, actor)
+                .await
+            {
+                Ok(_) => report.rewritten.push((
+                    stored.tenant_id,
+                    stored.customer_id,
+                    stored.phone,
+                    phone.as_str().to_owned(),
+                )),
+                Err(RepoError::Conflict(_)) => report.conflicts.push((
+                    stored.tenant_id,
+                    stored.customer_id,
+                    stored.phone,
+                    phone.as_str().to_owned(),
+                )),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Customers that are one person: same tenant, same phone once normalized.
+    pub async fn duplicate_groups(
+        &self,
+        tenant: Option<TenantId>,
+    ) -> Result<Vec<MergeGroup>, ServiceError> {
+        let mut groups: std::collections::BTreeMap<(TenantId, Phone), Vec<(CustomerId, bool)>> =
+            std::collections::BTreeMap::new();
+        // Oldest first, so the first of a group is the oldest.
+        for stored in self.customers.phones(tenant).await? {
+            if let Ok(phone) = Phone::parse(&stored.phone) {
+                let exact = phone.as_str() == stored.phone;
+                groups
+                    .entry((stored.tenant_id, phone))
+                    .or_default()
+                    .push((stored.customer_id, exact));
+            }
+        }
+        Ok(groups
+            .into_iter()
+            .filter(|(_, members)| members.len() > 1)
+            .map(|((tenant, phone), members)| {
+                let survivor = members
+                    .iter()
+                    .find(|(_, exact)| *exact)
+                    .or(members.first())
+                    .map(|(id, _)| *id)
+                    .unwrap_or_else(CustomerId::generate);
+                MergeGroup {
+                    tenant,
+                    phone,
+                    survivor,
+                    merged: members
+                        .into_iter()
+                        .map(|(id, _)| id)
+                        .filter(|id| *id != survivor)
+                        .collect(),
+                }
+            })
+            .collect())
+    }
+
+    /// Merges a group into its survivor, which ends with the normalized phone.
+    pub async fn merge_group(&self, group: &MergeGroup, actor: &Actor) -> Result<(), ServiceError> {
+        for merged in &group.merged {
+            self.customers
+                .merge(group.tenant, group.survivor, *merged, actor)
+                .await
+                .map_err(repo_error)?;
+        }
+        let survivor = self
+            .customers
+            .find(group.tenant, group.survivor)
+            .await?
+            .ok_or(ServiceError::NotFound("customer"))?;
+        if survivor.phone != group.phone.as_str() {
+            let changes = CustomerChanges {
+                phone: Some(group.phone.clone()),
+                ..CustomerChanges::default()
+            };
+            self.customers
+                .update(group.tenant, group.survivor, changes, actor)
+                .await
+                .map_err(repo_error)?;
+        }
+        Ok(())
     }
 
     /// Keeps `survivor`; `merged`'s orders move to it and `merged` is removed.

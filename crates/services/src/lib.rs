@@ -12,6 +12,7 @@ pub mod customers;
 pub mod error;
 pub mod groups;
 pub mod health;
+pub mod imports;
 pub mod media;
 pub mod messaging;
 pub mod operations;

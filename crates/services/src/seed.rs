@@ -3,22 +3,32 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use comanda_domain::identity::{Email, Role};
 use comanda_domain::opening_hours::{OpeningHours, TimeRange};
 use comanda_domain::pagination::PageRequest;
 use comanda_domain::shipping::DistanceBand;
 use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
 use comanda_domain::{StoreId, TenantId};
+use comanda_ports::admin::{PlanInput, PlanRepository, TenantAdminRepository};
 use comanda_ports::catalog::{
     AddonGroupInput, AddonInput, CatalogRepository, CategoryInput, ProductInput,
 };
 use comanda_ports::inventory::{Adjustment, InventoryRepository};
 use comanda_ports::shipping::ShippingRepository;
-use comanda_ports::{Actor, NewTenant, RepoError, StoreRepository, TenantRepository};
+use comanda_ports::{
+    Actor, NewTenant, NewUser, PasswordHasher, RepoError, StoreRepository, TenantRepository,
+    UserRepository,
+};
 
 use crate::ServiceError;
 
 pub const DEMO_TENANT_SLUG: &str = "demo";
+/// The demo owner, printed by the seed so a new user can sign in at once.
+pub const DEMO_OWNER_EMAIL: &str = "dono@demo.comanda.dev";
+pub const DEMO_OWNER_PASSWORD: &str = "comanda-demo-2026";
+/// The plan the demo tenant is on.
+pub const DEMO_PLAN_CODE: &str = "demo";
 
 /// What a seed run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +52,16 @@ pub struct SeedService {
     catalog: Arc<dyn CatalogRepository>,
     shipping: Arc<dyn ShippingRepository>,
     inventory: Arc<dyn InventoryRepository>,
+    accounts: SeedAccounts,
+}
+
+/// What the seed needs to put the demo tenant on a plan and give it an owner.
+#[derive(Clone)]
+pub struct SeedAccounts {
+    pub plans: Arc<dyn PlanRepository>,
+    pub tenant_admin: Arc<dyn TenantAdminRepository>,
+    pub users: Arc<dyn UserRepository>,
+    pub hasher: Arc<dyn PasswordHasher>,
 }
 
 impl SeedService {
@@ -51,6 +71,7 @@ impl SeedService {
         catalog: Arc<dyn CatalogRepository>,
         shipping: Arc<dyn ShippingRepository>,
         inventory: Arc<dyn InventoryRepository>,
+        accounts: SeedAccounts,
     ) -> Self {
         Self {
             tenants,
@@ -58,11 +79,13 @@ impl SeedService {
             catalog,
             shipping,
             inventory,
+            accounts,
         }
     }
 
-    /// The demo tenant of the README: slug `demo`, active, every module, one store open around the
-    /// clock. Running it again changes nothing.
+    /// The demo tenant of the README: slug `demo`, active on the `demo` plan (every module), an
+    /// owner (`DEMO_OWNER_EMAIL` / `DEMO_OWNER_PASSWORD`), one store open around the clock with
+    /// delivery bands and a menu. Running it again changes nothing.
     pub async fn seed_demo(&self) -> Result<SeedOutcome, ServiceError> {
         let slug = TenantSlug::parse(DEMO_TENANT_SLUG)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -96,11 +119,76 @@ impl SeedService {
         if self.catalog.categories(tenant.id).await?.is_empty() {
             self.seed_menu(tenant.id, store.id).await?;
         }
+        if created {
+            let plan = self.demo_plan().await?;
+            self.accounts
+                .tenant_admin
+                .assign_plan(tenant.id, &plan, &Actor::system())
+                .await?;
+        }
+        self.ensure_demo_owner(tenant.id).await?;
         Ok(if created {
             SeedOutcome::Created(tenant)
         } else {
             SeedOutcome::AlreadyPresent(tenant)
         })
+    }
+
+    async fn demo_plan(&self) -> Result<comanda_ports::admin::Plan, ServiceError> {
+        let plans = &self.accounts.plans;
+        if let Some(plan) = plans.find_by_code(DEMO_PLAN_CODE).await? {
+            return Ok(plan);
+        }
+        let input = PlanInput {
+            code: DEMO_PLAN_CODE.into(),
+            name: "Demonstração (todos os módulos)".into(),
+            price_cents: 0,
+            modules: Module::ALL.into_iter().collect(),
+            users_limit: 10,
+            stores_limit: 3,
+            trial_days: 0,
+            is_active: true,
+        };
+        match plans.create(input, &Actor::system()).await {
+            Ok(plan) => Ok(plan),
+            // Another seed created it meanwhile.
+            Err(RepoError::Conflict(_)) => plans
+                .find_by_code(DEMO_PLAN_CODE)
+                .await?
+                .ok_or_else(|| ServiceError::Internal("the demo plan vanished".into())),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The demo owner, only while the tenant has no user at all.
+    async fn ensure_demo_owner(&self, tenant: TenantId) -> Result<(), ServiceError> {
+        let users = &self.accounts.users;
+        if !users
+            .list(tenant, None, PageRequest::default())
+            .await?
+            .items
+            .is_empty()
+        {
+            return Ok(());
+        }
+        let password_hash = self
+            .accounts
+            .hasher
+            .hash(DEMO_OWNER_PASSWORD)
+            .await
+            .map_err(|error| ServiceError::Internal(error.to_string()))?;
+        let owner = NewUser {
+            email: Email::parse(DEMO_OWNER_EMAIL)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            name: "Dono da Demo".into(),
+            password_hash,
+            role: Role::Owner,
+            group_ids: Vec::new(),
+        };
+        match users.bootstrap_owner(tenant, owner, &Actor::system()).await {
+            Ok(_) | Err(RepoError::Conflict(_)) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// The demo menu: categories, products with add-on groups (only when it has none).

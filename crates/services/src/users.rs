@@ -64,6 +64,47 @@ impl UserService {
         Self { users, hasher }
     }
 
+    /// An owner with this e-mail and password for operators (`comanda create-owner`, the demo
+    /// seed): created when missing, else made an active owner with the new password (its
+    /// sessions revoked). Answers the user and whether it was created. No users limit applies.
+    pub async fn ensure_owner(
+        &self,
+        tenant: TenantId,
+        email: &str,
+        password: &str,
+        name: &str,
+        actor: &Actor,
+    ) -> Result<(User, bool), ServiceError> {
+        let (email, password) = crate::auth::parse_credentials(email, password)?;
+        let password_hash = self
+            .hasher
+            .hash(password.expose())
+            .await
+            .map_err(|error| ServiceError::Internal(error.to_string()))?;
+        if let Some(existing) = self.users.find_credentials(tenant, &email).await? {
+            let changes = UserChanges {
+                role: Some(Role::Owner),
+                is_active: Some(true),
+                password_hash: Some(password_hash),
+                ..UserChanges::default()
+            };
+            let user = self
+                .users
+                .update(tenant, existing.user.id, changes, actor)
+                .await?;
+            return Ok((user, false));
+        }
+        let new_user = NewUser {
+            email,
+            name: name.trim().to_owned(),
+            password_hash,
+            role: Role::Owner,
+            group_ids: Vec::new(),
+        };
+        let user = self.users.create(tenant, new_user, i32::MAX, actor).await?;
+        Ok((user, true))
+    }
+
     pub async fn list(
         &self,
         tenant: TenantId,

@@ -134,3 +134,24 @@ pub async fn ensure_database_exists(url: &str) -> Result<bool, RepoError> {
     driver.abort();
     Ok(!exists)
 }
+
+/// How many tables the database's own schemas hold (0 for a fresh database), for
+/// `comanda restore`'s refusal to restore over data.
+pub async fn count_tables(url: &str) -> Result<i64, RepoError> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .map_err(|error| RepoError::Unavailable(error.to_string()))?;
+    let driver = tokio::spawn(connection);
+    let count: i64 = client
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables \
+             WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+            &[],
+        )
+        .await
+        .map_err(|error| RepoError::Internal(error.to_string()))?
+        .get(0);
+    drop(client);
+    driver.abort();
+    Ok(count)
+}

@@ -9,13 +9,13 @@ mod repos;
 pub mod schema;
 
 pub use audit::PgAuditRepository;
-pub use database::{Database, DatabaseConfig, ensure_database_exists};
+pub use database::{Database, DatabaseConfig, count_tables, ensure_database_exists};
 pub use migrations::{MigrationError, run_migrations};
 pub use repos::{
     PgBillingRepository, PgCampaignRepository, PgCatalogRepository, PgConfigRepository,
-    PgCustomerRepository, PgGroupRepository, PgInsightsRepository, PgInventoryRepository,
-    PgMediaRepository, PgOrderRepository, PgOutboxRepository, PgPlanRepository,
-    PgPushSubscriptionRepository, PgSessionRepository, PgShippingRepository, PgSingletonLock,
-    PgStoreRepository, PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
-    PgWhatsAppRepository,
+    PgCustomerRepository, PgGroupRepository, PgImportRepository, PgInsightsRepository,
+    PgInventoryRepository, PgMediaRepository, PgOrderRepository, PgOutboxRepository,
+    PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository, PgShippingRepository,
+    PgSingletonLock, PgStoreRepository, PgTenantAdminRepository, PgTenantRepository,
+    PgUserRepository, PgWhatsAppRepository,
 };

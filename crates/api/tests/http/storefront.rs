@@ -1024,6 +1024,20 @@ async fn the_demo_seed_has_a_menu_and_bands_and_seeding_twice_changes_nothing() 
         first,
         "nothing was added the second time"
     );
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM users").await, 1);
+    app.login(
+        "demo",
+        comanda_services::seed::DEMO_OWNER_EMAIL,
+        comanda_services::seed::DEMO_OWNER_PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        app.scalar_text(
+            "SELECT p.code FROM tenant_subscriptions s JOIN plans p ON p.id = s.plan_id"
+        )
+        .await,
+        comanda_services::seed::DEMO_PLAN_CODE
+    );
 
     let store = &json(app.get_as("demo", "/stores").await).await["items"][0];
     let store_id = store["id"].as_str().expect("id");

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{CustomerId, TenantId};
-use comanda_ports::customers::{Customer, CustomerChanges, CustomerRepository};
+use comanda_ports::customers::{Customer, CustomerChanges, CustomerRepository, StoredPhone};
 use comanda_ports::orders::{OrderFilter, OrderSummary};
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
@@ -221,6 +221,34 @@ impl CustomerRepository for PgCustomerRepository {
             RepoError::Conflict(_) => RepoError::Conflict("customer_phone".into()),
             other => other,
         })
+    }
+
+    async fn phones(&self, tenant: Option<TenantId>) -> RepoResult<Vec<StoredPhone>> {
+        let mut conn = self.db.conn().await?;
+        let mut query = customers::table.into_boxed();
+        if let Some(tenant) = tenant {
+            query = query.filter(customers::tenant_id.eq(tenant.as_uuid()));
+        }
+        let rows: Vec<(Uuid, Uuid, String, DateTime<Utc>)> = query
+            .order((customers::created_at.asc(), customers::id.asc()))
+            .select((
+                customers::tenant_id,
+                customers::id,
+                customers::phone,
+                customers::created_at,
+            ))
+            .load(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(tenant_id, id, phone, created_at)| StoredPhone {
+                tenant_id: TenantId::from_uuid(tenant_id),
+                customer_id: CustomerId::from_uuid(id),
+                phone,
+                created_at,
+            })
+            .collect())
     }
 
     async fn merge(
