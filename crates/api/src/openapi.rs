@@ -134,6 +134,7 @@ pub struct TenantHeaderParams {
         routes::admin::whatsapp::send,
         routes::admin::whatsapp::media,
         routes::admin::whatsapp::notifications,
+        routes::admin::onboarding::checklist,
         routes::admin::whatsapp::retry_notification,
         routes::admin::webpush::public_key,
         routes::admin::webpush::list,

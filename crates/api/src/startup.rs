@@ -23,10 +23,10 @@ use comanda_ports::{Clock, DatabaseHealth, PasswordHasher, RateLimitStore, Syste
 use comanda_postgres::{
     Database, DatabaseConfig, PgAuditRepository, PgBillingRepository, PgCampaignRepository,
     PgCatalogRepository, PgConfigRepository, PgCustomerRepository, PgGroupRepository,
-    PgInsightsRepository, PgInventoryRepository, PgMediaRepository, PgOrderRepository,
-    PgOutboxRepository, PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository,
-    PgShippingRepository, PgSingletonLock, PgStoreRepository, PgTenantAdminRepository,
-    PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
+    PgInsightsRepository, PgInventoryRepository, PgMediaRepository, PgOnboardingRepository,
+    PgOrderRepository, PgOutboxRepository, PgPlanRepository, PgPushSubscriptionRepository,
+    PgSessionRepository, PgShippingRepository, PgSingletonLock, PgStoreRepository,
+    PgTenantAdminRepository, PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
 };
 use comanda_ratelimit::{InMemoryRateLimitStore, RedisRateLimitStore, ResilientRateLimitStore};
 use comanda_services::audit::AuditService;
@@ -45,6 +45,7 @@ use comanda_services::messaging::dispatcher::{DispatcherPorts, OutboxDispatcher,
 use comanda_services::messaging::push::PushService;
 use comanda_services::messaging::whatsapp::WhatsAppService;
 use comanda_services::messaging::{Channels, GlobalChannels};
+use comanda_services::onboarding::OnboardingService;
 use comanda_services::operations::{ConfigService, InsightsService, InventoryService};
 use comanda_services::orders::OrderService;
 use comanda_services::seed::{SeedAccounts, SeedOutcome, SeedService};
@@ -318,6 +319,10 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         .iter()
         .map(|secret| secret.expose())
         .collect();
+    let onboarding = OnboardingService::new(
+        Arc::new(PgOnboardingRepository::new(database.clone())),
+        channels.clone(),
+    );
     let whatsapp = WhatsAppService::new(
         conversations.clone(),
         outbox.clone(),
@@ -375,6 +380,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
     );
     Ok(AppState {
         whatsapp,
+        onboarding,
         push: PushService::new(subscriptions, push_client),
         dispatcher,
         media_cleanup,

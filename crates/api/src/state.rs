@@ -17,6 +17,7 @@ use comanda_services::messaging::cleanup::MediaCleanup;
 use comanda_services::messaging::dispatcher::OutboxDispatcher;
 use comanda_services::messaging::push::PushService;
 use comanda_services::messaging::whatsapp::WhatsAppService;
+use comanda_services::onboarding::OnboardingService;
 use comanda_services::operations::{ConfigService, InsightsService, InventoryService};
 use comanda_services::orders::OrderService;
 use comanda_services::shipping::ShippingService;
@@ -50,6 +51,7 @@ pub struct AppState {
     pub config: ConfigService,
     pub insights: InsightsService,
     pub whatsapp: WhatsAppService,
+    pub onboarding: OnboardingService,
     pub push: PushService,
     /// Run by the background worker; tests call `run_once` directly.
     pub dispatcher: OutboxDispatcher,

@@ -18,6 +18,7 @@ pub mod insights;
 pub mod inventory;
 pub mod media;
 pub mod messaging;
+pub mod onboarding;
 pub mod orders;
 pub mod ratelimit;
 pub mod shipping;

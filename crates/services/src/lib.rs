@@ -15,6 +15,7 @@ pub mod health;
 pub mod imports;
 pub mod media;
 pub mod messaging;
+pub mod onboarding;
 pub mod operations;
 pub mod orders;
 pub mod seed;

@@ -14,8 +14,8 @@ pub use migrations::{MigrationError, run_migrations};
 pub use repos::{
     PgBillingRepository, PgCampaignRepository, PgCatalogRepository, PgConfigRepository,
     PgCustomerRepository, PgGroupRepository, PgImportRepository, PgInsightsRepository,
-    PgInventoryRepository, PgMediaRepository, PgOrderRepository, PgOutboxRepository,
-    PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository, PgShippingRepository,
-    PgSingletonLock, PgStoreRepository, PgTenantAdminRepository, PgTenantRepository,
-    PgUserRepository, PgWhatsAppRepository,
+    PgInventoryRepository, PgMediaRepository, PgOnboardingRepository, PgOrderRepository,
+    PgOutboxRepository, PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository,
+    PgShippingRepository, PgSingletonLock, PgStoreRepository, PgTenantAdminRepository,
+    PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
 };

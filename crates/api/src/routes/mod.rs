@@ -279,6 +279,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::get().to(admin::whatsapp::media)),
         )
         .service(
+            web::resource("/admin/onboarding").route(web::get().to(admin::onboarding::checklist)),
+        )
+        .service(
             web::resource("/admin/notifications")
                 .route(web::get().to(admin::whatsapp::notifications)),
         )

@@ -8,6 +8,7 @@ mod insights;
 mod inventory;
 mod media;
 mod messaging;
+mod onboarding;
 mod orders;
 mod plans;
 mod sessions;
@@ -29,6 +30,7 @@ pub use media::PgMediaRepository;
 pub use messaging::{
     PgOutboxRepository, PgPushSubscriptionRepository, PgSingletonLock, PgWhatsAppRepository,
 };
+pub use onboarding::PgOnboardingRepository;
 pub use orders::PgOrderRepository;
 pub use plans::PgPlanRepository;
 pub use sessions::PgSessionRepository;

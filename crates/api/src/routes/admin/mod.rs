@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod catalog;
 pub mod groups;
 pub mod modules;
+pub mod onboarding;
 pub mod operations;
 pub mod orders;
 pub mod shipping;
