@@ -1,10 +1,13 @@
-//! Prometheus metrics: request counts and latency by route and status, and the database pool.
+//! Prometheus metrics: request counts and latency by route and status, the database pool, and
+//! business figures (orders created, the notification outbox).
 
 use std::sync::Arc;
 
 use comanda_ports::PoolStats;
+use comanda_ports::messaging::OutboxDepth;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 /// One registry per application, so several apps in one process (tests) never collide.
@@ -21,6 +24,9 @@ struct Inner {
     pool_size: IntGauge,
     pool_available: IntGauge,
     pool_waiting: IntGauge,
+    orders_created: IntCounter,
+    outbox_pending: IntGauge,
+    outbox_dead: IntGauge,
 }
 
 impl Metrics {
@@ -45,6 +51,18 @@ impl Metrics {
         let pool_size = IntGauge::new("db_pool_connections", "Connections the pool holds open")?;
         let pool_available = IntGauge::new("db_pool_available", "Idle connections ready for use")?;
         let pool_waiting = IntGauge::new("db_pool_waiting", "Callers waiting for a connection")?;
+        let orders_created = IntCounter::new(
+            "orders_created_total",
+            "Orders placed through this instance (idempotent replays not counted)",
+        )?;
+        let outbox_pending = IntGauge::new(
+            "outbox_pending",
+            "Notifications waiting to be sent, across instances",
+        )?;
+        let outbox_dead = IntGauge::new(
+            "outbox_dead",
+            "Notifications given up on after their last try, across instances",
+        )?;
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(durations.clone()),
@@ -52,6 +70,9 @@ impl Metrics {
             Box::new(pool_size.clone()),
             Box::new(pool_available.clone()),
             Box::new(pool_waiting.clone()),
+            Box::new(orders_created.clone()),
+            Box::new(outbox_pending.clone()),
+            Box::new(outbox_dead.clone()),
         ] {
             registry.register(collector)?;
         }
@@ -64,6 +85,9 @@ impl Metrics {
                 pool_size,
                 pool_available,
                 pool_waiting,
+                orders_created,
+                outbox_pending,
+                outbox_dead,
             }),
         })
     }
@@ -80,8 +104,17 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// The text exposition, with the pool figures read now.
-    pub fn render(&self, pool: PoolStats) -> String {
+    pub fn order_created(&self) {
+        self.inner.orders_created.inc();
+    }
+
+    /// The text exposition, with the pool figures read now and the outbox's when the
+    /// database answered (else its last known figures).
+    pub fn render(&self, pool: PoolStats, outbox: Option<OutboxDepth>) -> String {
+        if let Some(outbox) = outbox {
+            self.inner.outbox_pending.set(outbox.pending);
+            self.inner.outbox_dead.set(outbox.dead);
+        }
         let as_gauge = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
         self.inner.pool_max_size.set(as_gauge(pool.max_size));
         self.inner.pool_size.set(as_gauge(pool.size));

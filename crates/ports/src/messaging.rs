@@ -21,6 +21,13 @@ pub struct OutboxJob {
     pub attempts: i32,
 }
 
+/// How many notifications wait to be sent, and how many were given up on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxDepth {
+    pub pending: i64,
+    pub dead: i64,
+}
+
 /// A notification as the portal shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
@@ -59,8 +66,8 @@ pub trait OutboxRepository: Send + Sync {
         status: Option<&str>,
         page: PageRequest,
     ) -> RepoResult<Page<OutboxEntry>>;
-    /// Jobs waiting, for `/metrics`.
-    async fn pending_count(&self) -> RepoResult<i64>;
+    /// Jobs waiting and jobs given up on, across tenants, for `/metrics`.
+    async fn depth(&self) -> RepoResult<OutboxDepth>;
 }
 
 /// A job queued in the same transaction as a message is stored; the repository adds the

@@ -488,6 +488,8 @@ pub async fn checkout(
     let mut response = HttpResponse::build(StatusCode::CREATED);
     if placed.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
+    } else {
+        state.metrics.order_created();
     }
     Ok(response.json(OrderView::new(placed.order, Some(placed.tracking_token))))
 }

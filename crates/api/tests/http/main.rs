@@ -10,7 +10,7 @@ mod errors;
 mod health;
 mod messaging;
 mod middleware;
-mod onboarding;
+mod operations;
 mod rate_limits;
 mod storefront;
 mod stores;

@@ -161,6 +161,11 @@ impl OutboxDispatcher {
         }
     }
 
+    /// Jobs waiting and given up on, across tenants (`/metrics`).
+    pub async fn depth(&self) -> Result<comanda_ports::messaging::OutboxDepth, ServiceError> {
+        Ok(self.ports.outbox.depth().await?)
+    }
+
     /// Sends every job due now, up to the batch size; answers what happened.
     pub async fn run_once(&self) -> Result<DispatchReport, ServiceError> {
         let jobs = self.ports.outbox.claim(self.batch_size, self.lease).await?;

@@ -8,9 +8,9 @@ use comanda_domain::messaging::{DeliveryStatus, status_advances};
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{TenantId, UserId};
 use comanda_ports::messaging::{
-    ChatMessage, Conversation, FollowUp, InboundMessage, LockGuard, OutboundMessage, OutboxEntry,
-    OutboxJob, OutboxRepository, PushSubscription, PushSubscriptionRepository, SingletonLock,
-    StoredInbound, WhatsAppRepository,
+    ChatMessage, Conversation, FollowUp, InboundMessage, LockGuard, OutboundMessage, OutboxDepth,
+    OutboxEntry, OutboxJob, OutboxRepository, PushSubscription, PushSubscriptionRepository,
+    SingletonLock, StoredInbound, WhatsAppRepository,
 };
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
@@ -251,14 +251,25 @@ impl OutboxRepository for PgOutboxRepository {
         })
     }
 
-    async fn pending_count(&self) -> RepoResult<i64> {
+    async fn depth(&self) -> RepoResult<OutboxDepth> {
         let mut conn = self.db.conn().await?;
-        outbox::table
-            .filter(outbox::status.eq("pending"))
-            .count()
-            .get_result(&mut conn)
+        let counts: Vec<(String, i64)> = outbox::table
+            .filter(outbox::status.eq_any(["pending", "dead"]))
+            .group_by(outbox::status)
+            .select((outbox::status, diesel::dsl::count_star()))
+            .load(&mut conn)
             .await
-            .map_err(diesel_error)
+            .map_err(diesel_error)?;
+        let of = |status: &str| {
+            counts
+                .iter()
+                .find(|(name, _)| name == status)
+                .map_or(0, |(_, count)| *count)
+        };
+        Ok(OutboxDepth {
+            pending: of("pending"),
+            dead: of("dead"),
+        })
     }
 }
 

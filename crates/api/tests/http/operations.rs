@@ -1,4 +1,4 @@
-//! The first-access checklist turns done as the tenant's data appears.
+//! Operations as a tenant and an operator see them: the first-access checklist and business metrics.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -108,4 +108,32 @@ async fn onboarding_steps_turn_done_as_data_appears_and_the_test_mode_shows_them
 
     // Each tenant sees its own.
     assert_eq!(checklist(&app, &newcomer).await["completed"], 0);
+}
+
+#[tokio::test]
+async fn metrics_count_orders_created_and_the_outbox_depth() {
+    let app = spawn_app().await;
+    let shop = shop(&app, "metricas", 5).await;
+    let body = order_body(&shop, json!([{"product_id": shop.pizza, "quantity": 1}]));
+    let placed = |key: &'static str| {
+        app.client
+            .post(app.url("/checkout"))
+            .header("X-Tenant", &shop.slug)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(placed("pedido-1").await.expect("sent").status(), 201);
+    let replay = placed("pedido-1").await.expect("sent");
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    app.sql("UPDATE outbox SET status = 'dead' WHERE kind = 'telegram.new_order'")
+        .await;
+
+    let text = app.get("/metrics").await.text().await.expect("text");
+    assert!(
+        text.contains("comanda_orders_created_total 1"),
+        "a replay is not a new order: {text}"
+    );
+    assert!(text.contains("comanda_outbox_pending 2"), "{text}");
+    assert!(text.contains("comanda_outbox_dead 1"), "{text}");
 }
