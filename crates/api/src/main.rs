@@ -37,7 +37,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.server);
+    let telemetry = telemetry::init(
+        &settings.server,
+        settings.otel_exporter_otlp_endpoint.as_ref(),
+    );
     for name in &settings.generated_secrets {
         tracing::warn!(
             variable = name,
@@ -45,13 +48,15 @@ async fn main() -> ExitCode {
         );
     }
 
-    match run(settings, seed_demo).await {
+    let code = match run(settings, seed_demo).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "server stopped with an error");
             ExitCode::FAILURE
         }
-    }
+    };
+    telemetry.shutdown().await;
+    code
 }
 
 async fn run(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {

@@ -126,14 +126,17 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.server);
-    match run(cli.command, &settings).await {
+    // The CLI's work is short and local: logs only, no traces.
+    let telemetry = telemetry::init(&settings.server, None);
+    let code = match run(cli.command, &settings).await {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
-    }
+    };
+    telemetry.shutdown().await;
+    code
 }
 
 fn database(settings: &Settings) -> anyhow::Result<Database> {

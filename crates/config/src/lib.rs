@@ -1,17 +1,18 @@
 //! Settings (SPEC §2): every environment variable of the original system, parsed and validated
 //! once at start-up. Each problem is one line; secrets cannot be printed.
 
+mod ip_range;
 mod secret;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use comanda_domain::tenancy::TenantSlug;
 use url::Url;
 
+pub use ip_range::IpRange;
 pub use secret::Secret;
 
 /// Secrets that sign or verify something must be at least this long.
@@ -94,8 +95,8 @@ pub struct HttpSettings {
     pub cors_allowed_origins: Vec<String>,
     /// `None`: any `Host` is accepted.
     pub trusted_hosts: Option<Vec<String>>,
-    /// Peers whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpAddr>,
+    /// Peers whose `X-Forwarded-For` is believed: addresses or CIDR ranges.
+    pub trusted_proxies: Vec<IpRange>,
 }
 
 #[derive(Debug, Clone)]
@@ -656,15 +657,18 @@ impl Reader<'_> {
         origins
     }
 
-    fn ip_list(&mut self, name: &'static str) -> Vec<IpAddr> {
-        let mut ips = Vec::new();
+    fn ip_list(&mut self, name: &'static str) -> Vec<IpRange> {
+        let mut ranges = Vec::new();
         for value in self.list(name).unwrap_or_default() {
-            match value.parse::<IpAddr>() {
-                Ok(ip) => ips.push(ip),
-                Err(_) => self.problem(name, format!("`{value}` is not an IP address")),
+            match value.parse::<IpRange>() {
+                Ok(range) => ranges.push(range),
+                Err(()) => self.problem(
+                    name,
+                    format!("`{value}` is not an IP address or CIDR range"),
+                ),
             }
         }
-        ips
+        ranges
     }
 
     fn slug(&mut self, name: &'static str) -> Option<TenantSlug> {

@@ -54,8 +54,18 @@ pub async fn request_log(
     // The path only: query strings may carry tracking tokens.
     let path = request.path().to_owned();
 
-    let span =
-        tracing::info_span!("request", request_id = %request_id, tenant = tracing::field::Empty);
+    // The `otel.*` and `http.*` fields name and describe the span in exported traces (the
+    // route is only known once the router has run, so it is an attribute, not in the name).
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        tenant = tracing::field::Empty,
+        otel.name = %method,
+        otel.kind = "server",
+        http.request.method = %method,
+        http.route = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+    );
     let outcome = next.call(request).instrument(span.clone()).await;
     let mut response = match outcome {
         Ok(response) => response.map_into_boxed_body(),
@@ -82,6 +92,8 @@ pub async fn request_log(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
+    span.record("http.route", route.as_str());
+    span.record("http.response.status_code", status);
     let elapsed = started.elapsed();
     if let Some(state) = &state {
         state

@@ -7,6 +7,10 @@ use actix_web::{Error, ResponseError};
 use super::app_state;
 use crate::error::ApiError;
 
+/// Probes and scrapers call these by the pod's address, never by a public host name; they
+/// build no links from the host.
+const ANY_HOST_PATHS: [&str; 2] = ["/health", "/metrics"];
+
 /// With `TRUSTED_HOSTS` set, a request for any other `Host` is refused with 400 (it would let
 /// an attacker poison links built from the host).
 pub async fn trusted_host(
@@ -14,7 +18,9 @@ pub async fn trusted_host(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let allowed = app_state(&request).and_then(|state| state.settings.http.trusted_hosts.clone());
-    if let Some(allowed) = allowed {
+    if let Some(allowed) = allowed
+        && !ANY_HOST_PATHS.contains(&request.path())
+    {
         let host = request_host(&request);
         if !host
             .as_deref()

@@ -110,3 +110,83 @@ async fn server_migrates_seeds_serves_and_stops_gracefully_on_sigterm() {
         "nothing listens after the stop"
     );
 }
+
+#[tokio::test]
+async fn with_an_otlp_endpoint_request_spans_are_exported_as_traces() {
+    let collector = comanda_testkit::StubServer::start(vec![comanda_testkit::StubResponse::json(
+        200,
+        serde_json::json!({}),
+    )])
+    .await;
+    let database = TestDatabase::new().await;
+    let mut child = server()
+        .env("DATABASE_URL", database.url())
+        .env("HOST", "127.0.0.1")
+        .env("PORT", "0")
+        .env("AUTH_SECRET", TEST_SECRET)
+        .env("ORDER_TRACKING_SECRET", TEST_SECRET)
+        .env("HTTP_WORKERS", "1")
+        .env("BACKGROUND_WORKERS", "false")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.base_url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let port = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
+            let line = line.expect("log line");
+            let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if event["message"] == "listening" {
+                // Keep draining the log so the server never blocks on a full pipe.
+                std::thread::spawn(move || lines.for_each(drop));
+                return event["port"].as_u64().expect("port");
+            }
+        }
+        panic!("the server never said it was listening");
+    })
+    .await
+    .expect("read log");
+    let client = comanda_testkit::http_client();
+    let health = client
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(health.status(), 200);
+    assert!(
+        collector.requests().is_empty(),
+        "spans are batched, not sent one by one"
+    );
+
+    // Stopping flushes the batch.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("exit status");
+    assert!(status.success(), "{status}");
+    let exports = collector.requests();
+    let export = exports
+        .iter()
+        .find(|request| request.path == "/v1/traces")
+        .unwrap_or_else(|| panic!("no export reached the collector: {exports:?}"));
+    assert_eq!(export.method, "POST");
+    assert_eq!(
+        export.header("content-type"),
+        Some("application/x-protobuf")
+    );
+    let body = String::from_utf8_lossy(&export.body);
+    assert!(
+        body.contains("http.route") && body.contains("/health"),
+        "the request span is in the export: {body:?}"
+    );
+    assert!(body.contains("comanda"), "the service is named");
+}

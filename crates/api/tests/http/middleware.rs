@@ -11,7 +11,7 @@ async fn untrusted_host_is_refused_when_trusted_hosts_are_set() {
     ] {
         let response = app
             .client
-            .get(app.url("/health"))
+            .get(app.url("/openapi.json"))
             .header("Host", host)
             .send()
             .await
@@ -20,6 +20,17 @@ async fn untrusted_host_is_refused_when_trusted_hosts_are_set() {
         if expected == 400 {
             assert_eq!(json(response).await["code"], "invalid_host", "{host}");
         }
+    }
+    // Probes and scrapers use the pod's address.
+    for path in ["/health", "/metrics"] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("Host", "10.1.2.3:8080")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200, "{path}");
     }
 }
 

@@ -103,7 +103,7 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     // Behind a trusted proxy: each forwarded client has its own budget.
     let proxied = spawn_app_with(&[
         ("RATE_LIMIT_PER_MINUTE", "1"),
-        ("TRUSTED_PROXIES", "127.0.0.1"),
+        ("TRUSTED_PROXIES", "127.0.0.0/8"),
     ])
     .await;
     let send = |client_ip: &'static str| {
