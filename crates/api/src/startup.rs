@@ -55,6 +55,7 @@ use comanda_services::tenancy::TenancyService;
 use comanda_services::users::UserService;
 use comanda_storage::{ObjectMediaStorage, S3Config};
 
+use crate::catalog_cache::CatalogCache;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::middleware;
@@ -379,6 +380,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         clock.clone(),
     );
     Ok(AppState {
+        catalog_cache: CatalogCache::default(),
         whatsapp,
         onboarding,
         push: PushService::new(subscriptions, push_client),

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use crate::catalog_cache::CatalogCache;
 use comanda_config::Settings;
 use comanda_ports::{DatabaseHealth, RateLimitStore};
 use comanda_services::audit::AuditService;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub central: CentralService,
     pub billing: BillingService,
     pub catalog: CatalogService,
+    /// Rendered menus of `GET /catalog`, checked against the tenant's version.
+    pub catalog_cache: CatalogCache,
     pub media: MediaService,
     pub shipping: ShippingService,
     pub checkout: CheckoutService,

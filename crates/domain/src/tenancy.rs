@@ -238,6 +238,9 @@ pub struct TenantRecord {
     pub enabled_modules: BTreeSet<Module>,
     pub users_limit: i32,
     pub stores_limit: i32,
+    /// Moves whenever the tenant, its subscription or modules, or anything its public catalog
+    /// shows changes (kept by the database): what caches of the tenant are checked against.
+    pub version: i64,
 }
 
 /// The tenant a request runs for, with what it may use right now.
@@ -251,6 +254,9 @@ pub struct TenantContext {
     pub modules: BTreeSet<Module>,
     pub users_limit: i32,
     pub stores_limit: i32,
+    /// The record's `version` when this context was read.
+    #[serde(skip)]
+    pub version: i64,
 }
 
 impl From<TenantRecord> for TenantContext {
@@ -268,6 +274,7 @@ impl From<TenantRecord> for TenantContext {
             modules,
             users_limit: record.users_limit,
             stores_limit: record.stores_limit,
+            version: record.version,
         }
     }
 }
@@ -367,6 +374,7 @@ mod tests {
             enabled_modules: [Module::Orders, Module::Catalog].into_iter().collect(),
             users_limit: 5,
             stores_limit: 1,
+            version: 0,
         }
     }
 

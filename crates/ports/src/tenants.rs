@@ -2,7 +2,9 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use comanda_domain::TenantId;
-use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
+use comanda_domain::tenancy::{
+    Module, SubscriptionStatus, TenantRecord, TenantSelector, TenantSlug,
+};
 
 use crate::RepoResult;
 
@@ -23,6 +25,12 @@ pub trait TenantRepository: Send + Sync {
     async fn find_by_id(&self, id: TenantId) -> RepoResult<Option<TenantRecord>>;
     /// An active tenant by slug, with its subscription and modules.
     async fn find_by_slug(&self, slug: &TenantSlug) -> RepoResult<Option<TenantRecord>>;
+    /// The id and current `version` of an active tenant: one indexed read, to check a cached
+    /// record against.
+    async fn current_version(
+        &self,
+        selector: &TenantSelector,
+    ) -> RepoResult<Option<(TenantId, i64)>>;
     /// Creates a tenant, its subscription and modules in one transaction.
     /// A taken slug is `RepoError::Conflict("tenant_slug")`.
     async fn create(&self, tenant: NewTenant) -> RepoResult<TenantRecord>;

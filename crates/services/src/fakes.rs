@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use comanda_domain::opening_hours::{OpeningHours, TimeRange};
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore, Store};
-use comanda_domain::tenancy::{SubscriptionStatus, TenantRecord, TenantSlug};
+use comanda_domain::tenancy::{SubscriptionStatus, TenantRecord, TenantSelector, TenantSlug};
 use comanda_domain::{StoreId, TenantId};
 use comanda_ports::{
     Actor, Clock, NewTenant, RepoError, RepoResult, StoreChanges, StoreRepository, TenantRepository,
@@ -28,9 +28,23 @@ impl InMemoryTenants {
             enabled_modules: comanda_domain::tenancy::Module::ALL.into_iter().collect(),
             users_limit: 5,
             stores_limit: 2,
+            version: 0,
         };
         self.rows.lock().expect("lock").push(record.clone());
         record
+    }
+
+    /// Changes a tenant as a writer would; `bump` moves its version as the database does.
+    pub fn change(&self, slug: &str, bump: bool, change: impl FnOnce(&mut TenantRecord)) {
+        let mut rows = self.rows.lock().expect("lock");
+        let record = rows
+            .iter_mut()
+            .find(|t| t.slug.as_str() == slug)
+            .expect("tenant");
+        change(record);
+        if bump {
+            record.version += 1;
+        }
     }
 }
 
@@ -56,6 +70,22 @@ impl TenantRepository for InMemoryTenants {
             .cloned())
     }
 
+    async fn current_version(
+        &self,
+        selector: &TenantSelector,
+    ) -> RepoResult<Option<(TenantId, i64)>> {
+        Ok(self
+            .rows
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|t| match selector {
+                TenantSelector::Id(id) => t.id == *id,
+                TenantSelector::Slug(slug) => &t.slug == slug,
+            })
+            .map(|t| (t.id, t.version)))
+    }
+
     async fn create(&self, tenant: NewTenant) -> RepoResult<TenantRecord> {
         let mut rows = self.rows.lock().expect("lock");
         if rows.iter().any(|t| t.slug == tenant.slug) {
@@ -69,6 +99,7 @@ impl TenantRepository for InMemoryTenants {
             enabled_modules: tenant.modules,
             users_limit: tenant.users_limit,
             stores_limit: tenant.stores_limit,
+            version: 0,
         };
         rows.push(record.clone());
         Ok(record)

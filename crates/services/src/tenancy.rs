@@ -1,17 +1,27 @@
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
+use comanda_domain::TenantId;
 use comanda_domain::tenancy::{
-    TenancyError, TenantContext, TenantHeaders, TenantSelector, TenantSlug, select_tenant,
+    TenancyError, TenantContext, TenantHeaders, TenantSlug, select_tenant,
 };
 use comanda_ports::TenantRepository;
 
 use crate::ServiceError;
 
+/// Tenants kept in memory per instance; past this the cache starts over.
+const CACHED_TENANTS: usize = 10_000;
+
 /// Resolves the tenant a request runs for (SPEC §4).
+///
+/// Every request reads the tenant's `version` (one indexed read) and reuses the context cached
+/// for that version, so a suspension or a module change applies on the next request, on every
+/// instance.
 #[derive(Clone)]
 pub struct TenancyService {
     tenants: Arc<dyn TenantRepository>,
     legacy_fallback: Option<TenantSlug>,
+    cache: Arc<Mutex<HashMap<TenantId, TenantContext>>>,
 }
 
 impl TenancyService {
@@ -19,19 +29,51 @@ impl TenancyService {
         Self {
             tenants,
             legacy_fallback,
+            cache: Arc::default(),
         }
     }
 
     /// The tenant named by the request's headers, or the legacy fallback.
     pub async fn resolve(&self, headers: TenantHeaders<'_>) -> Result<TenantContext, ServiceError> {
         let selector = select_tenant(headers, self.legacy_fallback.as_ref())?;
-        let record = match &selector {
-            TenantSelector::Id(id) => self.tenants.find_by_id(*id).await?,
-            TenantSelector::Slug(slug) => self.tenants.find_by_slug(slug).await?,
-        };
-        record
+        let (id, version) = self
+            .tenants
+            .current_version(&selector)
+            .await?
+            .ok_or(ServiceError::Tenancy(TenancyError::NotFound))?;
+        if let Some(cached) = self.cached(id, version) {
+            return Ok(cached);
+        }
+        let context = self
+            .tenants
+            .find_by_id(id)
+            .await?
             .map(TenantContext::from)
-            .ok_or(ServiceError::Tenancy(TenancyError::NotFound))
+            .ok_or(ServiceError::Tenancy(TenancyError::NotFound))?;
+        self.remember(context.clone());
+        Ok(context)
+    }
+
+    fn cached(&self, id: TenantId, version: i64) -> Option<TenantContext> {
+        let cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache
+            .get(&id)
+            .filter(|context| context.version == version)
+            .cloned()
+    }
+
+    fn remember(&self, context: TenantContext) {
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.len() >= CACHED_TENANTS && !cache.contains_key(&context.id) {
+            cache.clear();
+        }
+        cache.insert(context.id, context);
     }
 }
 
@@ -73,6 +115,36 @@ mod tests {
             .await
             .expect("fallback");
         assert_eq!(by_fallback.id, demo.id);
+    }
+
+    #[tokio::test]
+    async fn a_cached_tenant_is_read_again_once_its_version_moves() {
+        let tenants = Arc::new(InMemoryTenants::default());
+        tenants.add("demo", SubscriptionStatus::Active);
+        let service = TenancyService::new(tenants.clone(), None);
+        let demo = || TenantHeaders {
+            id: None,
+            slug: Some("demo"),
+        };
+        assert!(service.resolve(demo()).await.expect("first").takes_orders());
+
+        // Same version: the cached context answers (the database never does this, but it
+        // shows the record is not read again).
+        tenants.change("demo", false, |t| {
+            t.subscription_status = SubscriptionStatus::Suspended;
+        });
+        assert!(
+            service
+                .resolve(demo())
+                .await
+                .expect("cached")
+                .takes_orders()
+        );
+
+        tenants.change("demo", true, |_| {});
+        let reread = service.resolve(demo()).await.expect("read again");
+        assert!(!reread.takes_orders());
+        assert!(reread.modules.is_empty());
     }
 
     #[tokio::test]

@@ -28,6 +28,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         first_access_test_mode -> Bool,
+        cache_version -> Int8,
     }
 }
 

@@ -1,6 +1,8 @@
 //! `GET /catalog?store_id=`: a store's menu, the hottest read of the storefront.
 
-use actix_web::web;
+use actix_web::HttpResponse;
+use actix_web::http::header::ContentType;
+use actix_web::web::{self, Bytes};
 use comanda_domain::StoreId;
 use comanda_domain::catalog::{AddonGroup, MenuItem};
 use comanda_services::catalog::Menu;
@@ -145,7 +147,7 @@ pub async fn catalog(
     state: web::Data<AppState>,
     tenant: Tenant,
     query: web::Query<CatalogQuery>,
-) -> Result<web::Json<CatalogResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let raw = query.into_inner().store_id.ok_or_else(|| {
         ApiError::validation(vec![FieldError {
             field: "store_id".into(),
@@ -155,6 +157,21 @@ pub async fn catalog(
     let store: StoreId = raw
         .parse()
         .map_err(|_| ApiError::not_found("store not found"))?;
-    let menu = state.catalog.menu(tenant.0.id, store).await?;
-    Ok(web::Json(menu.into()))
+    let tenant = tenant.0;
+    let body = match state.catalog_cache.get(tenant.id, store, tenant.version) {
+        Some(body) => body,
+        None => {
+            let menu = state.catalog.menu(tenant.id, store).await?;
+            let body = serde_json::to_vec(&CatalogResponse::from(menu))
+                .map(Bytes::from)
+                .map_err(|error| ApiError::internal(&format!("rendering the menu: {error}")))?;
+            state
+                .catalog_cache
+                .put(tenant.id, store, tenant.version, body.clone());
+            body
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }

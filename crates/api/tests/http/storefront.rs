@@ -453,6 +453,96 @@ async fn a_200_product_menu_comes_whole() {
 }
 
 #[tokio::test]
+async fn a_cached_menu_follows_every_change_it_shows() {
+    let app = spawn_app().await;
+    let owner = app.tenant_with_owner("fresca").await;
+    let store = create_store(&app, &owner, paulista_store("Fresca")).await;
+    let store_id = store["id"].as_str().expect("id").to_owned();
+    let category = create_category(&app, &owner, "Lanches", 1).await;
+    let product = create_product(&app, &owner, &category, "X-Salada", serde_json::json!({})).await;
+    let menu = || async {
+        let response = app
+            .get_as("fresca", &format!("/catalog?store_id={store_id}"))
+            .await;
+        assert_eq!(response.status(), 200);
+        let body = json(response).await;
+        let item = body["categories"][0]["products"][0].clone();
+        (body, item)
+    };
+    let (_, item) = menu().await;
+    assert_eq!(item["price_cents"], 3000);
+
+    // Through the API.
+    let changed = app
+        .send(
+            &owner,
+            Method::PATCH,
+            &format!("/admin/catalog/products/{product}"),
+            Some(serde_json::json!({"price_cents": 3500})),
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    assert_eq!(menu().await.1["price_cents"], 3500);
+
+    // Behind the API's back (the CLI, another instance, plain SQL).
+    app.sql(&format!(
+        "UPDATE products SET name = 'X-Tudo' WHERE id = '{product}'"
+    ))
+    .await;
+    assert_eq!(menu().await.1["name"], "X-Tudo");
+    app.sql(&format!(
+        "UPDATE stores SET name = 'Fresca Centro' WHERE id = '{store_id}'"
+    ))
+    .await;
+    assert_eq!(menu().await.0["store_name"], "Fresca Centro");
+
+    // Stock: the menu shows only in or out of stock, so only crossing zero matters.
+    app.sql(&format!(
+        "UPDATE products SET track_stock = TRUE WHERE id = '{product}';
+         INSERT INTO stock_levels (tenant_id, store_id, product_id, quantity)
+           VALUES ('{}', '{store_id}', '{product}', 2)",
+        owner.tenant.id
+    ))
+    .await;
+    assert_eq!(menu().await.1["out_of_stock"], false);
+    let version = "SELECT cache_version FROM tenants WHERE slug = 'fresca'";
+    let before_sale = app.scalar_i64(version).await;
+    app.sql(&format!(
+        "UPDATE stock_levels SET quantity = 1 WHERE product_id = '{product}'"
+    ))
+    .await;
+    assert_eq!(
+        app.scalar_i64(version).await,
+        before_sale,
+        "a sale that leaves stock moves nothing"
+    );
+    app.sql(&format!(
+        "UPDATE stock_levels SET quantity = 0 WHERE product_id = '{product}'"
+    ))
+    .await;
+    let (_, sold_out) = menu().await;
+    assert_eq!(sold_out["out_of_stock"], true);
+    assert_eq!(sold_out["available"], false);
+    app.sql(&format!(
+        "UPDATE stock_levels SET quantity = 5 WHERE product_id = '{product}'"
+    ))
+    .await;
+    assert_eq!(menu().await.1["out_of_stock"], false);
+
+    // Deleted: gone on the next read.
+    app.sql(&format!("DELETE FROM products WHERE id = '{product}'"))
+        .await;
+    let (emptied, _) = menu().await;
+    assert!(
+        emptied["categories"]
+            .as_array()
+            .expect("categories")
+            .iter()
+            .all(|c| c["products"].as_array().is_some_and(Vec::is_empty))
+    );
+}
+
+#[tokio::test]
 async fn catalog_needs_a_known_store() {
     let app = spawn_app().await;
     app.tenant_with_owner("semloja").await;

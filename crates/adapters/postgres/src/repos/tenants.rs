@@ -1,6 +1,8 @@
 use async_trait::async_trait;
 use comanda_domain::TenantId;
-use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
+use comanda_domain::tenancy::{
+    Module, SubscriptionStatus, TenantRecord, TenantSelector, TenantSlug,
+};
 use std::collections::BTreeMap;
 
 use chrono::{TimeDelta, Utc};
@@ -8,7 +10,7 @@ use comanda_domain::subscriptions::ModuleSource;
 use comanda_ports::admin::Plan;
 use comanda_ports::{NewTenant, RepoError, RepoResult, TenantRepository};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Integer, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Integer, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -44,10 +46,12 @@ struct TenantRow {
     status: String,
     #[diesel(sql_type = Array<Text>)]
     modules: Vec<String>,
+    #[diesel(sql_type = BigInt)]
+    cache_version: i64,
 }
 
 const SELECT_TENANT: &str = "\
-    SELECT t.id, t.slug, t.name, t.users_limit, t.stores_limit, s.status, \
+    SELECT t.id, t.slug, t.name, t.users_limit, t.stores_limit, s.status, t.cache_version, \
            ARRAY(SELECT m.module FROM tenant_modules m WHERE m.tenant_id = t.id ORDER BY m.module) AS modules \
     FROM tenants t JOIN tenant_subscriptions s ON s.tenant_id = t.id \
     WHERE t.is_active";
@@ -72,6 +76,7 @@ impl TryFrom<TenantRow> for TenantRecord {
                 .map_err(|e| corrupt("tenant module", e))?,
             users_limit: row.users_limit,
             stores_limit: row.stores_limit,
+            version: row.cache_version,
         })
     }
 }
@@ -100,6 +105,34 @@ impl TenantRepository for PgTenantRepository {
             .map_err(diesel_error)?
             .map(TenantRecord::try_from)
             .transpose()
+    }
+
+    async fn current_version(
+        &self,
+        selector: &TenantSelector,
+    ) -> RepoResult<Option<(TenantId, i64)>> {
+        let mut conn = self.db.conn().await?;
+        let query = tenants::table
+            .filter(tenants::is_active)
+            .select((tenants::id, tenants::cache_version));
+        let found = match selector {
+            TenantSelector::Id(id) => {
+                query
+                    .filter(tenants::id.eq(id.as_uuid()))
+                    .first::<(Uuid, i64)>(&mut conn)
+                    .await
+            }
+            TenantSelector::Slug(slug) => {
+                query
+                    .filter(tenants::slug.eq(slug.as_str()))
+                    .first::<(Uuid, i64)>(&mut conn)
+                    .await
+            }
+        };
+        Ok(found
+            .optional()
+            .map_err(diesel_error)?
+            .map(|(id, version)| (TenantId::from_uuid(id), version)))
     }
 
     async fn create(&self, tenant: NewTenant) -> RepoResult<TenantRecord> {
@@ -132,6 +165,8 @@ impl TenantRepository for PgTenantRepository {
                     enabled_modules: tenant.modules,
                     users_limit: tenant.users_limit,
                     stores_limit: tenant.stores_limit,
+                    // Changes made in the creating transaction do not move it.
+                    version: 0,
                 })
             })
             .await

@@ -1,0 +1,594 @@
+#!/usr/bin/env python3
+"""Comanda's benchmark (SPEC §13), run by `scripts/bench` (`just bench`).
+
+Prepares a database with a 200-product store, starts the release server, loads it from wrk on
+loopback and prints one table (requests/s, p50, p99, error rate, server peak RSS per scenario),
+then replays the checkout's own SQL with pgbench and prints the ratios SPEC §13 sets targets
+for. Correctness is checked on the way: no stock below zero, every 201 is an order, a product
+with 100 units sells exactly 100 under contention. Standard library only.
+
+Settings (environment): BENCH_DURATION seconds per scenario (15), BENCH_CONNECTIONS wrk
+connections (32), BENCH_PORT (18080), BENCH_DATABASE (comanda_bench), BENCH_PG
+(postgres://postgres@127.0.0.1:5432), BENCH_PG_LOG (the PostgreSQL server log the replay is
+captured from), DATABASE_POOL_SIZE (10, also pgbench's client count).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "target" / "release"
+DATABASE = os.environ.get("BENCH_DATABASE", "comanda_bench")
+PG_BASE = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+DATABASE_URL = f"{PG_BASE}/{DATABASE}"
+PORT = int(os.environ.get("BENCH_PORT", "18080"))
+DURATION = int(os.environ.get("BENCH_DURATION", "15"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "10"))
+PG_LOG = os.environ.get("BENCH_PG_LOG", "/var/log/postgresql/postgresql-15-main.log")
+BASE_URL = f"http://127.0.0.1:{PORT}"
+TENANT = "demo"
+
+# Predictable ids of the products scripts/bench-tenant.sql adds (see there).
+PRODUCT_ID = "b0000000-0000-4000-8000-{:d}"
+ADDON_ID = "a0000000-0000-4000-8000-{:d}"
+ID_BASE = 100000000000
+PHONE = "+55119{:d}"
+PHONE_BASE = 10000000
+CUSTOMERS = 2000
+# The client is 1.2 km from the demo store: first delivery band, no geocoding.
+CLIENT = {"lat": -23.5705, "lng": -46.6450}
+ADDRESS = {
+    "cep": "01310-200",
+    "street": "Avenida Paulista",
+    "number": "2000",
+    "district": "Bela Vista",
+    "city": "São Paulo",
+    "state": "SP",
+}
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def psql(sql: str, database: str = DATABASE) -> str:
+    """Runs SQL and answers the unaligned, tuples-only output."""
+    done = subprocess.run(
+        ["psql", f"{PG_BASE}/{database}", "-v", "ON_ERROR_STOP=1", "-Atq", "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+def http(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{BASE_URL}{path}", data=data, method=method)
+    request.add_header("X-Tenant", TENANT)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+# --- the database --------------------------------------------------------------------------
+
+
+def prepare_database() -> tuple[str, int]:
+    log(f"recreating database {DATABASE}")
+    psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", "postgres")
+    psql(f"CREATE DATABASE {DATABASE}", "postgres")
+    env = dict(os.environ, DATABASE_URL=DATABASE_URL, RUST_LOG="warn")
+    subprocess.run([RELEASE / "comanda", "seed"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["psql", DATABASE_URL, "-q", "-f", ROOT / "scripts" / "bench-tenant.sql"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    store = psql(
+        "SELECT s.id FROM stores s JOIN tenants t ON t.id = s.tenant_id "
+        f"WHERE t.slug = '{TENANT}' ORDER BY s.created_at LIMIT 1"
+    )
+    products = int(psql(f"SELECT count(*) FROM products WHERE id::text LIKE 'b0000000-%'"))
+    total = psql(
+        "SELECT count(*) FROM products p JOIN tenants t ON t.id = p.tenant_id "
+        f"WHERE t.slug = '{TENANT}'"
+    )
+    log(f"store {store}: {total} products ({products} added), {CUSTOMERS} customers")
+    return store, products
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self) -> None:
+        env = dict(
+            os.environ,
+            DATABASE_URL=DATABASE_URL,
+            DATABASE_POOL_SIZE=str(POOL_SIZE),
+            HOST="127.0.0.1",
+            PORT=str(PORT),
+            RUST_LOG="warn",
+            LOG_FORMAT="json",
+            RATE_LIMIT_ENABLED="false",
+            BACKGROUND_WORKERS="false",
+            AUTH_SECRET="bench-auth-secret-that-is-long-enough-000",
+            ORDER_TRACKING_SECRET="bench-tracking-secret-long-enough-00000",
+        )
+        for unwanted in ("REDIS_URL", "RATE_LIMIT_REDIS_URL", "TRUSTED_HOSTS", "OTEL_EXPORTER_OTLP_ENDPOINT"):
+            env.pop(unwanted, None)
+        self.log_file = tempfile.NamedTemporaryFile(prefix="comanda-bench-server-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(
+            [RELEASE / "comanda-server"], env=env, stdout=self.log_file, stderr=subprocess.STDOUT
+        )
+        for _ in range(200):
+            if self.process.poll() is not None:
+                sys.exit(f"bench: the server stopped at start-up; its log is {self.log_file.name}")
+            try:
+                status, _ = http("GET", "/health")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        sys.exit(f"bench: the server did not answer /health; its log is {self.log_file.name}")
+
+    def reset_peak_memory(self) -> None:
+        # Writing 5 to clear_refs resets VmHWM (Linux), so each scenario reports its own peak.
+        try:
+            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+        except OSError:
+            pass
+
+    def peak_memory_mib(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        match = re.search(r"VmHWM:\s+(\d+) kB", status)
+        return int(match.group(1)) / 1024 if match else float("nan")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# --- load with wrk -------------------------------------------------------------------------
+
+LUA_COMMON = r"""
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  next_id = next_id + 1
+  thread:set("thread_id", next_id)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + thread_id)
+  ok2xx, created, conflicts, others = 0, 0, 0, 0
+end
+
+function response(status, headers, body)
+  if status == 201 then created = created + 1 end
+  if status >= 200 and status < 300 then ok2xx = ok2xx + 1
+  elseif status == 409 then conflicts = conflicts + 1
+  else others = others + 1 end
+end
+
+function done(summary, latency, requests)
+  local sums = {ok2xx = 0, created = 0, conflicts = 0, others = 0}
+  for _, thread in ipairs(threads) do
+    for name, _ in pairs(sums) do sums[name] = sums[name] + thread:get(name) end
+  end
+  local errors = summary.errors
+  io.write(string.format(
+    "BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d ok2xx=%d created=%d conflicts=%d others=%d socket_errors=%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    sums.ok2xx, sums.created, sums.conflicts, sums.others,
+    errors.connect + errors.read + errors.write + errors.timeout))
+end
+"""
+
+LUA_ORDER_BODY = r"""
+local function order_body(product)
+  local customer = math.random(1, %(customers)d)
+  return string.format(
+    '{"store_id":"%(store)s","fulfillment":"delivery",' ..
+    '"customer":{"name":"Cliente %%d","phone":"+55119%%d"},' ..
+    '"lat":%(lat)s,"lng":%(lng)s,"address":%(address)s,' ..
+    '"items":[{"product_id":"b0000000-0000-4000-8000-%%d","quantity":1,' ..
+    '"addons":[{"addon_id":"a0000000-0000-4000-8000-%%d","quantity":1}]}],' ..
+    '"payment_method":"pix"}',
+    customer, %(phone_base)d + customer, %(id_base)d + product, %(id_base)d + product)
+end
+"""
+
+
+def lua_script(store: str, products: int, scenario: str) -> str:
+    values = {
+        "store": store,
+        "customers": CUSTOMERS,
+        "phone_base": PHONE_BASE,
+        "id_base": ID_BASE,
+        "lat": CLIENT["lat"],
+        "lng": CLIENT["lng"],
+        "address": json.dumps(ADDRESS, ensure_ascii=False),
+    }
+    headers = 'wrk.headers["X-Tenant"] = "demo"\nwrk.headers["Content-Type"] = "application/json"\n'
+    if scenario == "health":
+        body = 'wrk.method = "GET"\nwrk.path = "/health"\n'
+    elif scenario == "catalog":
+        body = f'wrk.method = "GET"\nwrk.path = "/catalog?store_id={store}"\n'
+    elif scenario == "quote":
+        quote = {"store_id": store, "address": ADDRESS, **CLIENT}
+        body = 'wrk.method = "POST"\nwrk.path = "/shipping/quote"\nwrk.body = [[%s]]\n' % json.dumps(quote, ensure_ascii=False)
+    else:
+        path, pick = {
+            "preview": ("/checkout/preview", f"math.random(1, {products})"),
+            "checkout": ("/checkout", f"math.random(1, {products})"),
+            "checkout-hot": ("/checkout", "1"),
+            "sell-out": ("/checkout", "2"),
+        }[scenario]
+        body = LUA_ORDER_BODY % values + (
+            "function request()\n"
+            f'  return wrk.format("POST", "{path}", nil, order_body({pick}))\n'
+            "end\n"
+        )
+    return headers + body + LUA_COMMON
+
+
+def run_wrk(server: Server, store: str, products: int, scenario: str, seconds: int, connections: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", prefix=f"bench-{scenario}-", suffix=".lua", delete=False) as script:
+        script.write(lua_script(store, products, scenario))
+    server.reset_peak_memory()
+    done = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script.name, BASE_URL],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    os.unlink(script.name)
+    line = next((l for l in done.stdout.splitlines() if l.startswith("BENCH ")), None)
+    if line is None:
+        sys.exit(f"bench: wrk printed no summary for {scenario}:\n{done.stdout}\n{done.stderr}")
+    figures = {key: int(value) for key, value in (pair.split("=") for pair in line.split()[1:])}
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    failed = figures["requests"] - figures["ok2xx"]
+    figures["error_rate"] = failed / figures["requests"] if figures["requests"] else 1.0
+    figures["rss_mib"] = server.peak_memory_mib()
+    return figures
+
+
+# --- the pgbench replay --------------------------------------------------------------------
+
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(?P<pid>\d+)\] (?P<who>\S*@\S*) (?P<level>[A-Z]+):  (?P<text>.*)$"
+)
+
+
+def read_statements(offset: int) -> list[tuple[str, dict[int, str]]]:
+    """The statements logged for DATABASE from `offset` on, with their bound parameters."""
+    with open(PG_LOG, encoding="utf-8", errors="replace") as handle:
+        handle.seek(offset)
+        lines = handle.read().splitlines()
+    messages: list[list[str]] = []  # [who, level, text]
+    for line in lines:
+        match = LOG_LINE.match(line)
+        if match:
+            messages.append([match["who"], match["level"], match["text"]])
+        elif messages and line.startswith("\t"):
+            messages[-1][2] += "\n" + line[1:]
+    statements: list[tuple[str, dict[int, str]]] = []
+    for who, level, text in messages:
+        if not who.endswith(f"@{DATABASE}"):
+            continue
+        if level == "LOG":
+            match = re.match(r"(?:statement|execute [^:]*): (.*)", text, re.S)
+            if match:
+                statements.append((match.group(1).strip(), {}))
+        elif level == "DETAIL" and text.startswith("parameters: ") and statements:
+            statements[-1] = (statements[-1][0], parse_parameters(text[len("parameters: "):]))
+    return statements
+
+
+def parse_parameters(text: str) -> dict[int, str]:
+    """`$1 = 'a', $2 = NULL` into {1: "'a'", 2: "NULL"} (values stay SQL literals)."""
+    parameters = {}
+    for match in re.finditer(r"\$(\d+) = (NULL|'(?:[^']|'')*')", text):
+        parameters[int(match.group(1))] = match.group(2)
+    return parameters
+
+
+def bind(sql: str, parameters: dict[int, str]) -> str:
+    return re.sub(r"\$(\d+)\b", lambda m: parameters.get(int(m.group(1)), m.group(0)), sql)
+
+
+def capture_checkout(store: str) -> tuple[list[str], int]:
+    """One checkout's SQL as the server ran it, parameters bound, after a warm-up checkout;
+    and when it started (ms since the epoch), to tell the ids it generated."""
+    if not os.access(PG_LOG, os.R_OK):
+        sys.exit(f"bench: cannot read the PostgreSQL log {PG_LOG} (set BENCH_PG_LOG)")
+    psql(f"ALTER DATABASE {DATABASE} SET log_statement = 'all'", "postgres")
+    server = Server()
+    try:
+        status, body = http("POST", "/checkout", checkout_body(store, CAPTURE_PRODUCT - 1, 1))
+        if status != 201:
+            sys.exit(f"bench: the warm-up checkout answered {status}: {body}")
+        # Values the server reads back (RETURNING) are made distinctive so that where they are
+        # used later can be found by value: the order number and the stock left.
+        psql(f"UPDATE tenant_order_counters SET last_number = {CAPTURE_COUNTER}")
+        psql(
+            f"UPDATE stock_levels SET quantity = {CAPTURE_STOCK} "
+            f"WHERE product_id = '{PRODUCT_ID.format(ID_BASE + CAPTURE_PRODUCT)}'"
+        )
+        offset = os.path.getsize(PG_LOG)
+        started_ms = int(time.time() * 1000) - 1
+        status, body = http("POST", "/checkout", checkout_body(store, CAPTURE_PRODUCT, CAPTURE_CUSTOMER))
+        if status != 201:
+            sys.exit(f"bench: the capture checkout answered {status}: {body}")
+    finally:
+        server.stop()
+        psql(f"ALTER DATABASE {DATABASE} RESET log_statement", "postgres")
+    return [bind(sql, parameters) for sql, parameters in read_statements(offset)], started_ms
+
+
+CAPTURE_PRODUCT = 4
+CAPTURE_CUSTOMER = 4
+CAPTURE_COUNTER = 7340000
+CAPTURE_STOCK = 987654
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def generated_here(uuid: str, since_ms: int) -> bool:
+    """A UUIDv7 minted at or after `since_ms`: an id the captured request created."""
+    digits = uuid.replace("-", "")
+    return digits[12] == "7" and int(digits[:12], 16) >= since_ms
+
+
+def split_list(text: str) -> list[str]:
+    """`'a', 'b,c', NULL` into its items; commas inside literals stay."""
+    items, current, quoted = [], "", False
+    for char in text:
+        if char == "'":
+            quoted = not quoted
+        if char == "," and not quoted:
+            items.append(current.strip())
+            current = ""
+        else:
+            current += char
+    items.append(current.strip())
+    return items
+
+
+def returned_now(statement: str) -> dict[str, str]:
+    """What a RETURNING statement returned, read back from the rows it left (nothing has
+    written to them since the capture)."""
+    update = re.match(r"UPDATE (\S+) SET .*? WHERE (.*) RETURNING (.*)$", statement, re.S)
+    upsert = re.match(
+        r"INSERT INTO (\S+) \((.*?)\) VALUES \((.*)\) ON CONFLICT \((.*?)\) DO UPDATE .* RETURNING (.*)$",
+        statement,
+        re.S,
+    )
+    if update:
+        table, where, returning = update.groups()
+    elif upsert:
+        table, columns, values, conflict, returning = upsert.groups()
+        value_of = dict(zip(split_list(columns), split_list(values)))
+        where = " AND ".join(f"{column} = {value_of[column]}" for column in split_list(conflict))
+    else:
+        sys.exit(f"bench: cannot tell what this statement returned:\n{statement}")
+    columns = [column.strip() for column in returning.split(",")]
+    row = psql(f"SELECT {returning} FROM {table} WHERE {where}").split("|")
+    return {column.split(".")[-1].strip('"'): value for column, value in zip(columns, row)}
+
+
+def pgbench_script(statements: list[str], since_ms: int, products: int) -> str:
+    """The captured checkout as a pgbench script: a random product and customer per
+    transaction, fresh ids for the rows it creates, values read back with RETURNING carried
+    through pgbench variables (`\\gset`)."""
+    product = str(ID_BASE + CAPTURE_PRODUCT)
+    phone = PHONE.format(PHONE_BASE + CAPTURE_CUSTOMER)
+    header = [
+        f"\\set product random({ID_BASE + 1}, {ID_BASE + products})",
+        f"\\set customer random({PHONE_BASE + 1}, {PHONE_BASE + CUSTOMERS})",
+    ]
+    fresh: dict[str, str] = {}
+    carried: dict[str, str] = {}
+    body = []
+    for index, statement in enumerate(statements):
+        statement = re.sub(rf"(?<=-){product}\b", ":product", statement)
+        statement = statement.replace(phone, "+55119:customer")
+        for original, variable in carried.items():
+            pattern = re.escape(original) if UUID.fullmatch(original) else rf"(?<![\w.]){re.escape(original)}(?![\w.])"
+            statement = re.sub(pattern, variable, statement)
+        for uuid in UUID.findall(statement):
+            if generated_here(uuid, since_ms) and uuid not in fresh:
+                name = f"u{len(fresh) + 1}"
+                header.append(f"\\set {name}a random(10000000, 99999999)")
+                header.append(f"\\set {name}b random(100000000000, 999999999999)")
+                fresh[uuid] = f":{name}a-0000-4000-8000-:{name}b"
+        statement = UUID.sub(lambda m: fresh.get(m.group(0), m.group(0)), statement)
+        if " RETURNING " in statement:
+            prefix = f"r{index}_"
+            for column, value in returned_now(statements[index]).items():
+                if not UUID.fullmatch(value) and abs(int(value)) < 1000:
+                    sys.exit(f"bench: {column} = {value} is too common a value to follow")
+                carried[value] = f":{prefix}{column}"
+            body.append(f"{statement} \\gset {prefix}")
+        else:
+            body.append(f"{statement};")
+    return "\n".join(header + body) + "\n"
+
+
+def run_pgbench(script: str, clients: int, seconds: int) -> float:
+    with tempfile.NamedTemporaryFile("w", prefix="bench-checkout-", suffix=".sql", delete=False) as handle:
+        handle.write(script)
+    command = ["pgbench", "-n", "-M", "simple", "-f", handle.name, "-j", "2", DATABASE_URL]
+    check = subprocess.run(command[:-1] + ["-c", "1", "-t", "1", DATABASE_URL], capture_output=True, text=True)
+    if check.returncode != 0 or "number of failed transactions: 0" not in check.stdout:
+        sys.exit(f"bench: the replay script fails ({handle.name}):\n{check.stdout}{check.stderr}")
+    done = subprocess.run(
+        command[:-1] + ["-c", str(clients), "-T", str(seconds), DATABASE_URL],
+        capture_output=True,
+        text=True,
+    )
+    match = re.search(r"tps = ([\d.]+)", done.stdout)
+    if done.returncode != 0 or match is None:
+        sys.exit(f"bench: pgbench failed ({handle.name}):\n{done.stdout}{done.stderr}")
+    os.unlink(handle.name)
+    return float(match.group(1))
+
+
+def checkout_body(store: str, product: int, customer: int) -> dict:
+    return {
+        "store_id": store,
+        "fulfillment": "delivery",
+        "customer": {"name": f"Cliente {customer}", "phone": PHONE.format(PHONE_BASE + customer)},
+        **CLIENT,
+        "address": ADDRESS,
+        "items": [
+            {
+                "product_id": PRODUCT_ID.format(ID_BASE + product),
+                "quantity": 1,
+                "addons": [{"addon_id": ADDON_ID.format(ID_BASE + product), "quantity": 1}],
+            }
+        ],
+        "payment_method": "pix",
+    }
+
+
+SCENARIOS = [
+    ("health", "GET /health"),
+    ("catalog", "GET /catalog (200 products)"),
+    ("quote", "POST /shipping/quote (coordinates)"),
+    ("preview", "POST /checkout/preview"),
+    ("checkout", "POST /checkout (spread)"),
+    ("checkout-hot", "POST /checkout (one hot product)"),
+]
+
+
+def check_orders(created: int) -> list[str]:
+    """Every 201 is exactly one order; stock moved by what was sold and never below zero."""
+    problems = []
+    orders = int(psql("SELECT count(*) FROM orders WHERE created_at > now() - interval '1 day'"))
+    baseline = int(psql("SELECT count(*) FROM orders")) - orders
+    if orders != created + 2 or baseline != 0:
+        problems.append(f"{orders} orders for {created} responses 201 (+2 from the capture)")
+    negative = int(psql("SELECT count(*) FROM stock_levels WHERE quantity < 0"))
+    if negative:
+        problems.append(f"{negative} stock rows below zero")
+    drift = psql(
+        "SELECT count(*) FROM stock_levels s "
+        "LEFT JOIN (SELECT product_id, sum(quantity) AS sold FROM order_items GROUP BY product_id) i "
+        "ON i.product_id = s.product_id "
+        "WHERE s.product_id::text LIKE 'b0000000-%' "
+        f"AND s.quantity + coalesce(i.sold, 0) <> CASE WHEN s.product_id = "
+        f"'{PRODUCT_ID.format(ID_BASE + CAPTURE_PRODUCT)}' THEN {CAPTURE_STOCK} + 1 ELSE 1000000 END"
+    )
+    if int(drift):
+        problems.append(f"{drift} products whose stock does not match what was sold")
+    return problems
+
+
+def sell_out(server: Server, store: str, products: int) -> str | None:
+    """A product with 100 units under 32 concurrent buyers sells exactly 100."""
+    product = PRODUCT_ID.format(ID_BASE + 2)
+    psql(f"UPDATE stock_levels SET quantity = 100 WHERE product_id = '{product}'")
+    before = int(psql(f"SELECT count(*) FROM order_items WHERE product_id = '{product}'"))
+    figures = run_wrk(server, store, products, "sell-out", 3, CONNECTIONS)
+    left = int(psql(f"SELECT quantity FROM stock_levels WHERE product_id = '{product}'"))
+    sold = int(psql(f"SELECT count(*) FROM order_items WHERE product_id = '{product}'")) - before
+    # Back in stock for the pgbench replay, which picks any product.
+    psql(f"UPDATE stock_levels SET quantity = 1000000 WHERE product_id = '{product}'")
+    if (figures["created"], sold, left, figures["others"]) != (100, 100, 0, 0):
+        return (
+            f"sell-out: {figures['created']} answers 201, {sold} sold, {left} left, "
+            f"{figures['others']} answers neither 2xx nor 409"
+        )
+    log(f"sell-out: 100 units, {figures['requests']} attempts: 100 sold, the rest 409 out_of_stock")
+    return None
+
+
+def main() -> None:
+    for tool in ("wrk", "pgbench", "psql"):
+        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
+            sys.exit(f"bench: {tool} is needed (scripts/bench installs it as root)")
+    store, products = prepare_database()
+
+    log("capturing one checkout's SQL from the PostgreSQL log")
+    statements, since_ms = capture_checkout(store)
+    replay = pgbench_script(statements, since_ms, products)
+    log(f"the checkout runs {sum(1 for line in replay.splitlines() if not line.startswith(chr(92) + 'set'))} statements")
+
+    server = Server()
+    results = {}
+    try:
+        log("warming up")
+        run_wrk(server, store, products, "catalog", 3, CONNECTIONS)
+        for scenario, label in SCENARIOS:
+            log(f"{label}: {DURATION} s, {CONNECTIONS} connections")
+            results[scenario] = run_wrk(server, store, products, scenario, DURATION, CONNECTIONS)
+        created = results["checkout"]["created"] + results["checkout-hot"]["created"]
+        problems = [
+            f"{label}: {results[scenario]['error_rate']:.2%} of the requests failed"
+            for scenario, label in SCENARIOS
+            if results[scenario]["error_rate"] > 0
+        ]
+        problems += check_orders(created)
+        problem = sell_out(server, store, products)
+        if problem:
+            problems.append(problem)
+    finally:
+        server.stop()
+
+    log(f"replaying the checkout's SQL with pgbench: {DURATION} s, {POOL_SIZE} clients")
+    replay_tps = run_pgbench(replay, POOL_SIZE, DURATION)
+
+    print()
+    print(f"Comanda benchmark: {os.cpu_count()} CPUs, {DURATION} s per scenario, wrk with {CONNECTIONS} connections,")
+    print(f"server pool of {POOL_SIZE} connections; release build; PostgreSQL on loopback.")
+    print()
+    print("| scenario | requests/s | p50 ms | p99 ms | errors | server peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for scenario, label in SCENARIOS:
+        r = results[scenario]
+        print(
+            f"| {label} | {r['rps']:.0f} | {r['p50_us'] / 1000:.2f} | {r['p99_us'] / 1000:.2f} "
+            f"| {r['error_rate']:.2%} | {r['rss_mib']:.1f} |"
+        )
+    print(f"| pgbench replay of the checkout's SQL ({POOL_SIZE} clients) | {replay_tps:.0f} | | | | |")
+    print()
+    catalog_ratio = results["catalog"]["rps"] / results["health"]["rps"]
+    checkout_ratio = results["checkout"]["rps"] / replay_tps
+    verdict = lambda ok: "met" if ok else "MISSED"  # noqa: E731
+    print(f"catalog / health throughput: {catalog_ratio:.2f} (target >= 0.50: {verdict(catalog_ratio >= 0.5)})")
+    print(f"checkout / pgbench replay:   {checkout_ratio:.2f} (target >= 0.50: {verdict(checkout_ratio >= 0.5)})")
+    print(f"orders: {created} answers 201, as many orders; stock never below zero: {'yes' if not problems else 'NO'}")
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    if problems:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
