@@ -1,14 +1,15 @@
 //! `GET /catalog?store_id=`: a store's menu, the hottest read of the storefront.
 
-use actix_web::HttpResponse;
-use actix_web::http::header::ContentType;
-use actix_web::web::{self, Bytes};
+use actix_web::http::header::{self, ContentType};
+use actix_web::web;
+use actix_web::{HttpRequest, HttpResponse};
 use comanda_domain::StoreId;
 use comanda_domain::catalog::{AddonGroup, MenuItem};
 use comanda_services::catalog::Menu;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::catalog_cache::RenderedMenu;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::extract::Tenant;
 use crate::openapi::TenantHeaderParams;
@@ -144,6 +145,7 @@ pub struct CatalogQuery {
     )
 )]
 pub async fn catalog(
+    request: HttpRequest,
     state: web::Data<AppState>,
     tenant: Tenant,
     query: web::Query<CatalogQuery>,
@@ -158,20 +160,49 @@ pub async fn catalog(
         .parse()
         .map_err(|_| ApiError::not_found("store not found"))?;
     let tenant = tenant.0;
-    let body = match state.catalog_cache.get(tenant.id, store, tenant.version) {
-        Some(body) => body,
+    let menu = match state.catalog_cache.get(tenant.id, store, tenant.version) {
+        Some(menu) => menu,
         None => {
             let menu = state.catalog.menu(tenant.id, store).await?;
-            let body = serde_json::to_vec(&CatalogResponse::from(menu))
-                .map(Bytes::from)
+            let menu = serde_json::to_vec(&CatalogResponse::from(menu))
+                .map_err(std::io::Error::from)
+                .and_then(RenderedMenu::new)
                 .map_err(|error| ApiError::internal(&format!("rendering the menu: {error}")))?;
             state
                 .catalog_cache
-                .put(tenant.id, store, tenant.version, body.clone());
-            body
+                .put(tenant.id, store, tenant.version, menu.clone());
+            menu
         }
     };
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    response
         .content_type(ContentType::json())
-        .body(body))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    Ok(if accepts_gzip(&request) {
+        response
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(menu.gzip)
+    } else {
+        response.body(menu.json)
+    })
+}
+
+/// Whether `Accept-Encoding` lists gzip (or `*`) without refusing it with `q=0`.
+fn accepts_gzip(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|parameter| {
+                parameter
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }

@@ -5,7 +5,9 @@ use comanda_testkit::{StubResponse, StubServer};
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 
-use crate::support::{Session, TestApp, json, spawn_app, spawn_app_with};
+use std::io::Read;
+
+use crate::support::{Session, TestApp, header, json, spawn_app, spawn_app_with};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01";
 const MP4: &[u8] = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom";
@@ -450,6 +452,45 @@ async fn a_200_product_menu_comes_whole() {
             .as_array()
             .is_some_and(|a| a.len() == 3)
     }));
+
+    // Browsers ask for gzip and get the same menu, several times smaller.
+    let url = app.url(&format!("/catalog?store_id={store_id}"));
+    let gzipped = app
+        .client
+        .get(&url)
+        .header("X-Tenant", "grande")
+        .header("Accept-Encoding", "br, gzip;q=0.8")
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(gzipped.status(), 200);
+    assert_eq!(header(&gzipped, "content-encoding"), Some("gzip"));
+    assert_eq!(header(&gzipped, "vary"), Some("Accept-Encoding"));
+    let compressed = gzipped.bytes().await.expect("body");
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&compressed[..])
+        .read_to_end(&mut unzipped)
+        .expect("gunzip");
+    let same: serde_json::Value = serde_json::from_slice(&unzipped).expect("json");
+    assert_eq!(same, menu);
+    let identity = serde_json::to_vec(&menu).expect("json").len();
+    assert!(
+        compressed.len() * 4 < identity,
+        "{} vs {identity}",
+        compressed.len()
+    );
+
+    // Refused with q=0: plain JSON.
+    let refused = app
+        .client
+        .get(&url)
+        .header("X-Tenant", "grande")
+        .header("Accept-Encoding", "gzip;q=0, identity")
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(header(&refused, "content-encoding"), None);
+    assert_eq!(json(refused).await, menu);
 }
 
 #[tokio::test]
