@@ -8,6 +8,10 @@ run:
 test *args:
     scripts/test {{args}}
 
+# The benchmark of SPEC §13 (release build, wrk, pgbench); prints one table. See docs/performance.md.
+bench:
+    scripts/bench
+
 # What CI checks.
 ci:
     bash .ci/run

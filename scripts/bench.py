@@ -38,6 +38,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "10"))
 PG_LOG = os.environ.get("BENCH_PG_LOG", "/var/log/postgresql/postgresql-15-main.log")
 BASE_URL = f"http://127.0.0.1:{PORT}"
+REPLAY_SCRIPT = ROOT / "target" / "bench" / "checkout-replay.sql"
 TENANT = "demo"
 
 # Predictable ids of the products scripts/bench-tenant.sql adds (see there).
@@ -105,7 +106,7 @@ def prepare_database() -> tuple[str, int]:
         "SELECT s.id FROM stores s JOIN tenants t ON t.id = s.tenant_id "
         f"WHERE t.slug = '{TENANT}' ORDER BY s.created_at LIMIT 1"
     )
-    products = int(psql(f"SELECT count(*) FROM products WHERE id::text LIKE 'b0000000-%'"))
+    products = int(psql("SELECT count(*) FROM products WHERE id::text LIKE 'b0000000-%'"))
     total = psql(
         "SELECT count(*) FROM products p JOIN tenants t ON t.id = p.tenant_id "
         f"WHERE t.slug = '{TENANT}'"
@@ -456,12 +457,13 @@ def pgbench_script(statements: list[str], since_ms: int, products: int) -> str:
 
 
 def run_pgbench(script: str, clients: int, seconds: int) -> float:
-    with tempfile.NamedTemporaryFile("w", prefix="bench-checkout-", suffix=".sql", delete=False) as handle:
-        handle.write(script)
-    command = ["pgbench", "-n", "-M", "simple", "-f", handle.name, "-j", "2", DATABASE_URL]
+    # Kept after the run, to read what was replayed.
+    REPLAY_SCRIPT.parent.mkdir(parents=True, exist_ok=True)
+    REPLAY_SCRIPT.write_text(script)
+    command = ["pgbench", "-n", "-M", "simple", "-f", str(REPLAY_SCRIPT), "-j", "2", DATABASE_URL]
     check = subprocess.run(command[:-1] + ["-c", "1", "-t", "1", DATABASE_URL], capture_output=True, text=True)
     if check.returncode != 0 or "number of failed transactions: 0" not in check.stdout:
-        sys.exit(f"bench: the replay script fails ({handle.name}):\n{check.stdout}{check.stderr}")
+        sys.exit(f"bench: the replay script fails ({REPLAY_SCRIPT}):\n{check.stdout}{check.stderr}")
     done = subprocess.run(
         command[:-1] + ["-c", str(clients), "-T", str(seconds), DATABASE_URL],
         capture_output=True,
@@ -469,8 +471,7 @@ def run_pgbench(script: str, clients: int, seconds: int) -> float:
     )
     match = re.search(r"tps = ([\d.]+)", done.stdout)
     if done.returncode != 0 or match is None:
-        sys.exit(f"bench: pgbench failed ({handle.name}):\n{done.stdout}{done.stderr}")
-    os.unlink(handle.name)
+        sys.exit(f"bench: pgbench failed ({REPLAY_SCRIPT}):\n{done.stdout}{done.stderr}")
     return float(match.group(1))
 
 
