@@ -139,7 +139,10 @@ pub struct CatalogQuery {
 #[utoipa::path(
     get, path = "/catalog", tag = "storefront", params(TenantHeaderParams, CatalogQuery),
     responses(
-        (status = 200, body = CatalogResponse),
+        (status = 200, body = CatalogResponse, headers(
+            ("ETag" = String, description = "Weak tag of this menu version; send it back in `If-None-Match`"),
+        )),
+        (status = 304, description = "`If-None-Match` named the current version: the menu has not changed"),
         (status = 404, description = "Unknown store or tenant", body = ErrorBody),
         (status = 422, description = "`store_id` missing", body = ErrorBody),
     )
@@ -174,9 +177,21 @@ pub async fn catalog(
             menu
         }
     };
+    // The version names every menu the tenant could show: a client holding it revalidates
+    // for a 304 (checked only after the store proved to be the tenant's).
+    let etag = format!("W/\"{}-{}\"", store, tenant.version);
+    if already_has(&request, &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::VARY, "Accept-Encoding"))
+            .finish());
+    }
     let mut response = HttpResponse::Ok();
     response
         .content_type(ContentType::json())
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::VARY, "Accept-Encoding"));
     Ok(if accepts_gzip(&request) {
         response
@@ -185,6 +200,18 @@ pub async fn catalog(
     } else {
         response.body(menu.json)
     })
+}
+
+/// Whether `If-None-Match` names this entity tag (weak comparison) or is `*`.
+fn already_has(request: &HttpRequest, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let wanted = opaque(etag);
+    request
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|tag| tag.trim() == "*" || opaque(tag) == wanted)
 }
 
 /// Whether `Accept-Encoding` lists gzip (or `*`) without refusing it with `q=0`.

@@ -513,6 +513,28 @@ async fn a_cached_menu_follows_every_change_it_shows() {
     let (_, item) = menu().await;
     assert_eq!(item["price_cents"], 3000);
 
+    // A client holding the menu revalidates for a 304; another tenant still gets 404.
+    let url = app.url(&format!("/catalog?store_id={store_id}"));
+    let revalidate = |tenant: &'static str, etag: String| {
+        app.client
+            .get(&url)
+            .header("X-Tenant", tenant)
+            .header("If-None-Match", etag)
+            .send()
+    };
+    let first = app
+        .get_as("fresca", &format!("/catalog?store_id={store_id}"))
+        .await;
+    assert_eq!(header(&first, "cache-control"), Some("no-cache"));
+    let etag = header(&first, "etag").expect("etag").to_owned();
+    let unchanged = revalidate("fresca", etag.clone()).await.expect("sent");
+    assert_eq!(unchanged.status(), 304);
+    assert_eq!(header(&unchanged, "etag"), Some(etag.as_str()));
+    assert!(unchanged.bytes().await.expect("body").is_empty());
+    app.tenant_with_owner("intrusa").await;
+    let intruder = revalidate("intrusa", etag.clone()).await.expect("sent");
+    assert_eq!(intruder.status(), 404);
+
     // Through the API.
     let changed = app
         .send(
@@ -524,6 +546,9 @@ async fn a_cached_menu_follows_every_change_it_shows() {
         .await;
     assert_eq!(changed.status(), 200);
     assert_eq!(menu().await.1["price_cents"], 3500);
+    let stale = revalidate("fresca", etag.clone()).await.expect("sent");
+    assert_eq!(stale.status(), 200, "a changed menu is sent whole");
+    assert_ne!(header(&stale, "etag"), Some(etag.as_str()));
 
     // Behind the API's back (the CLI, another instance, plain SQL).
     app.sql(&format!(
