@@ -91,28 +91,33 @@ def http(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
 # --- the database --------------------------------------------------------------------------
 
 
-def prepare_database() -> tuple[str, int]:
+def prepare_database() -> str:
+    """The bench database with the seeded demo tenant (a dozen products); its store's id."""
     log(f"recreating database {DATABASE}")
     psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", "postgres")
     psql(f"CREATE DATABASE {DATABASE}", "postgres")
     env = dict(os.environ, DATABASE_URL=DATABASE_URL, RUST_LOG="warn")
     subprocess.run([RELEASE / "comanda", "seed"], check=True, env=env, stdout=subprocess.DEVNULL)
+    return psql(
+        "SELECT s.id FROM stores s JOIN tenants t ON t.id = s.tenant_id "
+        f"WHERE t.slug = '{TENANT}' ORDER BY s.created_at LIMIT 1"
+    )
+
+
+def grow_tenant(store: str) -> int:
+    """The demo store grown to 200 products (scripts/bench-tenant.sql); how many were added."""
     subprocess.run(
         ["psql", DATABASE_URL, "-q", "-f", ROOT / "scripts" / "bench-tenant.sql"],
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    store = psql(
-        "SELECT s.id FROM stores s JOIN tenants t ON t.id = s.tenant_id "
-        f"WHERE t.slug = '{TENANT}' ORDER BY s.created_at LIMIT 1"
-    )
-    products = int(psql("SELECT count(*) FROM products WHERE id::text LIKE 'b0000000-%'"))
+    added = int(psql("SELECT count(*) FROM products WHERE id::text LIKE 'b0000000-%'"))
     total = psql(
         "SELECT count(*) FROM products p JOIN tenants t ON t.id = p.tenant_id "
         f"WHERE t.slug = '{TENANT}'"
     )
-    log(f"store {store}: {total} products ({products} added), {CUSTOMERS} customers")
-    return store, products
+    log(f"store {store}: {total} products ({added} added), {CUSTOMERS} customers")
+    return added
 
 
 # --- the server ----------------------------------------------------------------------------
@@ -277,8 +282,10 @@ def run_wrk(server: Server, store: str, products: int, scenario: str, seconds: i
         sys.exit(f"bench: wrk printed no summary for {scenario}:\n{done.stdout}\n{done.stderr}")
     figures = {key: int(value) for key, value in (pair.split("=") for pair in line.split()[1:])}
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
-    failed = figures["requests"] - figures["ok2xx"]
-    figures["error_rate"] = failed / figures["requests"] if figures["requests"] else 1.0
+    # Timeouts and broken connections are failures too; wrk counts them apart from responses.
+    attempts = figures["requests"] + figures["socket_errors"]
+    failed = attempts - figures["ok2xx"]
+    figures["error_rate"] = failed / attempts if attempts else 1.0
     figures["rss_mib"] = server.peak_memory_mib()
     return figures
 
@@ -327,22 +334,50 @@ def bind(sql: str, parameters: dict[int, str]) -> str:
     return re.sub(r"\$(\d+)\b", lambda m: parameters.get(int(m.group(1)), m.group(0)), sql)
 
 
-def capture_checkout(store: str) -> tuple[list[str], int]:
-    """One checkout's SQL as the server ran it, parameters bound, after a warm-up checkout;
-    and when it started (ms since the epoch), to tell the ids it generated."""
+def logged_by(action) -> list[tuple[str, dict[int, str]]]:
+    """The statements the bench database logged while `action` ran (waiting, briefly, for a
+    log written through a collector to catch up)."""
+    offset = os.path.getsize(PG_LOG)
+    action()
+    statements, seen = [], -1
+    for _ in range(40):
+        statements = read_statements(offset)
+        if len(statements) == seen:
+            break
+        seen = len(statements)
+        time.sleep(0.05)
+    return statements
+
+
+def expect(status: int, answer: tuple[int, dict], what: str) -> None:
+    if answer[0] != status:
+        sys.exit(f"bench: {what} answered {answer[0]}: {answer[1]}")
+
+
+def capture(store: str) -> tuple[list[str], int, int]:
+    """Grows the tenant and captures, from the PostgreSQL log: the catalog's statements before
+    and after it grew and once cached, and two checkouts (three items, then one). Answers the
+    second checkout's SQL with its parameters bound, when it started (ms since the epoch, to
+    tell the ids it generated) and how many products were added."""
     if not os.access(PG_LOG, os.R_OK):
         sys.exit(f"bench: cannot read the PostgreSQL log {PG_LOG} (set BENCH_PG_LOG)")
     psql(f"ALTER DATABASE {DATABASE} SET log_statement = 'all'", "postgres")
     server = Server()
+    catalog = f"/catalog?store_id={store}"
     try:
-        offset = os.path.getsize(PG_LOG)
-        status, body = http("GET", f"/catalog?store_id={store}")
-        if status != 200:
-            sys.exit(f"bench: the catalog answered {status}: {body}")
-        CAPTURED["catalog"] = len(read_statements(offset))
-        status, body = http("POST", "/checkout", checkout_body(store, CAPTURE_PRODUCT - 1, 1))
-        if status != 201:
-            sys.exit(f"bench: the warm-up checkout answered {status}: {body}")
+        small = logged_by(lambda: expect(200, http("GET", catalog), "the catalog"))
+        products = grow_tenant(store)
+        large = logged_by(lambda: expect(200, http("GET", catalog), "the catalog"))
+        cached = logged_by(lambda: expect(200, http("GET", catalog), "the catalog"))
+        CAPTURED["catalog_small"], CAPTURED["catalog"], CAPTURED["catalog_cached"] = (
+            len(small),
+            len(large),
+            len(cached),
+        )
+        warm_up = logged_by(
+            lambda: expect(201, http("POST", "/checkout", checkout_body(store, (1, 2, 3), 1)), "the warm-up checkout")
+        )
+        CAPTURED["detail_3_items"] = read_back(warm_up)
         # Values the server reads back (RETURNING) are made distinctive so that where they are
         # used later can be found by value: the order number and the stock left.
         psql(f"UPDATE tenant_order_counters SET last_number = {CAPTURE_COUNTER}")
@@ -350,20 +385,29 @@ def capture_checkout(store: str) -> tuple[list[str], int]:
             f"UPDATE stock_levels SET quantity = {CAPTURE_STOCK} "
             f"WHERE product_id = '{PRODUCT_ID.format(ID_BASE + CAPTURE_PRODUCT)}'"
         )
-        offset = os.path.getsize(PG_LOG)
         started_ms = int(time.time() * 1000) - 1
-        status, body = http("POST", "/checkout", checkout_body(store, CAPTURE_PRODUCT, CAPTURE_CUSTOMER))
-        if status != 201:
-            sys.exit(f"bench: the capture checkout answered {status}: {body}")
+        captured = logged_by(
+            lambda: expect(
+                201,
+                http("POST", "/checkout", checkout_body(store, (CAPTURE_PRODUCT,), CAPTURE_CUSTOMER)),
+                "the captured checkout",
+            )
+        )
     finally:
         server.stop()
         psql(f"ALTER DATABASE {DATABASE} RESET log_statement", "postgres")
-    statements = [bind(sql, parameters) for sql, parameters in read_statements(offset)]
-    if "COMMIT" not in statements:
-        sys.exit("bench: the captured checkout has no COMMIT; is BENCH_PG_LOG the right log?")
+    statements = [bind(sql, parameters) for sql, parameters in captured]
     CAPTURED["checkout"] = len(statements)
-    CAPTURED["detail"] = len(statements) - statements.index("COMMIT") - 1
-    return statements, started_ms
+    CAPTURED["detail"] = read_back(captured)
+    return statements, started_ms, products
+
+
+def read_back(statements: list[tuple[str, dict[int, str]]]) -> int:
+    """How many statements followed the checkout's COMMIT (reading the order back)."""
+    texts = [sql for sql, _ in statements]
+    if "COMMIT" not in texts:
+        sys.exit("bench: a captured checkout has no COMMIT; is BENCH_PG_LOG the right log?")
+    return len(texts) - texts.index("COMMIT") - 1
 
 
 CAPTURE_PRODUCT = 4
@@ -475,7 +519,7 @@ def run_pgbench(script: str, clients: int, seconds: int) -> float:
     return float(match.group(1))
 
 
-def checkout_body(store: str, product: int, customer: int) -> dict:
+def checkout_body(store: str, products: tuple[int, ...], customer: int) -> dict:
     return {
         "store_id": store,
         "fulfillment": "delivery",
@@ -488,6 +532,7 @@ def checkout_body(store: str, product: int, customer: int) -> dict:
                 "quantity": 1,
                 "addons": [{"addon_id": ADDON_ID.format(ID_BASE + product), "quantity": 1}],
             }
+            for product in products
         ],
         "payment_method": "pix",
     }
@@ -571,10 +616,11 @@ def sell_out(server: Server, store: str, products: int) -> str | None:
     sold = int(psql(f"SELECT count(*) FROM order_items WHERE product_id = '{product}'")) - before
     # Back in stock for the pgbench replay, which picks any product.
     psql(f"UPDATE stock_levels SET quantity = 1000000 WHERE product_id = '{product}'")
-    if (figures["created"], sold, left, figures["others"]) != (100, 100, 0, 0):
+    unexpected = figures["others"] + figures["socket_errors"]
+    if (figures["created"], sold, left, unexpected) != (100, 100, 0, 0):
         return (
             f"sell-out: {figures['created']} answers 201, {sold} sold, {left} left, "
-            f"{figures['others']} answers neither 2xx nor 409"
+            f"{unexpected} answers neither 2xx nor 409 or no answer"
         )
     log(f"sell-out: 100 units, {figures['requests']} attempts: 100 sold, the rest 409 out_of_stock")
     return None
@@ -584,11 +630,18 @@ def main() -> None:
     for tool in ("wrk", "pgbench", "psql"):
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
             sys.exit(f"bench: {tool} is needed (scripts/bench installs it as root)")
-    store, products = prepare_database()
+    store = prepare_database()
 
-    log("capturing one checkout's SQL from the PostgreSQL log")
-    statements, since_ms = capture_checkout(store)
+    log("capturing the catalog's and the checkout's SQL from the PostgreSQL log")
+    statements, since_ms, products = capture(store)
     replay = pgbench_script(statements, since_ms, products)
+    queries = CAPTURED
+    # N+1: what the catalog and an order's read-back cost must not grow with their size.
+    n_plus_one = []
+    if queries["catalog_small"] != queries["catalog"]:
+        n_plus_one.append(f"the catalog took {queries['catalog_small']} statements for {200 - products} products, {queries['catalog']} for 200")
+    if queries["detail_3_items"] != queries["detail"]:
+        n_plus_one.append(f"reading an order back took {queries['detail_3_items']} statements for 3 items, {queries['detail']} for 1")
 
     server = Server()
     results = {}
@@ -604,6 +657,7 @@ def main() -> None:
             for scenario, label in SCENARIOS
             if results[scenario]["error_rate"] > 0
         ]
+        problems += n_plus_one
         problems += check_orders(created)
         problem = sell_out(server, store, products)
         if problem:
@@ -635,8 +689,9 @@ def main() -> None:
     print(f"catalog / health throughput: {catalog_ratio:.2f} (target >= 0.50: {verdict(catalog_ratio >= 0.5)}); uncompressed: {identity_ratio:.2f}")
     print(f"checkout / pgbench replay:   {checkout_ratio:.2f} (target >= 0.50: {verdict(checkout_ratio >= 0.5)})")
     print(
-        f"queries: the 200-product catalog {CAPTURED['catalog']} (cold cache; 1 when cached), "
-        f"a checkout {CAPTURED['checkout']}, of which {CAPTURED['detail']} read the order back"
+        f"queries: catalog {queries['catalog_small']} for {200 - products} products, {queries['catalog']} for 200 "
+        f"(cold), {queries['catalog_cached']} cached; a checkout {queries['checkout']}, of which "
+        f"{queries['detail']} read the order back ({queries['detail_3_items']} for 3 items)"
     )
     print(f"orders: one per answer 201, stock never below zero, 100 units sell exactly 100: {'yes' if not problems else 'NO'}")
     for problem in problems:

@@ -1,14 +1,26 @@
-DROP TRIGGER stock_levels_cache_version_flips ON stock_levels;
+DROP TRIGGER stock_levels_cache_version_truncate ON stock_levels;
+DROP TRIGGER stock_levels_cache_version_changes ON stock_levels;
 DROP TRIGGER stock_levels_cache_version_rows ON stock_levels;
-DROP TRIGGER addons_cache_version ON addons;
-DROP TRIGGER addon_groups_cache_version ON addon_groups;
-DROP TRIGGER product_store_availability_cache_version ON product_store_availability;
-DROP TRIGGER products_cache_version ON products;
-DROP TRIGGER categories_cache_version ON categories;
-DROP TRIGGER stores_cache_version ON stores;
-DROP TRIGGER tenant_modules_cache_version ON tenant_modules;
-DROP TRIGGER tenant_subscriptions_cache_version ON tenant_subscriptions;
+
+DO $$
+DECLARE
+    watched TEXT;
+BEGIN
+    FOREACH watched IN ARRAY ARRAY['tenant_subscriptions', 'tenant_modules', 'stores',
+            'categories', 'products', 'product_store_availability', 'addon_groups', 'addons']
+    LOOP
+        EXECUTE format('DROP TRIGGER %1$s_cache_version_truncate ON %1$s', watched);
+        EXECUTE format('DROP TRIGGER %1$s_cache_version ON %1$s', watched);
+    END LOOP;
+END
+$$;
+
+DROP FUNCTION bump_every_cache_version();
 DROP FUNCTION bump_tenant_cache_version();
+DROP FUNCTION bump_cache_version_of(UUID);
+DROP TRIGGER tenants_cache_version_new ON tenants;
+DROP FUNCTION tenants_note_new();
 DROP TRIGGER tenants_cache_version ON tenants;
 DROP FUNCTION tenants_bump_own_cache_version();
 ALTER TABLE tenants DROP COLUMN cache_version;
+DROP FUNCTION new_cache_version();

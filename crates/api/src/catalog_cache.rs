@@ -39,7 +39,7 @@ impl RenderedMenu {
     }
 }
 
-/// Past this many bytes of cached bodies the cache starts over.
+/// Bytes of cached bodies past which the least recently used menus are dropped.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Clone)]
@@ -54,10 +54,30 @@ impl Default for CatalogCache {
     }
 }
 
+struct Entry {
+    version: i64,
+    menu: RenderedMenu,
+    last_used: u64,
+}
+
 #[derive(Default)]
 struct Entries {
-    bodies: HashMap<(TenantId, StoreId), (i64, RenderedMenu)>,
+    menus: HashMap<(TenantId, StoreId), Entry>,
     bytes: usize,
+    clock: u64,
+}
+
+impl Entries {
+    fn tick(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
+
+    fn remove(&mut self, key: &(TenantId, StoreId)) {
+        if let Some(entry) = self.menus.remove(key) {
+            self.bytes -= entry.menu.size();
+        }
+    }
 }
 
 impl CatalogCache {
@@ -70,31 +90,48 @@ impl CatalogCache {
 
     /// The body rendered for this store at this tenant version, if any.
     pub fn get(&self, tenant: TenantId, store: StoreId, version: i64) -> Option<RenderedMenu> {
-        let entries = self
+        let mut entries = self
             .inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries
-            .bodies
-            .get(&(tenant, store))
-            .filter(|(cached_version, _)| *cached_version == version)
-            .map(|(_, menu)| menu.clone())
+        let now = entries.tick();
+        let entry = entries
+            .menus
+            .get_mut(&(tenant, store))
+            .filter(|entry| entry.version == version)?;
+        entry.last_used = now;
+        Some(entry.menu.clone())
     }
 
+    /// Keeps the menu for this version (replacing any older one of the store), dropping the
+    /// least recently used menus while the cache would be over its size.
     pub fn put(&self, tenant: TenantId, store: StoreId, version: i64, menu: RenderedMenu) {
         let mut entries = self
             .inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((_, old)) = entries.bodies.remove(&(tenant, store)) {
-            entries.bytes -= old.size();
+        entries.remove(&(tenant, store));
+        while entries.bytes + menu.size() > self.max_bytes {
+            let Some(oldest) = entries
+                .menus
+                .iter()
+                .min_by_key(|(_, entry)| entry.last_used)
+                .map(|(key, _)| *key)
+            else {
+                break;
+            };
+            entries.remove(&oldest);
         }
-        if entries.bytes + menu.size() > self.max_bytes {
-            entries.bodies.clear();
-            entries.bytes = 0;
-        }
+        let last_used = entries.tick();
         entries.bytes += menu.size();
-        entries.bodies.insert((tenant, store), (version, menu));
+        entries.menus.insert(
+            (tenant, store),
+            Entry {
+                version,
+                menu,
+                last_used,
+            },
+        );
     }
 }
 
@@ -134,20 +171,26 @@ mod tests {
     }
 
     #[test]
-    fn the_cache_starts_over_past_its_size() {
-        let cache = CatalogCache::with_max_bytes(2_000);
+    fn past_its_size_the_least_recently_used_menus_go() {
+        let cache = CatalogCache::with_max_bytes(2_500);
         let tenant = TenantId::generate();
         let big = menu(vec![b' '; 1_000]);
-        let first = StoreId::generate();
+        let (first, second, third) = (
+            StoreId::generate(),
+            StoreId::generate(),
+            StoreId::generate(),
+        );
         cache.put(tenant, first, 1, big.clone());
         cache.put(tenant, first, 2, big.clone());
+        cache.put(tenant, second, 1, big.clone());
         assert!(
             cache.get(tenant, first, 2).is_some(),
             "replacing is not growing"
         );
-        let second = StoreId::generate();
-        cache.put(tenant, second, 1, big);
-        assert!(cache.get(tenant, second, 1).is_some());
-        assert!(cache.get(tenant, first, 2).is_none());
+        // `first` was read after `second` was stored: `second` is the one to go.
+        cache.put(tenant, third, 1, big);
+        assert!(cache.get(tenant, first, 2).is_some());
+        assert!(cache.get(tenant, second, 1).is_none());
+        assert!(cache.get(tenant, third, 1).is_some());
     }
 }

@@ -179,7 +179,13 @@ pub async fn catalog(
     };
     // The version names every menu the tenant could show: a client holding it revalidates
     // for a 304 (checked only after the store proved to be the tenant's).
-    let etag = format!("W/\"{}-{}\"", store, tenant.version);
+    // The build's version is in it too: a release that changes the menu's shape is not a 304.
+    let etag = format!(
+        "W/\"{}-{}-{}\"",
+        env!("CARGO_PKG_VERSION"),
+        store,
+        tenant.version
+    );
     if already_has(&request, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
@@ -214,22 +220,59 @@ fn already_has(request: &HttpRequest, etag: &str) -> bool {
         .any(|tag| tag.trim() == "*" || opaque(tag) == wanted)
 }
 
-/// Whether `Accept-Encoding` lists gzip (or `*`) without refusing it with `q=0`.
+/// Whether `Accept-Encoding` takes gzip (RFC 9110 §12.5.3): named (`gzip` or `x-gzip`) with
+/// a weight above zero, or not named and covered by `*` with a weight above zero.
 fn accepts_gzip(request: &HttpRequest) -> bool {
-    request
+    let mut named = None;
+    let mut any = None;
+    for coding in request
         .headers()
         .get_all(header::ACCEPT_ENCODING)
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|parameter| {
-                parameter
-                    .strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
+    {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let weight = parts
+            .filter_map(|parameter| parameter.split_once('='))
+            .find(|(key, _)| key.trim().eq_ignore_ascii_case("q"))
+            .map_or(1.0, |(_, q)| q.trim().parse::<f32>().unwrap_or(0.0));
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            named = Some(weight > 0.0);
+        } else if name == "*" {
+            any = Some(weight > 0.0);
+        }
+    }
+    named.or(any).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn takes_gzip(accept_encoding: Option<&str>) -> bool {
+        let mut request = TestRequest::get();
+        if let Some(value) = accept_encoding {
+            request = request.insert_header((header::ACCEPT_ENCODING, value));
+        }
+        accepts_gzip(&request.to_http_request())
+    }
+
+    #[test]
+    fn gzip_is_sent_only_when_the_client_takes_it() {
+        assert!(takes_gzip(Some("gzip, deflate, br")));
+        assert!(takes_gzip(Some("br;q=1.0, GZIP;q=0.5")));
+        assert!(takes_gzip(Some("x-gzip")));
+        assert!(takes_gzip(Some("*")));
+        assert!(!takes_gzip(None));
+        assert!(!takes_gzip(Some("br, identity")));
+        assert!(!takes_gzip(Some("gzip;q=0")));
+        assert!(!takes_gzip(Some("gzip; Q=0.000")));
+        // Named codings win over `*`, whatever the order.
+        assert!(!takes_gzip(Some("gzip;q=0, *")));
+        assert!(!takes_gzip(Some("*, gzip;q=0")));
+        assert!(takes_gzip(Some("*;q=0, gzip")));
+        assert!(!takes_gzip(Some("*;q=0")));
+    }
 }

@@ -497,6 +497,12 @@ async fn a_200_product_menu_comes_whole() {
 async fn a_cached_menu_follows_every_change_it_shows() {
     let app = spawn_app().await;
     let owner = app.tenant_with_owner("fresca").await;
+    assert_eq!(
+        app.scalar_i64("SELECT cache_version FROM tenants WHERE slug = 'fresca'")
+            .await,
+        owner.tenant.version,
+        "a new tenant comes back with the version it committed with"
+    );
     let store = create_store(&app, &owner, paulista_store("Fresca")).await;
     let store_id = store["id"].as_str().expect("id").to_owned();
     let category = create_category(&app, &owner, "Lanches", 1).await;
@@ -594,6 +600,11 @@ async fn a_cached_menu_follows_every_change_it_shows() {
     ))
     .await;
     assert_eq!(menu().await.1["out_of_stock"], false);
+
+    // TRUNCATE fires no row trigger; it moves every tenant.
+    let before_truncate = app.scalar_i64(version).await;
+    app.sql("TRUNCATE addons CASCADE").await;
+    assert_ne!(app.scalar_i64(version).await, before_truncate);
 
     // Deleted: gone on the next read.
     app.sql(&format!("DELETE FROM products WHERE id = '{product}'"))

@@ -157,6 +157,13 @@ impl TenantRepository for PgTenantRepository {
                     },
                 )
                 .await?;
+                // Rows created with the tenant do not move it (see migration 6): this is the
+                // version it commits with.
+                let version = tenants::table
+                    .find(id.as_uuid())
+                    .select(tenants::cache_version)
+                    .first::<i64>(conn)
+                    .await?;
                 Ok(TenantRecord {
                     id,
                     slug: tenant.slug,
@@ -165,8 +172,7 @@ impl TenantRepository for PgTenantRepository {
                     enabled_modules: tenant.modules,
                     users_limit: tenant.users_limit,
                     stores_limit: tenant.stores_limit,
-                    // Changes made in the creating transaction do not move it.
-                    version: 0,
+                    version,
                 })
             })
             .await
