@@ -1258,6 +1258,29 @@ async fn push_endpoints_that_are_not_public_https_are_refused() {
     // A public address is accepted; only its owner can remove it.
     let public = subscribe(&owner, "https://8.8.8.8/push/ok", &p256dh, &auth).await;
     assert_eq!(public.status(), 201);
+    // The same browser subscribed in another tenant is that tenant's own subscription: the
+    // first one stays with its tenant and user.
+    let same_browser = subscribe(&other, "https://8.8.8.8/push/ok", &p256dh, &auth).await;
+    assert_eq!(same_browser.status(), 201);
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT count(*) FROM webpush_subscriptions \
+             WHERE endpoint = 'https://8.8.8.8/push/ok' AND tenant_id = '{}'",
+            owner.tenant.id
+        ))
+        .await,
+        1,
+        "not taken over by the other tenant"
+    );
+    let other_removes_its_own = app
+        .send(
+            &other,
+            Method::DELETE,
+            "/admin/webpush/subscriptions",
+            Some(json!({"endpoint": "https://8.8.8.8/push/ok"})),
+        )
+        .await;
+    assert_eq!(other_removes_its_own.status(), 204);
     let not_theirs = app
         .send(
             &other,

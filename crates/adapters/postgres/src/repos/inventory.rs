@@ -14,7 +14,8 @@ use uuid::Uuid;
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, diesel_error};
-use crate::schema::{products, stock_levels, stock_movements, stores, tenant_settings};
+use crate::repos::stores::ensure_store;
+use crate::schema::{products, stock_levels, stock_movements, tenant_settings};
 
 #[derive(Clone)]
 pub struct PgInventoryRepository {
@@ -25,22 +26,6 @@ impl PgInventoryRepository {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
-}
-
-async fn ensure_store(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    store: StoreId,
-) -> Result<(), TxError> {
-    stores::table
-        .filter(stores::tenant_id.eq(tenant.as_uuid()))
-        .filter(stores::id.eq(store.as_uuid()))
-        .select(stores::id)
-        .first::<Uuid>(conn)
-        .await
-        .optional()?
-        .ok_or(RepoError::NotFound)?;
-    Ok(())
 }
 
 #[async_trait]

@@ -904,7 +904,8 @@ impl PushSubscriptionRepository for PgPushSubscriptionRepository {
         auth: &str,
     ) -> RepoResult<PushSubscription> {
         let mut conn = self.db.conn().await?;
-        // A browser's endpoint is one subscription: re-subscribing moves it to this user.
+        // A browser's endpoint is one subscription per tenant: re-subscribing moves it to this
+        // user; another tenant's subscription of the same browser is another row.
         let row: PushRow = diesel::insert_into(webpush_subscriptions::table)
             .values((
                 webpush_subscriptions::id.eq(Uuid::now_v7()),
@@ -914,10 +915,12 @@ impl PushSubscriptionRepository for PgPushSubscriptionRepository {
                 webpush_subscriptions::p256dh.eq(p256dh),
                 webpush_subscriptions::auth.eq(auth),
             ))
-            .on_conflict(webpush_subscriptions::endpoint)
+            .on_conflict((
+                webpush_subscriptions::tenant_id,
+                webpush_subscriptions::endpoint,
+            ))
             .do_update()
             .set((
-                webpush_subscriptions::tenant_id.eq(tenant.as_uuid()),
                 webpush_subscriptions::user_id.eq(user.as_uuid()),
                 webpush_subscriptions::p256dh.eq(p256dh),
                 webpush_subscriptions::auth.eq(auth),

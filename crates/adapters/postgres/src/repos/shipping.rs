@@ -10,7 +10,8 @@ use uuid::Uuid;
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::TxError;
-use crate::schema::{shipping_bands, stores};
+use crate::repos::stores::ensure_store;
+use crate::schema::shipping_bands;
 
 #[derive(Clone)]
 pub struct PgShippingRepository {
@@ -21,22 +22,6 @@ impl PgShippingRepository {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
-}
-
-async fn ensure_store(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    store: StoreId,
-) -> Result<(), TxError> {
-    stores::table
-        .filter(stores::tenant_id.eq(tenant.as_uuid()))
-        .filter(stores::id.eq(store.as_uuid()))
-        .select(stores::id)
-        .first::<Uuid>(conn)
-        .await
-        .optional()?
-        .ok_or(RepoError::NotFound)?;
-    Ok(())
 }
 
 async fn load(

@@ -128,6 +128,23 @@ fn page_bounds(page: PageRequest) -> (i64, i64) {
     )
 }
 
+/// `NotFound` unless the store exists and is the tenant's.
+pub(crate) async fn ensure_store(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    store: StoreId,
+) -> Result<(), TxError> {
+    stores::table
+        .filter(stores::tenant_id.eq(tenant.as_uuid()))
+        .filter(stores::id.eq(store.as_uuid()))
+        .select(stores::id)
+        .first::<Uuid>(conn)
+        .await
+        .optional()?
+        .ok_or(RepoError::NotFound)?;
+    Ok(())
+}
+
 fn hours_json(hours: &OpeningHours) -> Result<serde_json::Value, TxError> {
     serde_json::to_value(hours).map_err(|e| TxError::Repo(RepoError::Internal(e.to_string())))
 }
