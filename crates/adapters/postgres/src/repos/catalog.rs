@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, diesel_error};
+use crate::repos::contains_pattern;
 use crate::schema::{
     addon_groups, addons, categories, product_store_availability, products, stock_levels, stores,
 };
@@ -438,14 +439,7 @@ impl CatalogRepository for PgCatalogRepository {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| {
-                format!(
-                    "%{}%",
-                    s.replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                )
-            });
+            .map(|s| contains_pattern(s));
         let filtered = || {
             let mut query = products::table
                 .filter(products::tenant_id.eq(tenant.as_uuid()))

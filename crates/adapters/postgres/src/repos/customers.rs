@@ -14,6 +14,7 @@ use super::orders::list_orders;
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, diesel_error};
+use crate::repos::contains_pattern;
 use crate::schema::{campaign_uses, customers, orders};
 
 #[derive(Clone)]
@@ -120,14 +121,7 @@ impl CustomerRepository for PgCustomerRepository {
         page: PageRequest,
     ) -> RepoResult<Page<Customer>> {
         let mut conn = self.db.conn().await?;
-        let pattern = search.map(|s| {
-            format!(
-                "%{}%",
-                s.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )
-        });
+        let pattern = search.map(|s| contains_pattern(s));
         let rows = query(&mut conn, tenant, None, pattern, page)
             .await
             .map_err(diesel_error)?;

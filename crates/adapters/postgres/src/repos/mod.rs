@@ -39,3 +39,21 @@ pub use stores::PgStoreRepository;
 pub use tenant_admin::PgTenantAdminRepository;
 pub use tenants::PgTenantRepository;
 pub use users::PgUserRepository;
+
+/// A `LIKE`/`ILIKE` pattern matching `text` anywhere, its `\`, `%` and `_` taken literally.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_wildcards_in_the_search_are_literal() {
+        assert_eq!(super::contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+}

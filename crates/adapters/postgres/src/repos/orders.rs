@@ -24,6 +24,7 @@ use uuid::Uuid;
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{corrupt, diesel_error};
+use crate::repos::contains_pattern;
 use crate::schema::{
     campaign_uses, campaigns, customers, idempotency_keys, order_deliveries, order_item_addons,
     order_items, order_payments, order_status_history, orders, outbox, stock_levels,
@@ -763,12 +764,7 @@ pub(crate) async fn list_orders(
             query = query.filter(orders::created_at.lt(to));
         }
         if let Some(text) = &search {
-            let pattern = format!(
-                "%{}%",
-                text.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let pattern = contains_pattern(text);
             let digits: String = text.chars().filter(char::is_ascii_digit).collect();
             let by_text = customers::name
                 .ilike(pattern.clone())

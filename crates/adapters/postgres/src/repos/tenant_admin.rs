@@ -22,6 +22,7 @@ use super::tenants::{NewTenantRow, insert_tenant, slug_conflict, write_modules};
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
+use crate::repos::contains_pattern;
 use crate::schema::{orders, stores, tenant_messaging, tenant_subscriptions, tenants, users};
 
 #[derive(Clone)]
@@ -234,14 +235,7 @@ impl TenantAdminRepository for PgTenantAdminRepository {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| {
-                format!(
-                    "%{}%",
-                    s.replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                )
-            });
+            .map(|s| contains_pattern(s));
         #[derive(QueryableByName)]
         struct Count {
             #[diesel(sql_type = BigInt)]

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
+use crate::repos::contains_pattern;
 use crate::schema::{group_permissions, tenants, user_groups, user_sessions, users};
 
 #[derive(Clone)]
@@ -276,14 +277,7 @@ impl UserRepository for PgUserRepository {
         page: PageRequest,
     ) -> RepoResult<Page<User>> {
         let mut conn = self.db.conn().await?;
-        let pattern = search.map(|s| {
-            format!(
-                "%{}%",
-                s.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )
-        });
+        let pattern = search.map(|s| contains_pattern(s));
         let filtered = || {
             let mut query = users::table
                 .filter(users::tenant_id.eq(tenant.as_uuid()))
