@@ -53,13 +53,6 @@ pub trait OutboxRepository: Send + Sync {
     async fn mark_dead(&self, id: &str, error: &str) -> RepoResult<()>;
     /// Sends a dead job again from its first attempt; `NotFound` unless it is the tenant's and dead.
     async fn requeue(&self, tenant: TenantId, id: &str) -> RepoResult<()>;
-    /// Queues a job outside any other change (webhook follow-ups, portal replies).
-    async fn enqueue(
-        &self,
-        tenant: TenantId,
-        kind: &str,
-        payload: serde_json::Value,
-    ) -> RepoResult<()>;
     async fn list(
         &self,
         tenant: TenantId,

@@ -137,10 +137,6 @@ impl CheckoutService {
         }
     }
 
-    pub fn tracking_token(&self, order: &OrderDetail) -> String {
-        self.tracking.token_for(order.id)
-    }
-
     /// Steps 1 to 6 of SPEC §6: everything but writing. Stock is checked without locks here;
     /// the order transaction checks it again under locks.
     pub async fn price(

@@ -97,10 +97,10 @@ impl InsightsRepository for PgInsightsRepository {
         .map_err(diesel_error)?;
         let buckets: Vec<Bucket> = bound!(format!(
             "WITH period AS ({PERIOD}) \
-             SELECT 'status' AS dimension, 0 AS bucket, count(*) AS orders, status AS label FROM period GROUP BY status \
-             UNION ALL SELECT 'hour', extract(hour FROM created_at AT TIME ZONE 'America/Sao_Paulo')::int, count(*), '' \
+             SELECT 'hour' AS dimension, extract(hour FROM created_at AT TIME ZONE 'America/Sao_Paulo')::int AS bucket, \
+                    count(*) AS orders \
                FROM period WHERE status <> 'canceled' GROUP BY 2 \
-             UNION ALL SELECT 'weekday', extract(isodow FROM created_at AT TIME ZONE 'America/Sao_Paulo')::int, count(*), '' \
+             UNION ALL SELECT 'weekday', extract(isodow FROM created_at AT TIME ZONE 'America/Sao_Paulo')::int, count(*) \
                FROM period WHERE status <> 'canceled' GROUP BY 2"
         ))
         .load(&mut conn)

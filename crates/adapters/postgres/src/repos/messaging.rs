@@ -154,26 +154,6 @@ impl OutboxRepository for PgOutboxRepository {
         }
     }
 
-    async fn enqueue(
-        &self,
-        tenant: TenantId,
-        kind: &str,
-        payload: serde_json::Value,
-    ) -> RepoResult<()> {
-        let mut conn = self.db.conn().await?;
-        diesel::insert_into(outbox::table)
-            .values((
-                outbox::id.eq(Uuid::now_v7()),
-                outbox::tenant_id.eq(tenant.as_uuid()),
-                outbox::kind.eq(kind),
-                outbox::payload.eq(payload),
-            ))
-            .execute(&mut conn)
-            .await
-            .map(|_| ())
-            .map_err(diesel_error)
-    }
-
     async fn list(
         &self,
         tenant: TenantId,
