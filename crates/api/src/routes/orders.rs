@@ -473,16 +473,23 @@ pub async fn checkout(
     tenant: Tenant,
     body: ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&request)?;
-    // serde_json keeps object keys sorted: the same body always hashes the same.
-    let request_hash = comanda_crypto::sha256_hex(body.0.to_string().as_bytes());
+    // serde_json keeps object keys sorted: the same body always hashes the same. Only a retry
+    // with the same key compares hashes, so a body without a key is not hashed.
+    let idempotency = idempotency_key(&request)?.map(|key| {
+        (
+            key,
+            comanda_crypto::sha256_hex(body.0.to_string().as_bytes()),
+        )
+    });
     let input = parse_value::<CheckoutRequest>(body.0)?.into_input()?;
     let placed = state
         .checkout
         .place(
             &tenant.0,
             &input,
-            key.as_deref().map(|key| (key, request_hash.as_str())),
+            idempotency
+                .as_ref()
+                .map(|(key, hash)| (key.as_str(), hash.as_str())),
         )
         .await?;
     let mut response = HttpResponse::build(StatusCode::CREATED);
