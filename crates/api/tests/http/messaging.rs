@@ -1299,6 +1299,12 @@ async fn push_endpoints_that_are_not_public_https_are_refused() {
         )
         .await;
     assert_eq!(removed.status(), 204);
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM webpush_subscriptions")
+            .await,
+        0,
+        "both tenants' subscriptions are gone"
+    );
 }
 
 #[tokio::test]
