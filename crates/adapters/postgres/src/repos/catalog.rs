@@ -439,7 +439,7 @@ impl CatalogRepository for PgCatalogRepository {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| contains_pattern(s));
+            .map(contains_pattern);
         let filtered = || {
             let mut query = products::table
                 .filter(products::tenant_id.eq(tenant.as_uuid()))

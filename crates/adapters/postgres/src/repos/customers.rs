@@ -121,7 +121,7 @@ impl CustomerRepository for PgCustomerRepository {
         page: PageRequest,
     ) -> RepoResult<Page<Customer>> {
         let mut conn = self.db.conn().await?;
-        let pattern = search.map(|s| contains_pattern(s));
+        let pattern = search.map(contains_pattern);
         let rows = query(&mut conn, tenant, None, pattern, page)
             .await
             .map_err(diesel_error)?;

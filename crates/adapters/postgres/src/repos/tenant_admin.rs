@@ -235,7 +235,7 @@ impl TenantAdminRepository for PgTenantAdminRepository {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| contains_pattern(s));
+            .map(contains_pattern);
         #[derive(QueryableByName)]
         struct Count {
             #[diesel(sql_type = BigInt)]

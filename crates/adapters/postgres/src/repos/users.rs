@@ -277,7 +277,7 @@ impl UserRepository for PgUserRepository {
         page: PageRequest,
     ) -> RepoResult<Page<User>> {
         let mut conn = self.db.conn().await?;
-        let pattern = search.map(|s| contains_pattern(s));
+        let pattern = search.map(contains_pattern);
         let filtered = || {
             let mut query = users::table
                 .filter(users::tenant_id.eq(tenant.as_uuid()))
