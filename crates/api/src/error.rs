@@ -83,6 +83,14 @@ impl ApiError {
         error
     }
 
+    /// 422 for one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
     /// 503: the cause goes to the log (with the request id), never to the client.
     pub fn unavailable(cause: &str) -> Self {
         tracing::error!(cause, "dependency unavailable");

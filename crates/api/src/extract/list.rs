@@ -2,7 +2,7 @@ use comanda_domain::pagination::PageRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 
 /// `limit` (default 50, at most 200) and `offset` of a list.
 #[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
@@ -16,11 +16,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn page(self) -> Result<PageRequest, ApiError> {
-        PageRequest::new(self.limit, self.offset).map_err(|error| {
-            ApiError::validation(vec![FieldError {
-                field: "limit".into(),
-                message: error.to_string(),
-            }])
-        })
+        PageRequest::new(self.limit, self.offset)
+            .map_err(|error| ApiError::field("limit", error.to_string()))
     }
 }

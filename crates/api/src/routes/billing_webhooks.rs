@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{JSON_BODY_LIMIT, parse_json};
 use crate::state::AppState;
 
@@ -39,13 +39,6 @@ fn signature(request: &HttpRequest) -> Option<&str> {
         .headers()
         .get("x-signature")
         .and_then(|value| value.to_str().ok())
-}
-
-fn field_error(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::validation(vec![FieldError {
-        field: field.to_owned(),
-        message: message.into(),
-    }])
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -93,13 +86,13 @@ pub async fn status(
     let tenant = match (&webhook.tenant_id, &webhook.tenant_slug) {
         (Some(id), _) => TenantRef::Id(
             id.parse()
-                .map_err(|_| field_error("tenant_id", "not a valid id"))?,
+                .map_err(|_| ApiError::field("tenant_id", "not a valid id"))?,
         ),
         (None, Some(slug)) => TenantRef::Slug(
-            TenantSlug::parse(slug).map_err(|e| field_error("tenant_slug", e.to_string()))?,
+            TenantSlug::parse(slug).map_err(|e| ApiError::field("tenant_slug", e.to_string()))?,
         ),
         (None, None) => {
-            return Err(field_error(
+            return Err(ApiError::field(
                 "tenant_id",
                 "tenant_id or tenant_slug is required",
             ));
@@ -111,7 +104,7 @@ pub async fn status(
         status: webhook
             .status
             .parse::<SubscriptionStatus>()
-            .map_err(|e| field_error("status", e.to_string()))?,
+            .map_err(|e| ApiError::field("status", e.to_string()))?,
         occurred_at: webhook.occurred_at,
         current_period_end: webhook.current_period_end,
     };

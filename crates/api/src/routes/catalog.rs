@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::catalog_cache::RenderedMenu;
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::Tenant;
 use crate::openapi::TenantHeaderParams;
 use crate::state::AppState;
@@ -153,12 +153,10 @@ pub async fn catalog(
     tenant: Tenant,
     query: web::Query<CatalogQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = query.into_inner().store_id.ok_or_else(|| {
-        ApiError::validation(vec![FieldError {
-            field: "store_id".into(),
-            message: "store_id is required".into(),
-        }])
-    })?;
+    let raw = query
+        .into_inner()
+        .store_id
+        .ok_or_else(|| ApiError::field("store_id", "store_id is required"))?;
     let store: StoreId = raw
         .parse()
         .map_err(|_| ApiError::not_found("store not found"))?;

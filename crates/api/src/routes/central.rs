@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser, ListQuery};
 use crate::routes::admin::billing::PlanView;
 use crate::routes::admin::users::{
@@ -25,16 +25,9 @@ use crate::routes::admin::users::{
 use crate::routes::auth::UserView;
 use crate::state::AppState;
 
-fn field_error(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::validation(vec![FieldError {
-        field: field.to_owned(),
-        message: message.into(),
-    }])
-}
-
 fn parse_status(raw: &str) -> Result<SubscriptionStatus, ApiError> {
     raw.parse::<SubscriptionStatus>()
-        .map_err(|error| field_error("status", error.to_string()))
+        .map_err(|error| ApiError::field("status", error.to_string()))
 }
 
 fn parse_modules(raw: &[String]) -> Result<BTreeSet<Module>, ApiError> {
@@ -43,7 +36,7 @@ fn parse_modules(raw: &[String]) -> Result<BTreeSet<Module>, ApiError> {
         .map(|(index, module)| {
             module
                 .parse::<Module>()
-                .map_err(|error| field_error(&format!("modules[{index}]"), error.to_string()))
+                .map_err(|error| ApiError::field(&format!("modules[{index}]"), error.to_string()))
         })
         .collect()
 }

@@ -20,6 +20,13 @@ use actix_web::web;
 use crate::error::ApiError;
 
 /// Every route of the API. Middlewares are added in `startup`.
+/// An id from the request (surrounding spaces allowed); 422 naming `field` otherwise.
+pub fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
+    raw.trim()
+        .parse::<T>()
+        .map_err(|_| ApiError::field(field, "not a valid id"))
+}
+
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(web::resource("/health").route(web::get().to(health::health)))

@@ -3,7 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use comanda_domain::geo::GeoPoint;
 use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod};
 use comanda_domain::pricing::PricedLine;
 use comanda_domain::tenancy::{Action, Module};
@@ -14,19 +13,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser, ListQuery, Tenant, parse_value};
 use crate::openapi::TenantHeaderParams;
 use crate::routes::admin::stores::AddressInput;
+use crate::routes::parse_id;
+use crate::routes::shipping::client_point;
 use crate::routes::stores::AddressView;
 use crate::state::AppState;
-
-fn field_error(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::validation(vec![FieldError {
-        field: field.to_owned(),
-        message: message.into(),
-    }])
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CustomerInput {
@@ -79,21 +73,9 @@ pub struct CheckoutRequest {
     pub expected_total_cents: Option<i64>,
 }
 
-fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
-    raw.trim()
-        .parse::<T>()
-        .map_err(|_| field_error(field, "not a valid id"))
-}
-
 impl CheckoutRequest {
     fn into_input(self) -> Result<CheckoutInput, ApiError> {
-        let point = match (self.lat, self.lng) {
-            (Some(lat), Some(lng)) => Some(
-                GeoPoint::new(lat, lng).map_err(|error| field_error("lat", error.to_string()))?,
-            ),
-            (None, None) => None,
-            _ => return Err(field_error("lng", "send both lat and lng, or neither")),
-        };
+        let point = client_point(self.lat, self.lng)?;
         let items = self
             .items
             .into_iter()
@@ -447,7 +429,7 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
         .ok()
         .map(str::trim)
         .filter(|key| (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| field_error("Idempotency-Key", "1 to 255 visible characters"))?;
+        .ok_or_else(|| ApiError::field("Idempotency-Key", "1 to 255 visible characters"))?;
     Ok(Some(key.to_owned()))
 }
 
@@ -524,7 +506,7 @@ impl OrderQuery {
                 .as_deref()
                 .map(|raw| {
                     raw.parse::<OrderStatus>()
-                        .map_err(|e| field_error("status", e.to_string()))
+                        .map_err(|e| ApiError::field("status", e.to_string()))
                 })
                 .transpose()?,
             store: self

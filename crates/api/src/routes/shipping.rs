@@ -6,7 +6,7 @@ use comanda_domain::geo::GeoPoint;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Tenant};
 use crate::openapi::TenantHeaderParams;
 use crate::routes::admin::stores::AddressInput;
@@ -21,6 +21,17 @@ pub struct QuoteRequest {
     /// The client's coordinates, when known: no geocoding needed.
     pub lat: Option<f64>,
     pub lng: Option<f64>,
+}
+
+/// The client's coordinates when the body gives them: both or neither, in range.
+pub fn client_point(lat: Option<f64>, lng: Option<f64>) -> Result<Option<GeoPoint>, ApiError> {
+    match (lat, lng) {
+        (Some(lat), Some(lng)) => GeoPoint::new(lat, lng)
+            .map(Some)
+            .map_err(|error| ApiError::field("lat", error.to_string())),
+        (None, None) => Ok(None),
+        _ => Err(ApiError::field("lng", "send both lat and lng, or neither")),
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,21 +67,7 @@ pub async fn quote(
         .store_id
         .parse()
         .map_err(|_| ApiError::not_found("store not found"))?;
-    let point = match (body.lat, body.lng) {
-        (Some(lat), Some(lng)) => Some(GeoPoint::new(lat, lng).map_err(|error| {
-            ApiError::validation(vec![FieldError {
-                field: "lat".into(),
-                message: error.to_string(),
-            }])
-        })?),
-        (None, None) => None,
-        _ => {
-            return Err(ApiError::validation(vec![FieldError {
-                field: "lng".into(),
-                message: "send both lat and lng, or neither".into(),
-            }]));
-        }
-    };
+    let point = client_point(body.lat, body.lng)?;
     let quote = state
         .shipping
         .quote(tenant.0.id, store, &body.address.into(), point)

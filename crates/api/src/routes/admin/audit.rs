@@ -6,7 +6,7 @@ use comanda_ports::{AuditEntry, AuditFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{CurrentUser, ListQuery};
 use crate::state::AppState;
 
@@ -78,12 +78,8 @@ pub async fn list(
         .actor_user_id
         .as_deref()
         .map(|raw| {
-            raw.parse::<UserId>().map_err(|_| {
-                ApiError::validation(vec![FieldError {
-                    field: "actor_user_id".into(),
-                    message: "not a valid id".into(),
-                }])
-            })
+            raw.parse::<UserId>()
+                .map_err(|_| ApiError::field("actor_user_id", "not a valid id"))
         })
         .transpose()?;
     let filter = AuditFilter {

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::parse_ids;
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser};
 use crate::routes::media::{UploadForm, UploadResponse, read_upload};
 use crate::state::AppState;
@@ -114,10 +114,10 @@ fn campaign(id: CampaignId, body: CampaignRequest, uses: i32) -> Result<Campaign
         "fixed" => CampaignKind::Fixed(body.value),
         "free_shipping" => CampaignKind::FreeShipping,
         other => {
-            return Err(ApiError::validation(vec![FieldError {
-                field: "kind".into(),
-                message: format!("unknown kind `{other}` (percentage, fixed or free_shipping)"),
-            }]));
+            return Err(ApiError::field(
+                "kind",
+                format!("unknown kind `{other}` (percentage, fixed or free_shipping)"),
+            ));
         }
     };
     Ok(Campaign {

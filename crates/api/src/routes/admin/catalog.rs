@@ -16,23 +16,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::parse_ids;
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser, ListQuery};
 use crate::routes::catalog::AddonGroupView;
 use crate::routes::media::{UploadForm, UploadResponse, upload};
+use crate::routes::parse_id;
 use crate::state::AppState;
-
-fn field_error(field: &str, message: &str) -> ApiError {
-    ApiError::validation(vec![FieldError {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }])
-}
-
-fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
-    raw.parse::<T>()
-        .map_err(|_| field_error(field, "not a valid id"))
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryView {

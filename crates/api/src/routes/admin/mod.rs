@@ -20,7 +20,7 @@ use comanda_domain::tenancy::{Action, Module};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 
 /// One `(module, action)` grant as JSON.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -41,16 +41,10 @@ pub fn parse_permissions(
         .enumerate()
         .map(|(index, input)| {
             let module = input.module.parse::<Module>().map_err(|error| {
-                ApiError::validation(vec![FieldError {
-                    field: format!("{field}[{index}].module"),
-                    message: error.to_string(),
-                }])
+                ApiError::field(&format!("{field}[{index}].module"), error.to_string())
             })?;
             let action = input.action.parse::<Action>().map_err(|error| {
-                ApiError::validation(vec![FieldError {
-                    field: format!("{field}[{index}].action"),
-                    message: error.to_string(),
-                }])
+                ApiError::field(&format!("{field}[{index}].action"), error.to_string())
             })?;
             Ok(Permission { module, action })
         })
@@ -62,12 +56,9 @@ pub fn parse_ids<T: std::str::FromStr>(raw: &[String], field: &str) -> Result<Ve
     raw.iter()
         .enumerate()
         .map(|(index, value)| {
-            value.parse::<T>().map_err(|_| {
-                ApiError::validation(vec![FieldError {
-                    field: format!("{field}[{index}]"),
-                    message: "not a valid id".into(),
-                }])
-            })
+            value
+                .parse::<T>()
+                .map_err(|_| ApiError::field(&format!("{field}[{index}]"), "not a valid id"))
         })
         .collect()
 }

@@ -11,22 +11,10 @@ use comanda_ports::orders::TenantConfig;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser, ListQuery};
+use crate::routes::parse_id;
 use crate::state::AppState;
-
-fn field_error(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::validation(vec![FieldError {
-        field: field.to_owned(),
-        message: message.into(),
-    }])
-}
-
-fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
-    raw.trim()
-        .parse::<T>()
-        .map_err(|_| field_error(field, "not a valid id"))
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StockLevelView {
@@ -80,7 +68,7 @@ pub async fn levels(
     let store = query
         .store_id
         .as_deref()
-        .ok_or_else(|| field_error("store_id", "store_id is required"))
+        .ok_or_else(|| ApiError::field("store_id", "store_id is required"))
         .and_then(|raw| parse_id::<StoreId>(raw, "store_id"))?;
     let levels = state
         .inventory
@@ -120,7 +108,7 @@ pub async fn adjust(
     let adjustment = match (body.delta, body.quantity) {
         (Some(delta), None) => Adjustment::Delta(delta),
         (None, Some(quantity)) => Adjustment::Set(quantity),
-        _ => return Err(field_error("delta", "send either delta or quantity")),
+        _ => return Err(ApiError::field("delta", "send either delta or quantity")),
     };
     // Ids that are not ids name nothing of this tenant.
     let store: StoreId = body

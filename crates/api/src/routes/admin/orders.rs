@@ -11,18 +11,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser, ListQuery};
 use crate::routes::orders::{OrderList, OrderQuery, OrderSummaryView, OrderView};
 use crate::routes::patch;
 use crate::state::AppState;
-
-fn field_error(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::validation(vec![FieldError {
-        field: field.to_owned(),
-        message: message.into(),
-    }])
-}
 
 #[utoipa::path(
     get, path = "/admin/orders", tag = "admin", params(ListQuery, OrderQuery),
@@ -35,23 +28,8 @@ pub async fn list(
     page: web::Query<ListQuery>,
     query: web::Query<OrderQuery>,
 ) -> Result<web::Json<OrderList>, ApiError> {
-    user.require_module_action(Module::Orders, Action::View)?;
-    let orders = state
-        .orders
-        .list(
-            user.principal.tenant.id,
-            &query.into_inner().filter()?,
-            page.into_inner().page()?,
-        )
-        .await?;
-    Ok(web::Json(OrderList {
-        total: orders.total,
-        items: orders
-            .items
-            .into_iter()
-            .map(OrderSummaryView::from)
-            .collect(),
-    }))
+    // The same list as the portal's `/orders`, under the admin prefix.
+    crate::routes::orders::list(state, user, page, query).await
 }
 
 /// The whole order (items, add-ons, payment, delivery, status history) in a fixed number of
@@ -105,7 +83,7 @@ pub async fn set_status(
     let status = body
         .status
         .parse::<OrderStatus>()
-        .map_err(|e| field_error("status", e.to_string()))?;
+        .map_err(|e| ApiError::field("status", e.to_string()))?;
     let order = state
         .orders
         .transition(

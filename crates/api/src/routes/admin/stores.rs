@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser, ListQuery};
 use crate::routes::media::{UploadForm, UploadResponse, upload};
 use crate::routes::patch;
@@ -142,23 +142,16 @@ pub struct UpdateStoreRequest {
     pub hide_unavailable_items: Option<bool>,
 }
 
-fn field_error(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::validation(vec![FieldError {
-        field: field.to_owned(),
-        message: message.into(),
-    }])
-}
-
 fn time_zone(raw: &str) -> Result<Tz, ApiError> {
     raw.trim()
         .parse::<Tz>()
-        .map_err(|_| field_error("time_zone", format!("unknown time zone `{raw}`")))
+        .map_err(|_| ApiError::field("time_zone", format!("unknown time zone `{raw}`")))
 }
 
 fn coordinate(value: Option<f64>, field: &str, bound: f64) -> Result<Option<f64>, ApiError> {
     match value {
         Some(value) if !value.is_finite() || value.abs() > bound => {
-            Err(field_error(field, format!("must be within ±{bound}")))
+            Err(ApiError::field(field, format!("must be within ±{bound}")))
         }
         other => Ok(other),
     }

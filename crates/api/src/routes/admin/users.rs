@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::parse_ids;
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser, ListQuery};
 use crate::routes::auth::UserView;
 use crate::state::AppState;
@@ -51,12 +51,8 @@ pub struct UpdateUserRequest {
 }
 
 pub(crate) fn parse_role(raw: &str) -> Result<Role, ApiError> {
-    raw.parse::<Role>().map_err(|error| {
-        ApiError::validation(vec![FieldError {
-            field: "role".into(),
-            message: error.to_string(),
-        }])
-    })
+    raw.parse::<Role>()
+        .map_err(|error| ApiError::field("role", error.to_string()))
 }
 
 pub(crate) fn acting(user: &CurrentUser) -> Acting {

@@ -11,7 +11,7 @@ use comanda_services::messaging::whatsapp::Outgoing;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser, ListQuery};
 use crate::state::AppState;
 
@@ -216,10 +216,7 @@ pub async fn send(
             parameters: template.parameters,
         },
         _ => {
-            return Err(ApiError::validation(vec![FieldError {
-                field: "text".into(),
-                message: "give either text or template".into(),
-            }]));
+            return Err(ApiError::field("text", "give either text or template"));
         }
     };
     let message = state
