@@ -265,7 +265,11 @@ impl CustomerRepository for PgCustomerRepository {
                 .execute(conn)
                 .await?;
             if kept.notes.is_empty() && !gone.notes.is_empty() {
-                diesel::update(customers::table.filter(customers::id.eq(survivor.as_uuid())))
+                diesel::update(
+                    customers::table
+                        .filter(customers::tenant_id.eq(tenant.as_uuid()))
+                        .filter(customers::id.eq(survivor.as_uuid())),
+                )
                     .set(customers::notes.eq(&gone.notes))
                     .execute(conn)
                     .await?;

@@ -117,6 +117,7 @@ impl InventoryRepository for PgInventoryRepository {
                 .await?;
             let before: i32 = stock_levels::table
                 .find((store.as_uuid(), product.as_uuid()))
+                .filter(stock_levels::tenant_id.eq(tenant.as_uuid()))
                 .select(stock_levels::quantity)
                 .for_update()
                 .first(conn)
@@ -127,15 +128,18 @@ impl InventoryRepository for PgInventoryRepository {
             }
             .filter(|quantity| *quantity >= 0)
             .ok_or_else(|| RepoError::Conflict("negative_stock".into()))?;
-            let updated_at: DateTime<Utc> =
-                diesel::update(stock_levels::table.find((store.as_uuid(), product.as_uuid())))
-                    .set((
-                        stock_levels::quantity.eq(after),
-                        stock_levels::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .returning(stock_levels::updated_at)
-                    .get_result(conn)
-                    .await?;
+            let updated_at: DateTime<Utc> = diesel::update(
+                stock_levels::table
+                    .find((store.as_uuid(), product.as_uuid()))
+                    .filter(stock_levels::tenant_id.eq(tenant.as_uuid())),
+            )
+            .set((
+                stock_levels::quantity.eq(after),
+                stock_levels::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(stock_levels::updated_at)
+            .get_result(conn)
+            .await?;
             diesel::insert_into(stock_movements::table)
                 .values((
                     stock_movements::id.eq(Uuid::now_v7()),

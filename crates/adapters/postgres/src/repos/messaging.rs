@@ -447,8 +447,13 @@ impl WhatsAppRepository for PgWhatsAppRepository {
             }
             let conversation =
                 conversation_for(conn, tenant, &message.from_phone, &message.customer_name).await?;
-            diesel::update(whatsapp_conversations::table.find(conversation))
-                .set((
+            diesel::update(
+                whatsapp_conversations::table
+                    .find(conversation)
+                    .filter(whatsapp_conversations::tenant_id.eq(tenant.as_uuid())),
+            )
+            .set(
+                (
                     whatsapp_conversations::customer_name.eq(&message.customer_name),
                     whatsapp_conversations::last_inbound_at.eq(diesel::dsl::sql::<
                         diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
@@ -459,9 +464,10 @@ impl WhatsAppRepository for PgWhatsAppRepository {
                     .sql(")")),
                     whatsapp_conversations::unread_count
                         .eq(whatsapp_conversations::unread_count + 1),
-                ))
-                .execute(conn)
-                .await?;
+                ),
+            )
+            .execute(conn)
+            .await?;
             let id = Uuid::now_v7();
             diesel::insert_into(whatsapp_messages::table)
                 .values((
@@ -524,14 +530,18 @@ impl WhatsAppRepository for PgWhatsAppRepository {
             if !status_advances(current, current_at, status, at) {
                 return Ok(false);
             }
-            diesel::update(whatsapp_messages::table.find(id))
-                .set((
-                    whatsapp_messages::status.eq(status.as_str()),
-                    whatsapp_messages::status_at.eq(at),
-                    whatsapp_messages::error.eq(error.as_deref()),
-                ))
-                .execute(conn)
-                .await?;
+            diesel::update(
+                whatsapp_messages::table
+                    .find(id)
+                    .filter(whatsapp_messages::tenant_id.eq(tenant.as_uuid())),
+            )
+            .set((
+                whatsapp_messages::status.eq(status.as_str()),
+                whatsapp_messages::status_at.eq(at),
+                whatsapp_messages::error.eq(error.as_deref()),
+            ))
+            .execute(conn)
+            .await?;
             Ok(true)
         })
         .await

@@ -175,6 +175,7 @@ async fn place_in(conn: &mut AsyncPgConnection, order: NewOrder) -> Result<Order
     for (product, quantity) in &needed {
         let after: i32 = diesel::update(
             stock_levels::table
+                .filter(stock_levels::tenant_id.eq(tenant.as_uuid()))
                 .filter(stock_levels::store_id.eq(order.store.as_uuid()))
                 .filter(stock_levels::product_id.eq(*product)),
         )
@@ -918,6 +919,7 @@ impl OrderRepository for PgOrderRepository {
                 for (product, delta) in sold {
                     let after: Option<i32> = diesel::update(
                         stock_levels::table
+                            .filter(stock_levels::tenant_id.eq(tenant.as_uuid()))
                             .filter(stock_levels::store_id.eq(store))
                             .filter(stock_levels::product_id.eq(product)),
                     )
