@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use comanda_domain::identity::Email;
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::phone::Phone;
 use comanda_domain::{CustomerId, TenantId};
@@ -118,14 +119,21 @@ impl CustomerService {
             .map(Phone::parse)
             .transpose()
             .map_err(|error| ServiceError::field("phone", error))?;
+        // `Some(None)` or an empty string clears the e-mail; anything else must be one.
+        let email = edit
+            .email
+            .map(|email| {
+                email
+                    .filter(|e| !e.trim().is_empty())
+                    .map(|e| Email::parse(&e).map(|email| email.as_str().to_owned()))
+                    .transpose()
+            })
+            .transpose()
+            .map_err(|_| ServiceError::field("email", "not an e-mail address"))?;
         let changes = CustomerChanges {
             name: edit.name.map(|name| name.trim().to_owned()),
             phone,
-            email: edit.email.map(|email| {
-                email
-                    .map(|e| e.trim().to_lowercase())
-                    .filter(|e| !e.is_empty())
-            }),
+            email,
             notes: edit.notes,
         };
         self.customers

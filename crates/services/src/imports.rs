@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use comanda_domain::identity::Email;
 use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod};
 use comanda_domain::pagination::PageRequest;
 use comanda_domain::phone::Phone;
@@ -195,8 +196,12 @@ pub fn parse_timestamp(raw: &str) -> Option<DateTime<Utc>> {
 fn customer_row(record: &CsvRecord) -> RowResult<CustomerRow> {
     let email = match record.get("email") {
         "" => None,
-        raw if raw.contains('@') && !raw.contains(char::is_whitespace) => Some(raw.to_lowercase()),
-        raw => return Err(format!("email: `{raw}` is not an e-mail address")),
+        raw => Some(
+            Email::parse(raw)
+                .map_err(|_| format!("email: `{raw}` is not an e-mail address"))?
+                .as_str()
+                .to_owned(),
+        ),
     };
     Ok(CustomerRow {
         line: record.line,

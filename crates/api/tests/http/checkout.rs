@@ -935,6 +935,29 @@ async fn customers_are_searched_edited_and_merged() {
     )
     .await;
     assert_eq!(edited["notes"], "prefere entrega rápida");
+    let bad_email = app
+        .send(
+            &shop.owner,
+            Method::PATCH,
+            &format!("/admin/customers/{survivor}"),
+            Some(serde_json::json!({"email": "sem-arroba"})),
+        )
+        .await;
+    assert_eq!(
+        error_code(bad_email, 422).await["errors"][0]["field"],
+        "email"
+    );
+    let with_email = json(
+        app.send(
+            &shop.owner,
+            Method::PATCH,
+            &format!("/admin/customers/{survivor}"),
+            Some(serde_json::json!({"email": " Cliente@Exemplo.com.br "})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(with_email["email"], "cliente@exemplo.com.br");
 
     let result = app
         .send(
