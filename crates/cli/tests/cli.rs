@@ -165,10 +165,32 @@ async fn create_owner_reads_the_password_from_stdin_and_resets_an_existing_user(
     let first_hash = text(&database, hash).await;
     assert!(first_hash.starts_with("$argon2id$"), "{first_hash}");
 
+    // Demoted, switched off and signed in somewhere: the reset undoes all of it.
+    database
+        .client()
+        .await
+        .batch_execute(
+            "UPDATE users SET role = 'operator', is_active = FALSE WHERE email = 'gerente@demo.com'; \
+             INSERT INTO user_sessions (id, tenant_id, user_id, expires_at) \
+             SELECT gen_random_uuid(), tenant_id, id, now() + interval '1 day' \
+             FROM users WHERE email = 'gerente@demo.com';",
+        )
+        .await
+        .expect("demote");
     let reset = comanda(url, &args, Some("outra-senha-forte-2\n"));
     assert_status(&reset, 0);
     assert!(stdout(&reset).contains("now an active owner"));
     assert_ne!(text(&database, hash).await, first_hash);
+    assert_eq!(
+        scalar(
+            &database,
+            "SELECT count(*) FROM user_sessions s JOIN users u ON u.id = s.user_id \
+             WHERE u.email = 'gerente@demo.com' AND s.revoked_at IS NULL"
+        )
+        .await,
+        0,
+        "its sessions are revoked"
+    );
     assert_eq!(scalar(&database, "SELECT count(*) FROM users").await, 2);
 
     for (args, input, why) in [
@@ -540,6 +562,23 @@ async fn normalize_phones_rewrites_what_it_can_and_merge_moves_orders_to_the_sur
         out.contains("phones: 1 rewritten, 1 already E.164, 1 unreadable, 1 conflicts"),
         "{out}"
     );
+    assert_eq!(
+        text(
+            &database,
+            "SELECT phone FROM customers WHERE id = '00000000-0000-7000-8000-00000000000c'"
+        )
+        .await,
+        "+552133334444",
+        "stored, not only printed"
+    );
+    assert_eq!(
+        text(
+            &database,
+            "SELECT phone FROM customers WHERE id = '00000000-0000-7000-8000-00000000000d'"
+        )
+        .await,
+        "abc"
+    );
 
     let dry = comanda(
         database.url(),
@@ -619,8 +658,19 @@ async fn backup_then_restore_into_a_fresh_database_gives_the_same_rows() {
     let refused = comanda(&fresh_url, &["restore", "--input", dump], None);
     assert_status(&refused, 1);
     assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
+    // Changed since the backup: a forced restore brings the backup's rows back.
+    client
+        .batch_execute("DELETE FROM shipping_bands; UPDATE products SET name = 'mudado'")
+        .await
+        .expect("change the copy");
     let forced = comanda(&fresh_url, &["restore", "--input", dump, "--force"], None);
     assert_status(&forced, 0);
+    let renamed: i64 = client
+        .query_one("SELECT count(*) FROM products WHERE name = 'mudado'", &[])
+        .await
+        .expect("names")
+        .get(0);
+    assert_eq!(renamed, 0, "the backup's names are back");
     let copy: i64 = client.query_one(counts, &[]).await.expect("counts").get(0);
     assert_eq!(
         copy, original,
