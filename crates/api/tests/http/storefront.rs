@@ -1126,9 +1126,13 @@ async fn nominatim_finding_nothing_is_invalid_address() {
 async fn a_bad_cep_is_invalid_address_without_calling_anyone() {
     let nominatim = StubServer::start(vec![]).await;
     let (app, _owner, store_id) = shipping_app(None, &nominatim).await;
-    let response = quote(&app, quote_body(&store_id, "123", Some((-23.56, -46.65)))).await;
-    assert_eq!(response.status(), 422);
-    assert_eq!(json(response).await["code"], "invalid_address");
+    // With the client's coordinates or without (when geocoding would be needed), the CEP is
+    // judged first.
+    for point in [Some((-23.56, -46.65)), None] {
+        let response = quote(&app, quote_body(&store_id, "123", point)).await;
+        assert_eq!(response.status(), 422);
+        assert_eq!(json(response).await["code"], "invalid_address");
+    }
     assert!(nominatim.requests().is_empty());
 }
 
