@@ -47,6 +47,12 @@ pub struct StockList {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct StockLevelsQuery {
+    pub store_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InventoryQuery {
     pub store_id: Option<String>,
     pub product_id: Option<String>,
@@ -54,7 +60,7 @@ pub struct InventoryQuery {
 
 /// Stock per product (that tracks it) in a store.
 #[utoipa::path(
-    get, path = "/admin/inventory", tag = "admin", params(ListQuery, InventoryQuery),
+    get, path = "/admin/inventory", tag = "admin", params(ListQuery, StockLevelsQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = StockList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
@@ -62,7 +68,7 @@ pub async fn levels(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: web::Query<ListQuery>,
-    query: web::Query<InventoryQuery>,
+    query: web::Query<StockLevelsQuery>,
 ) -> Result<web::Json<StockList>, ApiError> {
     user.require_module_action(Module::Inventory, Action::View)?;
     let store = query
