@@ -2,6 +2,7 @@
 //! into service calls and service errors into `{"detail","code"}`; nothing here decides
 //! business rules.
 
+pub mod build_info;
 pub mod catalog_cache;
 pub mod error;
 pub mod extract;

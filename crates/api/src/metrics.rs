@@ -6,8 +6,8 @@ use std::sync::Arc;
 use comanda_ports::PoolStats;
 use comanda_ports::messaging::OutboxDepth;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// One registry per application, so several apps in one process (tests) never collide.
@@ -63,8 +63,16 @@ impl Metrics {
             "outbox_dead",
             "Notifications given up on after their last try, across instances",
         )?;
+        let build_info = IntGaugeVec::new(
+            Opts::new("build_info", "The running release: always 1, labelled"),
+            &["version", "commit"],
+        )?;
+        build_info
+            .with_label_values(&[crate::build_info::VERSION, crate::build_info::COMMIT])
+            .set(1);
         for collector in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(build_info) as Box<dyn prometheus::core::Collector>,
+            Box::new(requests.clone()),
             Box::new(durations.clone()),
             Box::new(pool_max_size.clone()),
             Box::new(pool_size.clone()),

@@ -30,6 +30,8 @@ pub struct TenantHeaderParams {
     ),
     paths(
         routes::health::health,
+        routes::health::livez,
+        routes::health::readyz,
         routes::stores::list_stores,
         routes::catalog::catalog,
         routes::shipping::quote,
@@ -104,6 +106,7 @@ pub struct TenantHeaderParams {
         routes::central::dashboard,
         routes::central::list_tenants,
         routes::central::create_tenant,
+        routes::central::invite_owner,
         routes::central::get_tenant,
         routes::central::update_tenant,
         routes::central::deactivate_tenant,

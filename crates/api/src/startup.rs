@@ -11,6 +11,7 @@ use anyhow::Context;
 use comanda_config::{RateLimitSettings, Settings, StorageBackend, StorageSettings};
 use comanda_crypto::{
     Argon2PasswordHasher, HmacSignatureVerifier, HmacTrackingTokens, JwtAlgorithm, JwtTokenCodec,
+    RandomOneTimeTokens,
 };
 use comanda_maps::{GoogleDistanceMatrix, Nominatim};
 use comanda_messaging::{
@@ -19,18 +20,21 @@ use comanda_messaging::{
 use comanda_ports::media::MediaStorage;
 use comanda_ports::messaging::PushClient;
 use comanda_ports::shipping::DrivingDistance;
-use comanda_ports::{Clock, DatabaseHealth, PasswordHasher, RateLimitStore, SystemClock};
+use comanda_ports::{
+    Clock, DatabaseHealth, OneTimeTokens, PasswordHasher, RateLimitStore, SystemClock,
+};
 use comanda_postgres::{
-    Database, DatabaseConfig, PgAuditRepository, PgBillingRepository, PgCampaignRepository,
-    PgCatalogRepository, PgConfigRepository, PgCustomerRepository, PgGroupRepository,
-    PgInsightsRepository, PgInventoryRepository, PgMediaRepository, PgOnboardingRepository,
-    PgOrderRepository, PgOutboxRepository, PgPlanRepository, PgPushSubscriptionRepository,
-    PgSessionRepository, PgShippingRepository, PgSingletonLock, PgStoreRepository,
-    PgTenantAdminRepository, PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
+    ConnectError, Database, DatabaseConfig, MigrationError, PgAuditRepository, PgBillingRepository,
+    PgCampaignRepository, PgCatalogRepository, PgConfigRepository, PgCustomerRepository,
+    PgGroupRepository, PgInsightsRepository, PgInventoryRepository, PgMediaRepository,
+    PgOnboardingRepository, PgOrderRepository, PgOutboxRepository, PgPlanRepository,
+    PgPushSubscriptionRepository, PgSessionRepository, PgShippingRepository, PgSingletonLock,
+    PgStoreRepository, PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
+    PgWhatsAppRepository,
 };
 use comanda_ratelimit::{InMemoryRateLimitStore, RedisRateLimitStore, ResilientRateLimitStore};
 use comanda_services::audit::AuditService;
-use comanda_services::auth::{AuthPolicy, AuthService};
+use comanda_services::auth::{AuthPolicy, AuthService, SignupPolicy};
 use comanda_services::billing::BillingService;
 use comanda_services::campaigns::CampaignService;
 use comanda_services::catalog::CatalogService;
@@ -76,29 +80,68 @@ pub fn database_config(settings: &Settings) -> DatabaseConfig {
     }
 }
 
+/// A start-up failure that no retry mends: the configuration must change (exit status 2).
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {variable}: {message}")]
+pub struct ConfigurationProblem {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl ConfigurationProblem {
+    /// The configuration problem behind an error, if there is one in its chain.
+    pub fn find(error: &anyhow::Error) -> Option<&Self> {
+        error.chain().find_map(|cause| cause.downcast_ref::<Self>())
+    }
+}
+
+/// A connection error naming `DATABASE_URL` when the URL's settings are at fault.
+fn database_problem(error: ConnectError) -> anyhow::Error {
+    match error {
+        ConnectError::Configuration(message) => ConfigurationProblem {
+            variable: "DATABASE_URL",
+            message,
+        }
+        .into(),
+        ConnectError::Unavailable(message) => {
+            anyhow::anyhow!("the database is unavailable: {message}")
+        }
+    }
+}
+
 /// Creates the database when missing (best effort: a managed database may forbid it) and
-/// applies pending migrations.
+/// applies pending migrations. Wrong TLS settings stop here, naming `DATABASE_URL`.
 pub async fn prepare_database(settings: &Settings) -> anyhow::Result<()> {
     let url = settings.database.url.expose();
     match comanda_postgres::ensure_database_exists(url).await {
         Ok(true) => tracing::info!("database created"),
         Ok(false) => {}
+        Err(ConnectError::Configuration(message)) => {
+            return Err(database_problem(ConnectError::Configuration(message)));
+        }
         Err(error) => {
             tracing::warn!(%error, "could not check or create the database; migrating anyway")
         }
     }
-    let applied = comanda_postgres::run_migrations(url)
-        .await
-        .context("applying migrations")?;
+    let applied = match comanda_postgres::run_migrations(url).await {
+        Ok(applied) => applied,
+        Err(MigrationError::Connect(error)) => return Err(database_problem(error)),
+        Err(error) => return Err(error).context("applying migrations"),
+    };
     if !applied.is_empty() {
         tracing::info!(?applied, "migrations applied");
     }
     Ok(())
 }
 
+/// The pool over the configured database.
+pub fn database(settings: &Settings) -> anyhow::Result<Database> {
+    Database::connect(&database_config(settings)).map_err(database_problem)
+}
+
 /// The seeding service over this database.
 pub fn seed_service(settings: &Settings) -> anyhow::Result<SeedService> {
-    let database = Database::connect(&database_config(settings)).context("building the pool")?;
+    let database = database(settings)?;
     Ok(SeedService::new(
         Arc::new(PgTenantRepository::new(database.clone())),
         Arc::new(PgStoreRepository::new(database.clone())),
@@ -230,7 +273,7 @@ async fn build_rate_limits(settings: &RateLimitSettings) -> Option<Arc<dyn RateL
 
 /// Adapters, then services over them: the one place where the parts meet.
 async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
-    let database = Database::connect(&database_config(&settings)).context("building the pool")?;
+    let database = database(&settings)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let tenants = Arc::new(PgTenantRepository::new(database.clone()));
     let users = Arc::new(PgUserRepository::new(database.clone()));
@@ -262,6 +305,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         max_active_sessions: settings.sessions.max_active_sessions,
     };
     let database_health: Arc<dyn DatabaseHealth> = Arc::new(database.clone());
+    let one_time_tokens: Arc<dyn OneTimeTokens> = Arc::new(RandomOneTimeTokens);
     let stores = StoreService::new(
         Arc::new(PgStoreRepository::new(database.clone())),
         clock.clone(),
@@ -409,13 +453,18 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
             tenants,
             hasher.clone(),
             tokens,
-            clock,
+            one_time_tokens.clone(),
+            clock.clone(),
             auth_policy,
+            SignupPolicy {
+                open_signup: settings.auth.allow_open_signup,
+                bootstrap_tenant: settings.tenancy.super_admin_tenant_slug.clone(),
+            },
         ),
         users: UserService::new(users, hasher.clone()),
         groups: GroupService::new(Arc::new(PgGroupRepository::new(database.clone()))),
         audit: AuditService::new(Arc::new(PgAuditRepository::new(database.clone()))),
-        central: CentralService::new(tenant_admin, plans.clone()),
+        central: CentralService::new(tenant_admin, plans.clone(), one_time_tokens, clock),
         billing: BillingService::new(
             Arc::new(PgBillingRepository::new(database)),
             plans,

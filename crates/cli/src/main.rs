@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use comanda_api::startup::{database_config, prepare_database, seed_service};
+use comanda_api::startup::{ConfigurationProblem, prepare_database, seed_service};
 use comanda_api::telemetry;
-use comanda_config::Settings;
+use comanda_config::{MissingSecrets, Settings};
 use comanda_crypto::Argon2PasswordHasher;
 use comanda_domain::TenantId;
 use comanda_domain::tenancy::TenantSlug;
@@ -34,7 +34,7 @@ const EXIT_ROWS_REJECTED: u8 = 3;
 #[derive(Parser)]
 #[command(
     name = "comanda",
-    version,
+    version = comanda_api::build_info::CLI_VERSION,
     about = "Comanda operations (configuration from the environment, as the server)"
 )]
 struct Cli {
@@ -119,7 +119,8 @@ impl From<ImportWhat> for ImportKind {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::from_env() {
+    // The CLI signs nothing that outlives it: missing signing secrets are no problem here.
+    let settings = match Settings::from_env(MissingSecrets::RandomForThisRun) {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("{error}");
@@ -130,17 +131,23 @@ async fn main() -> ExitCode {
     let telemetry = telemetry::init(&settings.server, None);
     let code = match run(cli.command, &settings).await {
         Ok(code) => code,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => match ConfigurationProblem::find(&error) {
+            Some(problem) => {
+                eprintln!("{problem}");
+                ExitCode::from(2)
+            }
+            None => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
     };
     telemetry.shutdown().await;
     code
 }
 
 fn database(settings: &Settings) -> anyhow::Result<Database> {
-    Database::connect(&database_config(settings)).context("building the pool")
+    comanda_api::startup::database(settings)
 }
 
 /// The active tenant with this slug.

@@ -75,6 +75,9 @@ pub struct AuthSettings {
     /// Every key a token may be verified with: the current one first, then older ones.
     pub verification_secrets: Vec<Secret>,
     pub algorithm: JwtAlgorithm,
+    /// `ALLOW_OPEN_SIGNUP`: the first user of a userless tenant may sign up without an invite
+    /// (the original's behaviour, for moving over).
+    pub allow_open_signup: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -236,17 +239,35 @@ impl std::error::Error for ConfigError {}
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/comanda";
 
+/// What to do when `AUTH_SECRET` or `ORDER_TRACKING_SECRET` is missing (SPEC §15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingSecrets {
+    /// A deployment: refuse to start, naming each one (the default).
+    Refuse,
+    /// Development (`--dev`), or a tool that signs nothing: a random value for this run only.
+    RandomForThisRun,
+}
+
 impl Settings {
     /// Reads the process environment. The only place Comanda reads it.
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env(missing_secrets: MissingSecrets) -> Result<Self, ConfigError> {
         let vars: HashMap<String, String> = std::env::vars().collect();
-        Self::from_vars(&vars)
+        Self::from_vars_with(&vars, missing_secrets)
     }
 
-    /// Builds settings from a map of variables (the environment, or a test's).
+    /// Builds settings from a map of variables (the environment, or a test's), as a deployment
+    /// would: the signing secrets must be set.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        Self::from_vars_with(vars, MissingSecrets::Refuse)
+    }
+
+    pub fn from_vars_with(
+        vars: &HashMap<String, String>,
+        missing_secrets: MissingSecrets,
+    ) -> Result<Self, ConfigError> {
         let mut reader = Reader {
             vars,
+            missing_secrets,
             problems: Vec::new(),
             generated: Vec::new(),
         };
@@ -263,6 +284,7 @@ impl Settings {
 
 struct Reader<'a> {
     vars: &'a HashMap<String, String>,
+    missing_secrets: MissingSecrets,
     problems: Vec<ConfigProblem>,
     generated: Vec<&'static str>,
 }
@@ -309,6 +331,7 @@ impl Reader<'_> {
             secret: auth_secret,
             verification_secrets,
             algorithm,
+            allow_open_signup: self.flag("ALLOW_OPEN_SIGNUP", false),
         };
 
         let sessions = SessionSettings {
@@ -612,14 +635,24 @@ impl Reader<'_> {
             .collect()
     }
 
-    /// A secret that must exist: when unset, a random one for this run only (local use);
-    /// tokens signed with it die with the process, so deployments set it.
+    /// A secret that must exist. When unset, a deployment refuses to start; development gets a
+    /// random one for this run only (tokens signed with it die with the process).
     fn required_secret_or_generated(&mut self, name: &'static str) -> Secret {
         if let Some(secret) = self.secret(name) {
             return secret;
         }
         if self.text(name).is_none() {
-            self.generated.push(name);
+            match self.missing_secrets {
+                MissingSecrets::Refuse => self.problem(
+                    name,
+                    format!(
+                        "is not set: it must be the same on every instance and across restarts \
+                         (at least {MIN_SECRET_LEN} characters; `--dev` uses a random one for a \
+                         local try)"
+                    ),
+                ),
+                MissingSecrets::RandomForThisRun => self.generated.push(name),
+            }
         }
         Secret::random()
     }
@@ -689,11 +722,22 @@ mod tests {
 
     const GOOD_SECRET: &str = "0123456789abcdef0123456789abcdef";
 
-    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    /// Exactly these variables.
+    fn raw_vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    /// These variables over a deployment's required secrets.
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut all = raw_vars(&[
+            ("AUTH_SECRET", GOOD_SECRET),
+            ("ORDER_TRACKING_SECRET", GOOD_SECRET),
+        ]);
+        all.extend(raw_vars(pairs));
+        all
     }
 
     fn problems(pairs: &[(&str, &str)]) -> Vec<String> {
@@ -706,13 +750,35 @@ mod tests {
     }
 
     #[test]
-    fn empty_environment_gives_local_defaults() {
-        let settings = Settings::from_vars(&HashMap::new()).expect("defaults are valid");
+    fn a_deployment_without_signing_secrets_is_refused_naming_each() {
+        let refused = |pairs: &[(&str, &str)]| -> Vec<String> {
+            Settings::from_vars(&raw_vars(pairs))
+                .expect_err("should be refused")
+                .problems
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        let lines = refused(&[]);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("AUTH_SECRET: is not set"), "{lines:?}");
+        assert!(lines[1].starts_with("ORDER_TRACKING_SECRET: is not set"));
+        assert_eq!(
+            refused(&[("AUTH_SECRET", GOOD_SECRET)]),
+            vec![lines[1].clone()]
+        );
+    }
+
+    #[test]
+    fn empty_environment_gives_local_defaults_in_development() {
+        let settings = Settings::from_vars_with(&HashMap::new(), MissingSecrets::RandomForThisRun)
+            .expect("defaults are valid");
         assert_eq!(settings.database.url.expose(), DEFAULT_DATABASE_URL);
         assert_eq!(settings.server.port, 8080);
         assert_eq!(settings.auth.algorithm, JwtAlgorithm::Hs256);
         assert_eq!(settings.storage.backend, StorageBackend::Local);
         assert_eq!(settings.sessions.max_active_sessions, 5);
+        assert!(!settings.auth.allow_open_signup);
         assert!(settings.http.trusted_hosts.is_none());
         assert!(settings.rate_limit.redis_url.is_none());
         assert_eq!(
@@ -827,7 +893,7 @@ mod tests {
             .map(Secret::expose)
             .collect();
         assert_eq!(keys, vec![GOOD_SECRET, previous, other]);
-        assert!(settings.generated_secrets == vec!["ORDER_TRACKING_SECRET"]);
+        assert!(settings.generated_secrets.is_empty());
     }
 
     #[test]

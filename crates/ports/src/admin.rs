@@ -9,7 +9,7 @@ use comanda_domain::subscriptions::ModuleSource;
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantSlug};
 use comanda_domain::{PlanId, TenantId};
 
-use crate::{Actor, RepoResult};
+use crate::{Actor, NewOwnerInvite, RepoResult};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -117,15 +117,25 @@ pub trait TenantAdminRepository: Send + Sync {
     ) -> RepoResult<Page<TenantSummary>>;
     /// Any tenant, active or not.
     async fn find(&self, id: TenantId) -> RepoResult<Option<TenantSummary>>;
-    /// A new tenant, on `plan` when given (its modules and limits), in one transaction.
+    /// A new tenant, on `plan` when given (its modules and limits), with its owner's invite
+    /// when given, in one transaction.
     async fn create(
         &self,
         slug: TenantSlug,
         name: String,
         status: SubscriptionStatus,
         plan: Option<&Plan>,
+        owner: Option<&NewOwnerInvite>,
         actor: &Actor,
     ) -> RepoResult<TenantSummary>;
+    /// A new owner invite for a tenant without users (earlier unspent ones are withdrawn).
+    /// `Conflict("already_bootstrapped")` once the tenant has a user.
+    async fn invite_owner(
+        &self,
+        id: TenantId,
+        invite: &NewOwnerInvite,
+        actor: &Actor,
+    ) -> RepoResult<()>;
     async fn update(
         &self,
         id: TenantId,

@@ -62,3 +62,11 @@ pub trait TrackingTokens: Send + Sync {
     fn token_for(&self, order: comanda_domain::OrderId) -> String;
     fn verify(&self, order: comanda_domain::OrderId, token: &str) -> bool;
 }
+
+/// One-time secrets handed out once and kept only as a digest (owner invites).
+pub trait OneTimeTokens: Send + Sync {
+    /// A new random token (URL-safe) and the digest to store.
+    fn generate(&self) -> (String, String);
+    /// The digest of a token presented back.
+    fn digest(&self, token: &str) -> String;
+}

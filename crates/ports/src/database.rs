@@ -11,9 +11,12 @@ pub struct PoolStats {
     pub waiting: usize,
 }
 
-/// Whether the database answers, for `/health`.
+/// Whether the database answers, for `/health` and `/readyz`.
 #[async_trait]
 pub trait DatabaseHealth: Send + Sync {
     async fn ping(&self) -> RepoResult<()>;
+    /// Whether the schema is at the latest migration this binary knows (an instance of a newer
+    /// release must not serve an older schema).
+    async fn schema_is_current(&self) -> RepoResult<bool>;
     fn pool_stats(&self) -> PoolStats;
 }

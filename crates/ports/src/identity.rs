@@ -38,6 +38,24 @@ pub struct NewUser {
     pub group_ids: Vec<GroupId>,
 }
 
+/// An invitation to become a tenant's first owner (SPEC §15). Only the token's digest is kept;
+/// the token itself is answered once, to the operator who made the invite.
+#[derive(Debug, Clone)]
+pub struct NewOwnerInvite {
+    pub email: Email,
+    pub name: String,
+    pub token_digest: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An invite that can still be spent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerInvite {
+    pub id: uuid::Uuid,
+    pub email: Email,
+    pub name: String,
+}
+
 /// What an update may change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct UserChanges {
@@ -66,11 +84,23 @@ pub trait UserRepository: Send + Sync {
     /// The union of the user's groups' permissions.
     async fn permissions(&self, tenant: TenantId, user: UserId)
     -> RepoResult<BTreeSet<Permission>>;
-    /// The tenant's first user. `Conflict("already_bootstrapped")` once it has any user.
+    /// Whether the tenant has any user, active or not.
+    async fn has_users(&self, tenant: TenantId) -> RepoResult<bool>;
+    /// The unspent, unexpired owner invite of the tenant whose token has this digest.
+    async fn find_owner_invite(
+        &self,
+        tenant: TenantId,
+        token_digest: &str,
+        now: DateTime<Utc>,
+    ) -> RepoResult<Option<OwnerInvite>>;
+    /// The tenant's first user. `Conflict("already_bootstrapped")` once it has any user;
+    /// with `invite`, spends it in the same transaction (`NotFound` when it was spent
+    /// meanwhile).
     async fn bootstrap_owner(
         &self,
         tenant: TenantId,
         user: NewUser,
+        invite: Option<uuid::Uuid>,
         actor: &Actor,
     ) -> RepoResult<User>;
     /// `LimitReached("users_limit")` when the tenant already has `users_limit` active users,

@@ -28,13 +28,13 @@ pub mod tenants;
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRepository};
 pub use clock::{Clock, SystemClock};
 pub use crypto::{
-    CryptoError, PasswordCheck, PasswordHasher, SignatureVerifier, TokenClaims, TokenCodec,
-    TokenError, TrackingTokens,
+    CryptoError, OneTimeTokens, PasswordCheck, PasswordHasher, SignatureVerifier, TokenClaims,
+    TokenCodec, TokenError, TrackingTokens,
 };
 pub use database::{DatabaseHealth, PoolStats};
 pub use identity::{
-    Group, GroupChanges, GroupRepository, NewSession, NewUser, Session, SessionRepository, User,
-    UserChanges, UserCredentials, UserRepository,
+    Group, GroupChanges, GroupRepository, NewOwnerInvite, NewSession, NewUser, OwnerInvite,
+    Session, SessionRepository, User, UserChanges, UserCredentials, UserRepository,
 };
 pub use ratelimit::{RateLimitDecision, RateLimitError, RateLimitPolicy, RateLimitStore};
 pub use stores::{StoreChanges, StoreRepository};

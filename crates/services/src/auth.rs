@@ -8,7 +8,7 @@ use comanda_domain::identity::{Email, Grants, NewPassword, Permission, Role};
 use comanda_domain::tenancy::TenantContext;
 use comanda_domain::{SessionId, TenantId};
 use comanda_ports::{
-    Actor, Clock, NewSession, NewUser, PasswordHasher, RepoError, SessionRepository,
+    Actor, Clock, NewSession, NewUser, OneTimeTokens, PasswordHasher, RepoError, SessionRepository,
     TenantRepository, TokenClaims, TokenCodec, User, UserRepository,
 };
 
@@ -20,6 +20,24 @@ pub struct AuthPolicy {
     pub token_ttl: Duration,
     pub session_ttl: Duration,
     pub max_active_sessions: u32,
+}
+
+/// Who may become a tenant's first user (SPEC §15).
+#[derive(Debug, Clone, Default)]
+pub struct SignupPolicy {
+    /// `ALLOW_OPEN_SIGNUP`: the first user of a userless tenant needs no invite.
+    pub open_signup: bool,
+    /// The central admin's tenant: its first owner is made with `comanda create-owner`.
+    pub bootstrap_tenant: Option<comanda_domain::tenancy::TenantSlug>,
+}
+
+/// What a sign-up sends.
+#[derive(Debug, Clone, Default)]
+pub struct SignupInput {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub invite_token: Option<String>,
 }
 
 /// Where a login comes from, kept with the session.
@@ -63,8 +81,24 @@ pub struct AuthService {
     tenants: Arc<dyn TenantRepository>,
     hasher: Arc<dyn PasswordHasher>,
     tokens: Arc<dyn TokenCodec>,
+    invites: Arc<dyn OneTimeTokens>,
     clock: Arc<dyn Clock>,
     policy: AuthPolicy,
+    signup: SignupPolicy,
+}
+
+fn invite_required(message: &str) -> ServiceError {
+    ServiceError::Forbidden {
+        code: "invite_required",
+        message: message.into(),
+    }
+}
+
+fn already_bootstrapped() -> ServiceError {
+    ServiceError::conflict(
+        "already_bootstrapped",
+        "This tenant already has users: ask its owner for an account",
+    )
 }
 
 fn invalid_credentials() -> ServiceError {
@@ -92,8 +126,10 @@ impl AuthService {
         tenants: Arc<dyn TenantRepository>,
         hasher: Arc<dyn PasswordHasher>,
         tokens: Arc<dyn TokenCodec>,
+        invites: Arc<dyn OneTimeTokens>,
         clock: Arc<dyn Clock>,
         policy: AuthPolicy,
+        signup: SignupPolicy,
     ) -> Self {
         Self {
             users,
@@ -101,37 +137,76 @@ impl AuthService {
             tenants,
             hasher,
             tokens,
+            invites,
             clock,
             policy,
+            signup,
         }
     }
 
-    /// The tenant's first user, as `owner`; 409 `already_bootstrapped` once it has users.
+    /// The tenant's first user, as `owner` (SPEC §5, §15): 403 `bootstrap_via_cli` on the
+    /// central admin's tenant, 409 `already_bootstrapped` once it has users, 403
+    /// `invite_required` without a valid invite (unless open signup is allowed). Every refusal
+    /// comes before the password is hashed.
     pub async fn signup(
         &self,
-        tenant: TenantId,
-        email: &str,
-        password: &str,
-        name: &str,
+        tenant: &TenantContext,
+        input: SignupInput,
         actor: &Actor,
     ) -> Result<User, ServiceError> {
-        let (email, password) = parse_credentials(email, password)?;
+        if self.signup.bootstrap_tenant.as_ref() == Some(&tenant.slug) {
+            return Err(ServiceError::Forbidden {
+                code: "bootstrap_via_cli",
+                message: "The central admin's first owner is made with `comanda create-owner`"
+                    .into(),
+            });
+        }
+        if self.users.has_users(tenant.id).await? {
+            return Err(already_bootstrapped());
+        }
+        let invite = match input.invite_token.as_deref().map(str::trim) {
+            Some(token) if !token.is_empty() => {
+                let digest = self.invites.digest(token);
+                let invite = self
+                    .users
+                    .find_owner_invite(tenant.id, &digest, self.clock.now())
+                    .await?
+                    .ok_or_else(|| {
+                        invite_required("The invite is not valid: it may have expired or been used")
+                    })?;
+                Some(invite)
+            }
+            _ if self.signup.open_signup => None,
+            _ => {
+                return Err(invite_required(
+                    "Signing up needs the invite the operator sent to the tenant's owner",
+                ));
+            }
+        };
+        let (email, password) = parse_credentials(&input.email, &input.password)?;
+        if let Some(invite) = &invite
+            && invite.email != email
+        {
+            return Err(invite_required("The invite was made for another e-mail"));
+        }
         let password_hash = self.hash(&password).await?;
+        let name = match (input.name.trim(), &invite) {
+            ("", Some(invite)) => invite.name.clone(),
+            (name, _) => name.to_owned(),
+        };
         let new_user = NewUser {
             email,
-            name: name.trim().to_owned(),
+            name,
             password_hash,
             role: Role::Owner,
             group_ids: Vec::new(),
         };
         self.users
-            .bootstrap_owner(tenant, new_user, actor)
+            .bootstrap_owner(tenant.id, new_user, invite.map(|invite| invite.id), actor)
             .await
             .map_err(|error| match error {
-                RepoError::Conflict(_) => ServiceError::conflict(
-                    "already_bootstrapped",
-                    "This tenant already has users: ask its owner for an account",
-                ),
+                RepoError::Conflict(_) => already_bootstrapped(),
+                RepoError::NotFound => invite_required("The invite was used meanwhile"),
                 other => other.into(),
             })
     }

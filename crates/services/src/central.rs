@@ -3,6 +3,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+use comanda_domain::identity::Email;
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantSlug};
 use comanda_domain::{PlanId, TenantId};
@@ -10,7 +12,7 @@ use comanda_ports::admin::{
     Dashboard, MessagingConfig, Plan, PlanInput, PlanRepository, TenantAdminRepository,
     TenantChanges, TenantFilter, TenantSummary,
 };
-use comanda_ports::{Actor, RepoError};
+use comanda_ports::{Actor, Clock, NewOwnerInvite, OneTimeTokens, RepoError};
 
 use crate::ServiceError;
 
@@ -18,6 +20,36 @@ use crate::ServiceError;
 pub struct CentralService {
     tenants: Arc<dyn TenantAdminRepository>,
     plans: Arc<dyn PlanRepository>,
+    invites: Arc<dyn OneTimeTokens>,
+    clock: Arc<dyn Clock>,
+}
+
+/// How long an owner invite can be spent (SPEC §15).
+pub const OWNER_INVITE_VALIDITY: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// The future owner of a tenant made in the central admin.
+#[derive(Debug, Clone)]
+pub struct OwnerInput {
+    pub email: String,
+    pub name: String,
+}
+
+/// An invite as the operator receives it: the token is answered this once and never again.
+#[derive(Debug, Clone)]
+pub struct IssuedInvite {
+    pub token: String,
+    pub email: Email,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What `create_tenant` takes.
+#[derive(Debug, Clone, Default)]
+pub struct NewTenantInput {
+    pub slug: String,
+    pub name: String,
+    pub plan_code: Option<String>,
+    pub status: Option<SubscriptionStatus>,
+    pub owner: Option<OwnerInput>,
 }
 
 fn tenant_error(error: RepoError) -> ServiceError {
@@ -83,8 +115,64 @@ fn validate_plan(plan: &PlanInput) -> Result<(), ServiceError> {
 }
 
 impl CentralService {
-    pub fn new(tenants: Arc<dyn TenantAdminRepository>, plans: Arc<dyn PlanRepository>) -> Self {
-        Self { tenants, plans }
+    pub fn new(
+        tenants: Arc<dyn TenantAdminRepository>,
+        plans: Arc<dyn PlanRepository>,
+        invites: Arc<dyn OneTimeTokens>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            tenants,
+            plans,
+            invites,
+            clock,
+        }
+    }
+
+    /// A fresh invite for `owner`: the token to hand over, its digest to store.
+    fn issue_invite(
+        &self,
+        owner: &OwnerInput,
+    ) -> Result<(IssuedInvite, NewOwnerInvite), ServiceError> {
+        let email = Email::parse(&owner.email)
+            .map_err(|error| ServiceError::field("owner.email", error))?;
+        let (token, token_digest) = self.invites.generate();
+        let expires_at = self.clock.now() + OWNER_INVITE_VALIDITY;
+        Ok((
+            IssuedInvite {
+                token,
+                email: email.clone(),
+                expires_at,
+            },
+            NewOwnerInvite {
+                email,
+                name: owner.name.trim().to_owned(),
+                token_digest,
+                expires_at,
+            },
+        ))
+    }
+
+    /// A new invite for the owner of a tenant that has no user yet (a lost or expired one is
+    /// replaced); 409 `already_bootstrapped` once it has users.
+    pub async fn invite_owner(
+        &self,
+        id: TenantId,
+        owner: &OwnerInput,
+        actor: &Actor,
+    ) -> Result<IssuedInvite, ServiceError> {
+        let (issued, invite) = self.issue_invite(owner)?;
+        self.tenants
+            .invite_owner(id, &invite, actor)
+            .await
+            .map_err(|error| match error {
+                RepoError::Conflict(_) => ServiceError::conflict(
+                    "already_bootstrapped",
+                    "This tenant already has users: its owner adds the others",
+                ),
+                other => tenant_error(other),
+            })?;
+        Ok(issued)
     }
 
     pub async fn dashboard(&self) -> Result<Dashboard, ServiceError> {
@@ -106,30 +194,43 @@ impl CentralService {
             .ok_or(ServiceError::NotFound("tenant"))
     }
 
+    /// A tenant, on a plan when named, with its owner's invite when an owner is named.
     pub async fn create_tenant(
         &self,
-        slug: &str,
-        name: &str,
-        plan_code: Option<&str>,
-        status: Option<SubscriptionStatus>,
+        input: NewTenantInput,
         actor: &Actor,
-    ) -> Result<TenantSummary, ServiceError> {
-        let slug = TenantSlug::parse(slug).map_err(|error| ServiceError::field("slug", error))?;
-        if name.trim().is_empty() {
+    ) -> Result<(TenantSummary, Option<IssuedInvite>), ServiceError> {
+        let slug =
+            TenantSlug::parse(&input.slug).map_err(|error| ServiceError::field("slug", error))?;
+        if input.name.trim().is_empty() {
             return Err(ServiceError::field("name", "must not be empty"));
         }
-        let plan = match plan_code {
+        let invite = input
+            .owner
+            .as_ref()
+            .map(|owner| self.issue_invite(owner))
+            .transpose()?;
+        let plan = match input.plan_code.as_deref() {
             Some(code) => Some(self.plan_by_code(code).await?),
             None => None,
         };
-        let status = status.unwrap_or(match &plan {
+        let status = input.status.unwrap_or(match &plan {
             Some(plan) if plan.trial_days > 0 => SubscriptionStatus::Trialing,
             _ => SubscriptionStatus::Active,
         });
-        self.tenants
-            .create(slug, name.trim().to_owned(), status, plan.as_ref(), actor)
+        let created = self
+            .tenants
+            .create(
+                slug,
+                input.name.trim().to_owned(),
+                status,
+                plan.as_ref(),
+                invite.as_ref().map(|(_, stored)| stored),
+                actor,
+            )
             .await
-            .map_err(tenant_error)
+            .map_err(tenant_error)?;
+        Ok((created, invite.map(|(issued, _)| issued)))
     }
 
     pub async fn update_tenant(

@@ -185,7 +185,10 @@ impl SeedService {
             role: Role::Owner,
             group_ids: Vec::new(),
         };
-        match users.bootstrap_owner(tenant, owner, &Actor::system()).await {
+        match users
+            .bootstrap_owner(tenant, owner, None, &Actor::system())
+            .await
+        {
             Ok(_) | Err(RepoError::Conflict(_)) => Ok(()),
             Err(other) => Err(other.into()),
         }

@@ -19,6 +19,39 @@ pub fn admin_database_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
+/// The throw-away CA that signed the test PostgreSQL's certificate (`scripts/services` makes
+/// it), and another CA that signed nothing.
+pub fn pg_test_ca(which: PgTestCa) -> String {
+    let dir = std::env::var("COMANDA_TEST_PG_TLS_DIR")
+        .unwrap_or_else(|_| "/var/lib/postgresql/comanda-test-tls".into());
+    let file = match which {
+        PgTestCa::Right => "ca.crt",
+        PgTestCa::Other => "other-ca.crt",
+    };
+    let path = format!("{dir}/{file}");
+    assert!(
+        Path::new(&path).is_file(),
+        "{path} is missing: run scripts/services (it turns TLS on for the test PostgreSQL)"
+    );
+    path
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum PgTestCa {
+    Right,
+    Other,
+}
+
+/// A database's URL through `host`, with extra query parameters.
+pub fn tls_url_for(database: &str, host: &str, params: &str) -> String {
+    let url = url_for(database).replacen("127.0.0.1", host, 1);
+    if params.is_empty() {
+        url
+    } else {
+        format!("{url}?{params}")
+    }
+}
+
 fn url_for(database: &str) -> String {
     let admin = admin_database_url();
     match admin.rfind('/') {
@@ -167,6 +200,12 @@ impl TestDatabase {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// This database's URL over TLS through `localhost` (the name in the test server's
+    /// certificate), with these extra query parameters (`sslmode=...&sslrootcert=...`).
+    pub fn tls_url(&self, params: &str) -> String {
+        tls_url_for(&self.name, "localhost", params)
     }
 
     /// Drops the database now, cutting every connection: "the database went away".

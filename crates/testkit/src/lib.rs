@@ -3,7 +3,7 @@
 mod database;
 mod stub;
 
-pub use database::{TestDatabase, admin_database_url};
+pub use database::{PgTestCa, TestDatabase, admin_database_url, pg_test_ca, tls_url_for};
 pub use stub::{RecordedRequest, StubResponse, StubServer};
 
 /// An HTTP client for tests (reqwest's TLS needs a crypto provider installed first).

@@ -2,9 +2,11 @@
 //! Pure-Rust implementations only (no C toolchain needed).
 
 mod hmac_signature;
+mod one_time;
 mod passwords;
 mod tokens;
 
 pub use hmac_signature::{HmacSignatureVerifier, HmacTrackingTokens, hmac_sha256_hex, sha256_hex};
+pub use one_time::RandomOneTimeTokens;
 pub use passwords::Argon2PasswordHasher;
 pub use tokens::{JwtAlgorithm, JwtTokenCodec};

@@ -1,15 +1,16 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use comanda_ports::{DatabaseHealth, PoolStats, RepoError, RepoResult};
-use diesel::ConnectionError;
+use comanda_ports::{DatabaseHealth, PoolStats, RepoResult};
+use diesel::{ConnectionError, ConnectionResult};
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
+use crate::connect::{ConnectError, PgTarget};
 use crate::errors::{diesel_error, pool_error};
 
 /// What the pool needs to know.
@@ -30,16 +31,18 @@ pub struct Database {
 
 impl Database {
     /// Builds the pool without connecting: the first query opens the first connection, so the
-    /// server starts (and `/health` answers 503) while the database is down.
-    pub fn connect(config: &DatabaseConfig) -> Result<Self, RepoError> {
+    /// server starts (and `/health` answers 503) while the database is down. A URL whose TLS
+    /// settings are wrong is refused here.
+    pub fn connect(config: &DatabaseConfig) -> Result<Self, ConnectError> {
+        let target = PgTarget::parse(&config.url)?;
         let statement_timeout_ms = config.statement_timeout.as_millis();
         let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
         // A broken connection is detected on use; checking every checkout costs a round trip.
         manager_config.recycling_method = RecyclingMethod::Fast;
-        manager_config.custom_setup = Box::new(move |url| {
-            let url = url.to_owned();
+        manager_config.custom_setup = Box::new(move |_url| {
+            let target = target.clone();
             async move {
-                let mut connection = AsyncPgConnection::establish(&url).await?;
+                let mut connection = establish(&target).await?;
                 connection
                     .batch_execute(&format!(
                         "SET statement_timeout = {statement_timeout_ms}; SET TIME ZONE 'UTC'"
@@ -61,7 +64,7 @@ impl Database {
             .recycle_timeout(Some(config.wait_timeout))
             .runtime(deadpool::Runtime::Tokio1)
             .build()
-            .map_err(|error| RepoError::Internal(error.to_string()))?;
+            .map_err(|error| ConnectError::Configuration(error.to_string()))?;
         Ok(Self { pool })
     }
 
@@ -86,6 +89,26 @@ impl DatabaseHealth for Database {
             .map_err(diesel_error)
     }
 
+    async fn schema_is_current(&self) -> RepoResult<bool> {
+        #[derive(diesel::QueryableByName)]
+        struct Applied {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            applied: bool,
+        }
+        let Some(latest) = crate::migrations::latest_version() else {
+            return Ok(true);
+        };
+        let mut conn = self.conn().await?;
+        diesel::sql_query(
+            "SELECT EXISTS (SELECT 1 FROM __diesel_schema_migrations WHERE version = $1) AS applied",
+        )
+        .bind::<diesel::sql_types::Text, _>(latest)
+        .get_result::<Applied>(&mut conn)
+        .await
+        .map(|row| row.applied)
+        .map_err(diesel_error)
+    }
+
     fn pool_stats(&self) -> PoolStats {
         let status = self.pool.status();
         PoolStats {
@@ -97,26 +120,41 @@ impl DatabaseHealth for Database {
     }
 }
 
+/// One diesel connection to the target, over TLS when its `sslmode` asks for it.
+pub(crate) async fn establish(target: &PgTarget) -> ConnectionResult<AsyncPgConnection> {
+    let (client, connection) = target.connect().await.map_err(|error| match error {
+        ConnectError::Configuration(message) | ConnectError::Unavailable(message) => {
+            ConnectionError::BadConnection(message)
+        }
+    })?;
+    AsyncPgConnection::try_from_client_and_connection(client, connection).await
+}
+
+/// A plain client for maintenance statements; the connection is driven until the client drops.
+async fn maintenance_client(target: &PgTarget) -> Result<tokio_postgres::Client, ConnectError> {
+    let (client, connection) = target.connect().await?;
+    tokio::spawn(async move {
+        // Ends when the client is dropped; an error then is of no interest.
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
 /// Creates the database named in `url` when it does not exist, connecting to the server's
 /// `postgres` database to do so. Needs the CREATEDB privilege; the server starts without it
-/// when the database already exists.
-pub async fn ensure_database_exists(url: &str) -> Result<bool, RepoError> {
-    let parsed = url::Url::parse(url)
-        .map_err(|_| RepoError::Internal("DATABASE_URL is not a URL".into()))?;
-    let name = parsed.path().trim_start_matches('/').to_owned();
-    if name.is_empty() {
-        return Err(RepoError::Internal("DATABASE_URL names no database".into()));
-    }
-    let mut maintenance = parsed.clone();
-    maintenance.set_path("/postgres");
-    let (client, connection) = tokio_postgres::connect(maintenance.as_str(), tokio_postgres::NoTls)
-        .await
-        .map_err(|error| RepoError::Unavailable(error.to_string()))?;
-    let driver = tokio::spawn(connection);
+/// when the database already exists. Answers whether it created it.
+pub async fn ensure_database_exists(url: &str) -> Result<bool, ConnectError> {
+    let target = PgTarget::parse(url)?;
+    let name = target
+        .database()
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| ConnectError::Configuration("names no database".into()))?
+        .to_owned();
+    let client = maintenance_client(&target.with_database("postgres")).await?;
     let exists = client
         .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
         .await
-        .map_err(|error| RepoError::Internal(error.to_string()))?
+        .map_err(|error| ConnectError::Unavailable(error.to_string()))?
         .is_some();
     if !exists {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
@@ -127,21 +165,16 @@ pub async fn ensure_database_exists(url: &str) -> Result<bool, RepoError> {
         if let Err(error) = created
             && error.code() != Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE)
         {
-            return Err(RepoError::Internal(error.to_string()));
+            return Err(ConnectError::Unavailable(error.to_string()));
         }
     }
-    drop(client);
-    driver.abort();
     Ok(!exists)
 }
 
 /// How many tables the database's own schemas hold (0 for a fresh database), for
 /// `comanda restore`'s refusal to restore over data.
-pub async fn count_tables(url: &str) -> Result<i64, RepoError> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .map_err(|error| RepoError::Unavailable(error.to_string()))?;
-    let driver = tokio::spawn(connection);
+pub async fn count_tables(url: &str) -> Result<i64, ConnectError> {
+    let client = maintenance_client(&PgTarget::parse(url)?).await?;
     let count: i64 = client
         .query_one(
             "SELECT count(*) FROM information_schema.tables \
@@ -149,9 +182,7 @@ pub async fn count_tables(url: &str) -> Result<i64, RepoError> {
             &[],
         )
         .await
-        .map_err(|error| RepoError::Internal(error.to_string()))?
+        .map_err(|error| ConnectError::Unavailable(error.to_string()))?
         .get(0);
-    drop(client);
-    driver.abort();
     Ok(count)
 }

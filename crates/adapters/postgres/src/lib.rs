@@ -2,6 +2,7 @@
 //! it. Every repository method takes the tenant and every query filters by it.
 
 mod audit;
+mod connect;
 mod database;
 mod errors;
 mod migrations;
@@ -9,6 +10,7 @@ mod repos;
 pub mod schema;
 
 pub use audit::PgAuditRepository;
+pub use connect::{ConnectError, PgTarget, SslMode};
 pub use database::{Database, DatabaseConfig, count_tables, ensure_database_exists};
 pub use migrations::{MigrationError, run_migrations};
 pub use repos::{

@@ -459,6 +459,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    owner_invites (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        email -> Text,
+        name -> Text,
+        token_digest -> Text,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     user_sessions (id) {
         id -> Uuid,
         tenant_id -> Uuid,

@@ -20,7 +20,7 @@ const RATE_LIMIT: HeaderName = HeaderName::from_static("ratelimit");
 /// Paths probes and scrapers hit: never limited, so a busy client cannot make an instance
 /// look dead.
 fn exempt(path: &str) -> bool {
-    matches!(path, "/health" | "/metrics")
+    matches!(path, "/health" | "/livez" | "/readyz" | "/metrics")
 }
 
 /// Per client IP for every route, and stricter per IP on `POST /checkout` (SPEC §12).

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 
 /// Probes and scrapers call these by the pod's address, never by a public host name; they
 /// build no links from the host.
-const ANY_HOST_PATHS: [&str; 2] = ["/health", "/metrics"];
+const ANY_HOST_PATHS: [&str; 4] = ["/health", "/livez", "/readyz", "/metrics"];
 
 /// With `TRUSTED_HOSTS` set, a request for any other `Host` is refused with 400 (it would let
 /// an attacker poison links built from the host).

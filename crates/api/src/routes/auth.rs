@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use comanda_domain::identity::Role;
 use comanda_ports::{RateLimitPolicy, User};
-use comanda_services::auth::ClientInfo;
+use comanda_services::auth::{ClientInfo, SignupInput};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
@@ -58,10 +58,17 @@ pub struct SignupRequest {
     pub password: String,
     #[serde(default)]
     pub name: String,
+    /// The one-time `owner_invite_token` the operator received when creating the tenant
+    /// (`POST /admin/central/tenants`); valid 7 days, for the invited e-mail only.
+    #[serde(default)]
+    pub invite_token: Option<String>,
 }
 
-/// Creates the tenant's first user, as `owner`. Once the tenant has a user: 409
-/// `already_bootstrapped`. Any `role` or `tenant_id` in the body is ignored.
+/// Creates the tenant's first user, as `owner`, with the invite the central admin issued for
+/// it. Without a valid invite: 403 `invite_required` (unless the deployment sets
+/// `ALLOW_OPEN_SIGNUP=true` while moving over). The central admin's own tenant: 403
+/// `bootstrap_via_cli` (its first owner is made with `comanda create-owner`). Once the tenant
+/// has a user: 409 `already_bootstrapped`. Any `role` or `tenant_id` in the body is ignored.
 #[utoipa::path(
     post,
     path = "/auth/signup",
@@ -70,6 +77,7 @@ pub struct SignupRequest {
     request_body = SignupRequest,
     responses(
         (status = 201, description = "The owner was created", body = UserView),
+        (status = 403, description = "`invite_required` or `bootstrap_via_cli`", body = ErrorBody),
         (status = 409, description = "`already_bootstrapped`", body = ErrorBody),
         (status = 422, description = "Invalid e-mail or password", body = ErrorBody),
     )
@@ -82,10 +90,13 @@ pub async fn signup(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let actor = actor_for(&request, None);
-    let user = state
-        .auth
-        .signup(tenant.0.id, &body.email, &body.password, &body.name, &actor)
-        .await?;
+    let input = SignupInput {
+        email: body.email,
+        password: body.password,
+        name: body.name,
+        invite_token: body.invite_token,
+    };
+    let user = state.auth.signup(&tenant.0, input, &actor).await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
 

@@ -11,6 +11,7 @@ use comanda_domain::{PlanId, TenantId, UserId};
 use comanda_ports::admin::{
     MessagingConfig, PlanInput, TenantChanges, TenantFilter, TenantSummary,
 };
+use comanda_services::central::{NewTenantInput, OwnerInput};
 use comanda_services::users::Acting;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -165,6 +166,15 @@ pub async fn list_tenants(
     }))
 }
 
+/// The tenant's future owner: they receive the invite and set their password on
+/// `POST /auth/signup`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OwnerRequest {
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateTenantRequest {
     pub slug: String,
@@ -173,12 +183,33 @@ pub struct CreateTenantRequest {
     pub plan_code: Option<String>,
     /// Default: `trialing` when the plan has trial days, else `active`.
     pub status: Option<String>,
+    /// The owner to invite. Without one, nobody can sign up until an invite is made
+    /// (`POST /admin/central/tenants/{tenant_id}/owner-invite`).
+    pub owner: Option<OwnerRequest>,
+}
+
+/// A new tenant, and the owner's one-time invite when an owner was named.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedTenantView {
+    #[serde(flatten)]
+    pub tenant: TenantView,
+    /// Shown this once: hand it to the owner, who spends it on `POST /auth/signup`
+    /// (`invite_token`) within 7 days.
+    pub owner_invite_token: Option<String>,
+    pub owner_invite_expires_at: Option<DateTime<Utc>>,
+}
+
+fn owner_input(owner: OwnerRequest) -> OwnerInput {
+    OwnerInput {
+        email: owner.email,
+        name: owner.name,
+    }
 }
 
 #[utoipa::path(
     post, path = "/admin/central/tenants", tag = "central", request_body = CreateTenantRequest,
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 201, body = TenantView), (status = 409, description = "`slug_taken`", body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 201, body = CreatedTenantView), (status = 409, description = "`slug_taken`", body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub async fn create_tenant(
     state: web::Data<AppState>,
@@ -188,17 +219,70 @@ pub async fn create_tenant(
     user.require_super_admin(&state)?;
     let body = body.0;
     let status = body.status.as_deref().map(parse_status).transpose()?;
-    let tenant = state
+    let (tenant, invite) = state
         .central
         .create_tenant(
-            &body.slug,
-            &body.name,
-            body.plan_code.as_deref(),
-            status,
+            NewTenantInput {
+                slug: body.slug,
+                name: body.name,
+                plan_code: body.plan_code,
+                status,
+                owner: body.owner.map(owner_input),
+            },
             &user.actor,
         )
         .await?;
-    Ok(HttpResponse::Created().json(TenantView::from(tenant)))
+    let (owner_invite_token, owner_invite_expires_at) = match invite {
+        Some(invite) => (Some(invite.token), Some(invite.expires_at)),
+        None => (None, None),
+    };
+    Ok(HttpResponse::Created().json(CreatedTenantView {
+        tenant: TenantView::from(tenant),
+        owner_invite_token,
+        owner_invite_expires_at,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnerInviteView {
+    /// Shown this once; earlier unspent invites of the tenant no longer work.
+    pub owner_invite_token: String,
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A new owner invite for a tenant that has no user yet (the first was lost or expired).
+#[utoipa::path(
+    post, path = "/admin/central/tenants/{tenant_id}/owner-invite", tag = "central",
+    params(("tenant_id" = String, Path)), request_body = OwnerRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 201, body = OwnerInviteView),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`already_bootstrapped`", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn invite_owner(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<OwnerRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_super_admin(&state)?;
+    let invite = state
+        .central
+        .invite_owner(
+            TenantId::from_uuid(id.into_inner()),
+            &owner_input(body.0),
+            &user.actor,
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(OwnerInviteView {
+        owner_invite_token: invite.token,
+        email: invite.email.to_string(),
+        expires_at: invite.expires_at,
+    }))
 }
 
 #[utoipa::path(

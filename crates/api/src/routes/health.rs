@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use comanda_services::health::Readiness;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthResponse {
@@ -34,6 +35,56 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             })),
         Err(error) => {
             tracing::warn!(%error, "health check failed");
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "The database is unavailable",
+            ))
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProbeResponse {
+    /// `ok`
+    pub status: &'static str,
+}
+
+/// Liveness: 200 while the process serves requests. Checks no dependency, so a database outage
+/// never gets healthy instances restarted.
+#[utoipa::path(
+    get,
+    path = "/livez",
+    tag = "operations",
+    responses((status = 200, description = "The process serves", body = ProbeResponse))
+)]
+pub async fn livez() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(ProbeResponse { status: "ok" })
+}
+
+/// Readiness: 200 when the database answers and its schema is at this binary's latest
+/// migration; 503 otherwise (`database_unavailable`, `schema_behind`).
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready for traffic", body = ProbeResponse),
+        (status = 503, description = "`database_unavailable` or `schema_behind`", body = ErrorBody),
+    )
+)]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    match state.health.ready().await {
+        Ok(Readiness::Ready) => Ok(livez().await),
+        Ok(Readiness::SchemaBehind) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "schema_behind",
+            "The database schema is older than this release: apply the migrations",
+        )),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed");
             Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "database_unavailable",

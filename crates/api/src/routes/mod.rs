@@ -30,6 +30,8 @@ pub fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiEr
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(web::resource("/health").route(web::get().to(health::health)))
+        .service(web::resource("/livez").route(web::get().to(health::livez)))
+        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
         .service(web::resource("/stores").route(web::get().to(stores::list_stores)))
         .service(web::resource("/catalog").route(web::get().to(catalog::catalog)))
         .service(web::resource("/checkout/preview").route(web::post().to(orders::preview)))
@@ -209,6 +211,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/admin/central/tenants/{tenant_id}/limits")
                 .route(web::put().to(central::set_limits)),
+        )
+        .service(
+            web::resource("/admin/central/tenants/{tenant_id}/owner-invite")
+                .route(web::post().to(central::invite_owner)),
         )
         .service(
             web::resource("/admin/central/tenants/{tenant_id}/modules")

@@ -5,7 +5,7 @@ use crate::support::{OWNER_PASSWORD, header, json, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn signup_creates_the_owner_once_and_ignores_role_and_tenant_in_the_body() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[("ALLOW_OPEN_SIGNUP", "true")]).await;
     let tenant = app
         .create_tenant("primeira", SubscriptionStatus::Active)
         .await;
@@ -42,7 +42,7 @@ async fn signup_creates_the_owner_once_and_ignores_role_and_tenant_in_the_body()
 
 #[tokio::test]
 async fn signup_validates_email_and_password() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[("ALLOW_OPEN_SIGNUP", "true")]).await;
     app.create_tenant("valida", SubscriptionStatus::Active)
         .await;
     let response = app

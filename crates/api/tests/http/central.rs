@@ -10,7 +10,7 @@ const BILLING_SECRET: &str = "billing-secret-billing-secret-billing";
 const ROTATED_SECRET: &str = "rotated-billing-secret-rotated-billing";
 
 /// An app with the central tenant created at start-up and its owner signed in.
-async fn central_app() -> (TestApp, Session) {
+pub(crate) async fn central_app() -> (TestApp, Session) {
     let app = spawn_app_with(&[
         ("SUPER_ADMIN_TENANT_SLUG", "central"),
         (
@@ -22,18 +22,6 @@ async fn central_app() -> (TestApp, Session) {
     comanda_api::startup::ensure_startup_data(&app.settings)
         .await
         .expect("central tenant");
-    let signup = app
-        .client
-        .post(app.url("/auth/signup"))
-        .header("X-Tenant", "central")
-        .json(&serde_json::json!({"email": "operador@comanda.app", "password": OWNER_PASSWORD}))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(signup.status(), 201);
-    let token = app
-        .login("central", "operador@comanda.app", OWNER_PASSWORD)
-        .await;
     let tenant = app
         .settings
         .tenancy
@@ -42,16 +30,18 @@ async fn central_app() -> (TestApp, Session) {
         .expect("configured");
     let record = comanda_ports::TenantRepository::find_by_slug(
         &comanda_postgres::PgTenantRepository::new(
-            comanda_postgres::Database::connect(&comanda_api::startup::database_config(
-                &app.settings,
-            ))
-            .expect("pool"),
+            comanda_api::startup::database(&app.settings).expect("pool"),
         ),
         &tenant,
     )
     .await
     .expect("query")
     .expect("central tenant exists");
+    // As `comanda create-owner` does: signing up to the central tenant is refused.
+    app.create_owner(record.id, "operador@comanda.app").await;
+    let token = app
+        .login("central", "operador@comanda.app", OWNER_PASSWORD)
+        .await;
     (
         app,
         Session {

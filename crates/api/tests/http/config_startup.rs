@@ -28,7 +28,7 @@ fn bad_configuration_stops_start_up_with_one_line_per_problem() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 4, "{stderr}");
+    assert_eq!(lines.len(), 5, "{stderr}");
     assert!(
         lines
             .iter()
@@ -39,6 +39,7 @@ fn bad_configuration_stops_start_up_with_one_line_per_problem() {
     assert!(stderr.contains("AUTH_ALGORITHM: unknown algorithm `none`"));
     assert!(stderr.contains("DATABASE_URL: is not a valid URL"));
     assert!(stderr.contains("S3_BUCKET: is required when STORAGE_BACKEND=s3"));
+    assert!(stderr.contains("ORDER_TRACKING_SECRET: is not set"));
     assert!(!stderr.contains("hunter2"));
 }
 

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod bootstrap;
 mod central;
 mod checkout;
 mod config_startup;

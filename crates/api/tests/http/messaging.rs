@@ -1143,6 +1143,11 @@ async fn a_vapid_public_key_that_is_not_the_private_keys_stops_start_up() {
     vars.insert("DATABASE_URL".into(), database.url().to_owned());
     vars.insert("HOST".into(), "127.0.0.1".into());
     vars.insert("PORT".into(), "0".into());
+    vars.insert("AUTH_SECRET".into(), crate::support::TEST_SECRET.into());
+    vars.insert(
+        "ORDER_TRACKING_SECRET".into(),
+        crate::support::TEST_SECRET.into(),
+    );
     vars.insert(
         "WEB_PUSH_VAPID_PUBLIC_KEY".into(),
         URL_SAFE_NO_PAD.encode([4u8; 65]),

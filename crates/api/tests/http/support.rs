@@ -238,21 +238,28 @@ impl TestApp {
     pub async fn tenant_with_owner(&self, slug: &str) -> Session {
         let tenant = self.create_tenant(slug, SubscriptionStatus::Active).await;
         let email = format!("dono@{slug}.com.br");
-        let response = self
-            .client
-            .post(self.url("/auth/signup"))
-            .header("X-Tenant", slug)
-            .json(&serde_json::json!({"email": email, "password": OWNER_PASSWORD, "name": "Dono"}))
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(response.status(), 201, "signup of {slug}");
+        self.create_owner(tenant.id, &email).await;
         let token = self.login(slug, &email, OWNER_PASSWORD).await;
         Session {
             token,
             tenant,
             email,
         }
+    }
+
+    /// An owner with `OWNER_PASSWORD`, made as `comanda create-owner` makes one.
+    pub async fn create_owner(&self, tenant: TenantId, email: &str) {
+        self.state
+            .users
+            .ensure_owner(
+                tenant,
+                email,
+                OWNER_PASSWORD,
+                "Dono",
+                &comanda_ports::Actor::system(),
+            )
+            .await
+            .expect("owner created");
     }
 
     /// Logs in and answers the token (panics unless 200).

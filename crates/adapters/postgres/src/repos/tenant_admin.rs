@@ -10,7 +10,7 @@ use comanda_ports::admin::{
     Dashboard, MessagingConfig, Plan, TenantAdminRepository, TenantChanges, TenantFilter,
     TenantSummary,
 };
-use comanda_ports::{Actor, RepoError, RepoResult};
+use comanda_ports::{Actor, NewOwnerInvite, RepoError, RepoResult};
 use diesel::prelude::*;
 use diesel::sql_types::{
     Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
@@ -19,6 +19,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::tenants::{NewTenantRow, insert_tenant, slug_conflict, write_modules};
+use super::users::{lock_tenant, replace_owner_invite, tenant_has_users};
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
@@ -279,10 +280,12 @@ impl TenantAdminRepository for PgTenantAdminRepository {
         name: String,
         status: SubscriptionStatus,
         plan: Option<&Plan>,
+        owner: Option<&NewOwnerInvite>,
         actor: &Actor,
     ) -> RepoResult<TenantSummary> {
         let mut conn = self.db.conn().await?;
         let plan = plan.cloned();
+        let owner = owner.cloned();
         conn.transaction::<_, TxError, _>(async move |conn| {
             let modules: BTreeMap<Module, ModuleSource> = plan
                 .as_ref()
@@ -306,6 +309,9 @@ impl TenantAdminRepository for PgTenantAdminRepository {
                 },
             )
             .await?;
+            if let Some(owner) = &owner {
+                replace_owner_invite(conn, id, owner).await?;
+            }
             let created = load_summary(conn, id).await?.ok_or(RepoError::NotFound)?;
             audit::record(
                 conn,
@@ -324,6 +330,42 @@ impl TenantAdminRepository for PgTenantAdminRepository {
         })
         .await
         .map_err(|error| slug_conflict(error.into()))
+    }
+
+    async fn invite_owner(
+        &self,
+        id: TenantId,
+        invite: &NewOwnerInvite,
+        actor: &Actor,
+    ) -> RepoResult<()> {
+        let mut conn = self.db.conn().await?;
+        let invite = invite.clone();
+        conn.transaction::<_, TxError, _>(async move |conn| {
+            lock_tenant(conn, id).await?;
+            if tenant_has_users(conn, id).await? {
+                return Err(RepoError::Conflict("already_bootstrapped".into()).into());
+            }
+            replace_owner_invite(conn, id, &invite).await?;
+            audit::record(
+                conn,
+                actor,
+                Change {
+                    tenant: Some(id),
+                    action: "tenant.owner_invite",
+                    entity_type: "tenant",
+                    entity_id: Some(id.to_string()),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "owner_email": invite.email.as_str(),
+                        "expires_at": invite.expires_at,
+                    })),
+                },
+            )
+            .await?;
+            Ok(())
+        })
+        .await
+        .map_err(RepoError::from)
     }
 
     async fn update(

@@ -7,7 +7,8 @@ use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{GroupId, TenantId, UserId};
 use comanda_ports::{
-    Actor, NewUser, RepoError, RepoResult, User, UserChanges, UserCredentials, UserRepository,
+    Actor, NewOwnerInvite, NewUser, OwnerInvite, RepoError, RepoResult, User, UserChanges,
+    UserCredentials, UserRepository,
 };
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -17,7 +18,7 @@ use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
 use crate::repos::contains_pattern;
-use crate::schema::{group_permissions, tenants, user_groups, user_sessions, users};
+use crate::schema::{group_permissions, owner_invites, tenants, user_groups, user_sessions, users};
 
 #[derive(Clone)]
 pub struct PgUserRepository {
@@ -126,7 +127,10 @@ async fn load_user(
 }
 
 /// Serializes changes to one tenant's users (limits, the last owner) behind its row lock.
-async fn lock_tenant(conn: &mut AsyncPgConnection, tenant: TenantId) -> Result<(), TxError> {
+pub(crate) async fn lock_tenant(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+) -> Result<(), TxError> {
     tenants::table
         .filter(tenants::id.eq(tenant.as_uuid()))
         .select(tenants::id)
@@ -136,6 +140,46 @@ async fn lock_tenant(conn: &mut AsyncPgConnection, tenant: TenantId) -> Result<(
         .optional()?
         .ok_or(TxError::Repo(RepoError::NotFound))
         .map(|_| ())
+}
+
+/// Withdraws the tenant's unspent owner invites and records a new one (the tenant row is
+/// locked by the caller).
+pub(crate) async fn replace_owner_invite(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    invite: &NewOwnerInvite,
+) -> Result<(), TxError> {
+    diesel::delete(
+        owner_invites::table
+            .filter(owner_invites::tenant_id.eq(tenant.as_uuid()))
+            .filter(owner_invites::used_at.is_null()),
+    )
+    .execute(conn)
+    .await?;
+    diesel::insert_into(owner_invites::table)
+        .values((
+            owner_invites::tenant_id.eq(tenant.as_uuid()),
+            owner_invites::id.eq(Uuid::now_v7()),
+            owner_invites::email.eq(invite.email.as_str()),
+            owner_invites::name.eq(invite.name.trim()),
+            owner_invites::token_digest.eq(&invite.token_digest),
+            owner_invites::expires_at.eq(invite.expires_at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether the tenant has any user (the tenant row is locked by the caller).
+pub(crate) async fn tenant_has_users(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+) -> Result<bool, TxError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        users::table.filter(users::tenant_id.eq(tenant.as_uuid())),
+    ))
+    .get_result(conn)
+    .await?)
 }
 
 async fn insert_user(
@@ -352,22 +396,69 @@ impl UserRepository for PgUserRepository {
             .collect()
     }
 
+    async fn has_users(&self, tenant: TenantId) -> RepoResult<bool> {
+        let mut conn = self.db.conn().await?;
+        diesel::select(diesel::dsl::exists(
+            users::table.filter(users::tenant_id.eq(tenant.as_uuid())),
+        ))
+        .get_result(&mut conn)
+        .await
+        .map_err(diesel_error)
+    }
+
+    async fn find_owner_invite(
+        &self,
+        tenant: TenantId,
+        token_digest: &str,
+        now: DateTime<Utc>,
+    ) -> RepoResult<Option<OwnerInvite>> {
+        let mut conn = self.db.conn().await?;
+        let row: Option<(Uuid, String, String)> = owner_invites::table
+            .filter(owner_invites::tenant_id.eq(tenant.as_uuid()))
+            .filter(owner_invites::token_digest.eq(token_digest))
+            .filter(owner_invites::used_at.is_null())
+            .filter(owner_invites::expires_at.gt(now))
+            .select((owner_invites::id, owner_invites::email, owner_invites::name))
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(diesel_error)?;
+        row.map(|(id, email, name)| {
+            Ok(OwnerInvite {
+                id,
+                email: Email::parse(&email).map_err(|e| corrupt("invite e-mail", e))?,
+                name,
+            })
+        })
+        .transpose()
+    }
+
     async fn bootstrap_owner(
         &self,
         tenant: TenantId,
         user: NewUser,
+        invite: Option<Uuid>,
         actor: &Actor,
     ) -> RepoResult<User> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
             lock_tenant(conn, tenant).await?;
-            let existing: i64 = users::table
-                .filter(users::tenant_id.eq(tenant.as_uuid()))
-                .count()
-                .get_result(conn)
-                .await?;
-            if existing > 0 {
+            if tenant_has_users(conn, tenant).await? {
                 return Err(RepoError::Conflict("already_bootstrapped".into()).into());
+            }
+            if let Some(invite) = invite {
+                let spent = diesel::update(
+                    owner_invites::table
+                        .filter(owner_invites::tenant_id.eq(tenant.as_uuid()))
+                        .filter(owner_invites::id.eq(invite))
+                        .filter(owner_invites::used_at.is_null()),
+                )
+                .set(owner_invites::used_at.eq(diesel::dsl::now))
+                .execute(conn)
+                .await?;
+                if spent == 0 {
+                    return Err(RepoError::NotFound.into());
+                }
             }
             let id = insert_user(conn, tenant, &user).await?;
             let created = load_user(conn, tenant, id, false)
