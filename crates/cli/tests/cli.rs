@@ -692,3 +692,36 @@ async fn backup_then_restore_into_a_fresh_database_gives_the_same_rows() {
         .await
         .expect("drop the restored database");
 }
+
+#[test]
+fn version_names_the_release_and_its_commit() {
+    let output = comanda("postgres://postgres@127.0.0.1:1/none", &["--version"], None);
+    assert_status(&output, 0);
+    assert_eq!(
+        stdout(&output).trim(),
+        format!("comanda {}", comanda_api::build_info::CLI_VERSION)
+    );
+    assert!(stdout(&output).contains("(commit "));
+}
+
+#[tokio::test]
+async fn migrate_over_verified_tls_and_a_refused_certificate_is_one_line_exit_2() {
+    let database = TestDatabase::new().await;
+    let url = database.tls_url(&format!(
+        "sslmode=verify-full&sslrootcert={}",
+        comanda_testkit::pg_test_ca(comanda_testkit::PgTestCa::Right)
+    ));
+    assert_status(&comanda(&url, &["migrate"], None), 0);
+    let refused = database.tls_url(&format!(
+        "sslmode=verify-full&sslrootcert={}",
+        comanda_testkit::pg_test_ca(comanda_testkit::PgTestCa::Other)
+    ));
+    let output = comanda(&refused, &["migrate"], None);
+    assert_status(&output, 2);
+    assert!(
+        stderr(&output)
+            .starts_with("invalid configuration: DATABASE_URL: TLS with the database failed"),
+        "{}",
+        stderr(&output)
+    );
+}

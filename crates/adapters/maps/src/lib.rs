@@ -6,21 +6,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use comanda_domain::geo::GeoPoint;
 use comanda_domain::store::Address;
+use comanda_http::WithTraceContext;
 use comanda_ports::shipping::{Destination, DrivingDistance, Geocoder, MapsError};
 use serde::Deserialize;
 use url::Url;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
-const USER_AGENT: &str = concat!("comanda/", env!("CARGO_PKG_VERSION"));
 
 fn client() -> Result<reqwest::Client, MapsError> {
-    // reqwest's TLS needs a process-wide crypto provider; installing twice is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .user_agent(USER_AGENT)
-        .build()
-        .map_err(|error| MapsError::Provider(error.to_string()))
+    comanda_http::client(TIMEOUT).map_err(|error| MapsError::Provider(error.to_string()))
 }
 
 fn endpoint(base: &Url, path: &str) -> Result<Url, MapsError> {
@@ -103,6 +97,7 @@ impl DrivingDistance for GoogleDistanceMatrix {
         let response = self
             .client
             .get(url)
+            .with_trace_context()
             .send()
             .await
             .map_err(|error| MapsError::Provider(error.without_url().to_string()))?;
@@ -167,6 +162,7 @@ impl Geocoder for Nominatim {
         let response = self
             .client
             .get(url)
+            .with_trace_context()
             .send()
             .await
             .map_err(|error| MapsError::Provider(error.without_url().to_string()))?;

@@ -14,18 +14,9 @@ pub use telegram::TelegramBotClient;
 pub use whatsapp::GraphWhatsAppClient;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-const USER_AGENT: &str = concat!("comanda/", env!("CARGO_PKG_VERSION"));
 
 fn http_client() -> Result<reqwest::Client, ProviderError> {
-    // reqwest's TLS needs a process-wide crypto provider; installing twice is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .user_agent(USER_AGENT)
-        // Never follow a redirect a provider (or an attacker's endpoint) sends us to.
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|error| ProviderError::Permanent(error.to_string()))
+    comanda_http::client(TIMEOUT).map_err(|error| ProviderError::Permanent(error.to_string()))
 }
 
 /// Timeouts, 429 and 5xx are worth retrying; other failures are not.

@@ -1,4 +1,5 @@
-//! Web Push: RFC 8291 payload encryption and RFC 8292 VAPID, with web-push-native (pure Rust).
+//! Web Push: RFC 8291 payload encryption with web-push-native, and RFC 8292 VAPID signed with
+//! jsonwebtoken (ES256) — both pure Rust.
 
 use std::net::IpAddr;
 
@@ -7,16 +8,30 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use comanda_domain::messaging::{EndpointRejection, is_public_address};
 use comanda_ports::messaging::{ProviderError, PushClient, PushOutcome, PushSubscription};
-use web_push_native::jwt_simple::algorithms::ES256KeyPair;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
+use web_push_native::p256::pkcs8::EncodePrivateKey;
 use web_push_native::{Auth, WebPushBuilder, p256};
 
 use crate::{classify, http_client, transport};
 
+/// How long a VAPID token is good for (RFC 8292 allows at most 24 hours).
+const VAPID_VALIDITY_SECONDS: i64 = 12 * 60 * 60;
+
 /// The application server's VAPID key pair.
 pub struct VapidKeys {
-    key_pair: ES256KeyPair,
+    signing_key: EncodingKey,
+    /// The uncompressed public point, base64url: `applicationServerKey` and the `k=` of the
+    /// header.
+    public_key: String,
     subject: String,
+}
+
+#[derive(serde::Serialize)]
+struct VapidClaims<'a> {
+    aud: &'a str,
+    exp: i64,
+    sub: &'a str,
 }
 
 impl VapidKeys {
@@ -28,28 +43,43 @@ impl VapidKeys {
             .map_err(|_| {
                 ProviderError::Permanent("the VAPID private key is not base64url".into())
             })?;
-        let key_pair = ES256KeyPair::from_bytes(&bytes).map_err(|_| {
+        let secret = p256::SecretKey::from_slice(&bytes).map_err(|_| {
             ProviderError::Permanent("the VAPID private key is not a P-256 key".into())
         })?;
+        let der = secret.to_pkcs8_der().map_err(|_| {
+            ProviderError::Permanent("the VAPID private key cannot be encoded".into())
+        })?;
+        let public_key =
+            URL_SAFE_NO_PAD.encode(secret.public_key().to_encoded_point(false).as_bytes());
         Ok(Self {
-            key_pair,
+            signing_key: EncodingKey::from_ec_der(der.as_bytes()),
+            public_key,
             subject: subject.to_owned(),
         })
     }
 
     /// The public key browsers subscribe with (`applicationServerKey`), base64url.
     pub fn public_key(&self) -> String {
-        // ES256PublicKey only exports the compressed point; browsers want the uncompressed one.
-        let uncompressed = p256::SecretKey::from_slice(&self.key_pair.to_bytes())
-            .map(|secret| {
-                secret
-                    .public_key()
-                    .to_encoded_point(false)
-                    .as_bytes()
-                    .to_vec()
-            })
-            .unwrap_or_default();
-        URL_SAFE_NO_PAD.encode(uncompressed)
+        self.public_key.clone()
+    }
+
+    /// `vapid t=<JWT>, k=<public key>` for a push to `endpoint`: the token names the push
+    /// service (`scheme://host`) and our contact, and expires in 12 hours.
+    fn authorization(&self, endpoint: &url::Url, now: i64) -> Result<String, ProviderError> {
+        let audience = format!(
+            "{}://{}",
+            endpoint.scheme(),
+            endpoint.host_str().unwrap_or("")
+        );
+        let claims = VapidClaims {
+            aud: &audience,
+            exp: now + VAPID_VALIDITY_SECONDS,
+            sub: &self.subject,
+        };
+        let token =
+            jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &self.signing_key)
+                .map_err(|error| ProviderError::Permanent(format!("signing VAPID: {error}")))?;
+        Ok(format!("vapid t={token}, k={}", self.public_key))
     }
 }
 
@@ -163,16 +193,31 @@ impl PushClient for WebPushClient {
             ));
         }
         let auth = Auth::clone_from_slice(&auth_bytes);
-        let endpoint = subscription
-            .endpoint
-            .parse()
-            .map_err(|_| ProviderError::Permanent("the endpoint is not a URL".into()))?;
+        let not_a_url = || ProviderError::Permanent("the endpoint is not a URL".into());
+        let endpoint_url = url::Url::parse(&subscription.endpoint).map_err(|_| not_a_url())?;
+        let endpoint = subscription.endpoint.parse().map_err(|_| not_a_url())?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX / 2))
+            .unwrap_or_default();
+        let authorization = self.vapid.authorization(&endpoint_url, now)?;
         let request = WebPushBuilder::new(endpoint, ua_public, auth)
-            .with_vapid(&self.vapid.key_pair, &self.vapid.subject)
             .build(payload.to_vec())
             .map_err(|error| ProviderError::Permanent(error.to_string()))?;
-        let request = reqwest::Request::try_from(request)
+        let mut request = reqwest::Request::try_from(request)
             .map_err(|error| ProviderError::Permanent(error.to_string()))?;
+        let headers = request.headers_mut();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            authorization
+                .parse()
+                .map_err(|_| ProviderError::Permanent("a VAPID header that is not ASCII".into()))?,
+        );
+        if let Some(traceparent) = comanda_http::traceparent()
+            && let Ok(value) = traceparent.parse()
+        {
+            headers.insert("traceparent", value);
+        }
         let response = self.client.execute(request).await.map_err(transport)?;
         let status = response.status();
         match status.as_u16() {

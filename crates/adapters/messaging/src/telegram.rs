@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use comanda_http::WithTraceContext;
 use comanda_ports::messaging::{ProviderError, TelegramClient};
 use url::Url;
 
@@ -35,6 +36,7 @@ impl TelegramClient for TelegramBotClient {
             .client
             .post(url)
             .json(&serde_json::json!({"chat_id": chat_id, "text": text, "disable_web_page_preview": true}))
+            .with_trace_context()
             .send()
             .await
             .map_err(transport)?;

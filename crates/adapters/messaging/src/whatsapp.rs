@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use comanda_http::WithTraceContext;
 use comanda_ports::messaging::{ProviderError, WhatsAppClient, WhatsAppCredentials};
 use serde::Deserialize;
 use url::Url;
@@ -53,6 +54,7 @@ impl GraphWhatsAppClient {
             .post(self.url(&format!("{}/messages", credentials.phone_number_id)))
             .bearer_auth(&credentials.access_token)
             .json(&body)
+            .with_trace_context()
             .send()
             .await
             .map_err(transport)?;
@@ -135,6 +137,7 @@ impl WhatsAppClient for GraphWhatsAppClient {
             .client
             .get(self.url(media_id))
             .bearer_auth(&credentials.access_token)
+            .with_trace_context()
             .send()
             .await
             .map_err(transport)?;
@@ -149,6 +152,7 @@ impl WhatsAppClient for GraphWhatsAppClient {
             .client
             .get(&info.url)
             .bearer_auth(&credentials.access_token)
+            .with_trace_context()
             .send()
             .await
             .map_err(transport)?;

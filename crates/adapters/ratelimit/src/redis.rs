@@ -38,9 +38,18 @@ pub struct RedisRateLimitStore {
 impl RedisRateLimitStore {
     /// Starts connecting in the background and returns at once: an unreachable Redis must not
     /// stop the server from starting. Reconnects every second while down.
+    /// `rediss://` connects over TLS, checking the server's certificate against the system's
+    /// roots (`SSL_CERT_FILE` or `SSL_CERT_DIR` add a private CA, as OpenSSL's tools do).
     pub fn connect(url: &str) -> Result<Self, RateLimitError> {
-        let config =
-            Config::from_url(url).map_err(|e| RateLimitError::Unavailable(e.to_string()))?;
+        let (plain_url, tls) = match url.strip_prefix("rediss://") {
+            Some(rest) => (format!("redis://{rest}"), true),
+            None => (url.to_owned(), false),
+        };
+        let mut config =
+            Config::from_url(&plain_url).map_err(|e| RateLimitError::Unavailable(e.to_string()))?;
+        if tls {
+            config.tls = Some(tls_config()?);
+        }
         let client = Builder::from_config(config)
             .with_connection_config(|connection| {
                 connection.connection_timeout = Duration::from_secs(1);
@@ -67,6 +76,26 @@ impl RedisRateLimitStore {
             .await
             .is_ok_and(|r| r.is_ok())
     }
+}
+
+/// rustls with the ring provider and the system's roots (an unreadable system certificate is
+/// skipped, not fatal).
+fn tls_config() -> Result<fred::types::config::TlsConfig, RateLimitError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if roots.is_empty() {
+        return Err(RateLimitError::Unavailable(
+            "rediss:// needs root certificates: none found (set SSL_CERT_FILE)".into(),
+        ));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| RateLimitError::Unavailable(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(fred::types::config::TlsConnector::from(config).into())
 }
 
 #[async_trait]

@@ -47,6 +47,39 @@ fn unavailable(error: impl std::fmt::Display) -> StorageError {
     StorageError::Unavailable(error.to_string())
 }
 
+/// object_store's own reqwest client, with the current trace context on every request (added
+/// after signing: SigV4 signs only the headers it lists).
+#[derive(Debug)]
+struct TracedConnector;
+
+impl object_store::client::HttpConnector for TracedConnector {
+    fn connect(
+        &self,
+        options: &object_store::ClientOptions,
+    ) -> object_store::Result<object_store::client::HttpClient> {
+        let inner = object_store::client::ReqwestConnector::default().connect(options)?;
+        Ok(object_store::client::HttpClient::new(TracedService(inner)))
+    }
+}
+
+#[derive(Debug)]
+struct TracedService(object_store::client::HttpClient);
+
+#[async_trait]
+impl object_store::client::HttpService for TracedService {
+    async fn call(
+        &self,
+        mut request: object_store::client::HttpRequest,
+    ) -> Result<object_store::client::HttpResponse, object_store::client::HttpError> {
+        if let Some(traceparent) = comanda_http::traceparent()
+            && let Ok(value) = traceparent.parse()
+        {
+            request.headers_mut().insert("traceparent", value);
+        }
+        self.0.execute(request).await
+    }
+}
+
 impl ObjectMediaStorage {
     /// Files under `root` (created when missing), reachable at `public_base_url` (`/media`).
     pub fn local(root: &FsPath, public_base_url: &str) -> Result<Self, StorageError> {
@@ -69,6 +102,7 @@ impl ObjectMediaStorage {
             ..object_store::RetryConfig::default()
         };
         let mut builder = AmazonS3Builder::new()
+            .with_http_connector(TracedConnector)
             .with_bucket_name(config.bucket)
             .with_region(config.region)
             .with_retry(retry);

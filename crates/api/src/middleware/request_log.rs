@@ -28,6 +28,30 @@ fn sane_request_id(value: &HeaderValue) -> Option<String> {
     sane.then(|| text.to_owned())
 }
 
+/// A W3C `traceparent` (and `tracestate`) from the caller makes this request's span part of
+/// the caller's trace (only visible when traces are exported).
+fn continue_incoming_trace(span: &tracing::Span, request: &ServiceRequest) {
+    struct Headers<'a>(&'a actix_web::http::header::HeaderMap);
+    impl opentelemetry::propagation::Extractor for Headers<'_> {
+        fn get(&self, key: &str) -> Option<&str> {
+            self.0.get(key).and_then(|value| value.to_str().ok())
+        }
+        fn keys(&self) -> Vec<&str> {
+            self.0.keys().map(HeaderName::as_str).collect()
+        }
+    }
+    if !request.headers().contains_key("traceparent") {
+        return;
+    }
+    let propagator = opentelemetry_sdk::propagation::TraceContextPropagator::new();
+    let parent = opentelemetry::propagation::TextMapPropagator::extract(
+        &propagator,
+        &Headers(request.headers()),
+    );
+    // Fails only when no OpenTelemetry layer is installed: nothing to continue then.
+    let _ = tracing_opentelemetry::OpenTelemetrySpanExt::set_parent(span, parent);
+}
+
 /// One JSON log line per request (request id, method, path, status, duration, tenant, client
 /// IP), the request id echoed in `X-Request-Id`, and the request counted in `/metrics`.
 pub async fn request_log(
@@ -66,6 +90,7 @@ pub async fn request_log(
         http.route = tracing::field::Empty,
         http.response.status_code = tracing::field::Empty,
     );
+    continue_incoming_trace(&span, &request);
     let outcome = next.call(request).instrument(span.clone()).await;
     let mut response = match outcome {
         Ok(response) => response.map_into_boxed_body(),

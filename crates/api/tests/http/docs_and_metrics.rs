@@ -89,4 +89,11 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_pool() {
     assert!(text.contains(r#"comanda_http_request_duration_seconds_bucket{method="GET",route="/stores",status="200",le="#));
     assert!(text.contains("comanda_db_pool_max_size 4"));
     assert!(text.contains("comanda_db_pool_connections"));
+    let build_info = format!(
+        r#"comanda_build_info{{commit="{}",version="{}"}} 1"#,
+        comanda_api::build_info::COMMIT,
+        comanda_api::build_info::VERSION
+    );
+    assert!(text.contains(&build_info), "{build_info} in {text}");
+    assert_ne!(comanda_api::build_info::COMMIT, "", "a commit is recorded");
 }

@@ -54,3 +54,56 @@ async fn requests_needing_the_database_answer_503_without_internals_when_it_is_d
         );
     }
 }
+
+#[tokio::test]
+async fn livez_answers_while_the_process_serves_even_without_a_database() {
+    let app = spawn_app_on("postgres://postgres@127.0.0.1:1/comanda", None, &[]).await;
+    let live = app.get("/livez").await;
+    assert_eq!(live.status(), 200);
+    assert_eq!(json(live).await["status"], "ok");
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    assert_eq!(json(ready).await["code"], "database_unavailable");
+}
+
+#[tokio::test]
+async fn readyz_needs_the_schema_at_the_binarys_latest_migration() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    // As if an older release had migrated the database: its newest migration is missing.
+    app.sql(
+        "DELETE FROM __diesel_schema_migrations \
+         WHERE version = (SELECT max(version) FROM __diesel_schema_migrations)",
+    )
+    .await;
+    let behind = app.get("/readyz").await;
+    assert_eq!(behind.status(), 503);
+    assert_eq!(json(behind).await["code"], "schema_behind");
+    assert_eq!(app.get("/livez").await.status(), 200);
+    assert_eq!(
+        app.get("/health").await.status(),
+        200,
+        "/health stays as it was"
+    );
+}
+
+#[tokio::test]
+async fn probes_answer_any_host_and_are_never_rate_limited() {
+    let app = crate::support::spawn_app_with(&[
+        ("TRUSTED_HOSTS", "api.comanda.app"),
+        ("RATE_LIMIT_PER_MINUTE", "1"),
+    ])
+    .await;
+    for _ in 0..3 {
+        for path in ["/livez", "/readyz"] {
+            let response = app
+                .client
+                .get(app.url(path))
+                .header("Host", "10.0.0.7:8080")
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(response.status(), 200, "{path}");
+        }
+    }
+}

@@ -12,6 +12,7 @@ mod health;
 mod messaging;
 mod middleware;
 mod operations;
+mod production;
 mod rate_limits;
 mod storefront;
 mod stores;

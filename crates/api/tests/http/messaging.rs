@@ -8,7 +8,6 @@ use comanda_crypto::hmac_sha256_hex;
 use comanda_testkit::{StubResponse, StubServer};
 use reqwest::Method;
 use serde_json::{Value, json};
-use web_push_native::jwt_simple::prelude::*;
 use web_push_native::p256;
 use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
 
@@ -1085,16 +1084,28 @@ async fn the_push_service_receives_a_payload_only_the_browser_can_decrypt() {
         .and_then(|rest| rest.split_once(", k="))
         .expect("vapid t=…, k=…");
     assert_eq!(key, public_key);
-    let vapid = ES256PublicKey::from_bytes(&URL_SAFE_NO_PAD.decode(key).expect("base64url"))
-        .expect("P-256 key");
-    let options = VerificationOptions {
-        allowed_audiences: Some(HashSet::from_strings(&["http://127.0.0.1"])),
-        ..VerificationOptions::default()
-    };
-    let claims = vapid
-        .verify_token::<NoCustomClaims>(token, Some(options))
-        .expect("a valid VAPID JWT");
-    assert_eq!(claims.subject.as_deref(), Some("mailto:ops@comanda.test"));
+    let point = URL_SAFE_NO_PAD.decode(key).expect("base64url");
+    assert_eq!(
+        (point.len(), point[0]),
+        (65, 4),
+        "an uncompressed P-256 point"
+    );
+    let vapid = jsonwebtoken::DecodingKey::from_ec_components(
+        &URL_SAFE_NO_PAD.encode(&point[1..33]),
+        &URL_SAFE_NO_PAD.encode(&point[33..]),
+    )
+    .expect("P-256 key");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&["http://127.0.0.1"]);
+    let claims = jsonwebtoken::decode::<Value>(token, &vapid, &validation)
+        .expect("a valid VAPID JWT")
+        .claims;
+    assert_eq!(claims["sub"], "mailto:ops@comanda.test");
+    let lifetime = claims["exp"].as_i64().expect("exp") - Utc::now().timestamp();
+    assert!(
+        (0..=24 * 3600).contains(&lifetime),
+        "RFC 8292: at most 24 hours"
+    );
 
     // RFC 8291: the browser's private key and auth secret open it.
     let auth = web_push_native::Auth::clone_from_slice(&BROWSER_AUTH);
