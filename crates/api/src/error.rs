@@ -99,6 +99,18 @@ impl ApiError {
             "service_unavailable",
             "The service is temporarily unavailable; try again shortly",
         )
+        .with_header(header::RETRY_AFTER, HeaderValue::from_static("5"))
+    }
+
+    /// 503 `busy`: too much at once; the same request may simply be sent again.
+    pub fn busy(cause: &str) -> Self {
+        tracing::warn!(cause, "busy");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "Too many requests are being handled at once; try again in a moment",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
     }
 
     /// 500: the cause goes to the log, never to the client.
@@ -215,6 +227,7 @@ impl From<ServiceError> for ApiError {
                 message,
             ),
             ServiceError::Unavailable(cause) => Self::unavailable(&cause),
+            ServiceError::Busy(cause) => Self::busy(&cause),
             ServiceError::Internal(cause) => Self::internal(&cause),
         }
     }

@@ -10,8 +10,8 @@ use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
 use comanda_config::{RateLimitSettings, Settings, StorageBackend, StorageSettings};
 use comanda_crypto::{
-    Argon2PasswordHasher, HmacSignatureVerifier, HmacTrackingTokens, JwtAlgorithm, JwtTokenCodec,
-    RandomOneTimeTokens,
+    Argon2PasswordHasher, HashingGate, HmacSignatureVerifier, HmacTrackingTokens, JwtAlgorithm,
+    JwtTokenCodec, RandomOneTimeTokens,
 };
 use comanda_maps::{GoogleDistanceMatrix, Nominatim};
 use comanda_messaging::{
@@ -43,9 +43,12 @@ use comanda_services::checkout::CheckoutService;
 use comanda_services::customers::CustomerService;
 use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
+use comanda_services::housekeeping::Housekeeping;
 use comanda_services::media::MediaService;
 use comanda_services::messaging::cleanup::MediaCleanup;
-use comanda_services::messaging::dispatcher::{DispatcherPorts, OutboxDispatcher, RetryPolicy};
+use comanda_services::messaging::dispatcher::{
+    DispatchLimits, DispatcherPorts, OutboxDispatcher, RetryPolicy,
+};
 use comanda_services::messaging::push::PushService;
 use comanda_services::messaging::whatsapp::WhatsAppService;
 use comanda_services::messaging::{Channels, GlobalChannels};
@@ -66,6 +69,9 @@ use crate::middleware;
 use crate::routes;
 use crate::state::AppState;
 use crate::workers::Workers;
+
+/// How long a request waits for a password-hashing slot before 503 `busy` (SPEC §16).
+const PASSWORD_HASHING_PATIENCE: Duration = Duration::from_secs(2);
 
 /// How long in-flight requests get to finish after a stop signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -278,8 +284,13 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
     let tenants = Arc::new(PgTenantRepository::new(database.clone()));
     let users = Arc::new(PgUserRepository::new(database.clone()));
     let plans = Arc::new(PgPlanRepository::new(database.clone()));
-    let hasher: Arc<dyn PasswordHasher> =
-        Arc::new(Argon2PasswordHasher::new().context("preparing password hashing")?);
+    let hasher: Arc<dyn PasswordHasher> = Arc::new(
+        Argon2PasswordHasher::with_gate(HashingGate::new(
+            settings.auth.password_hashing_concurrency,
+            PASSWORD_HASHING_PATIENCE,
+        ))
+        .context("preparing password hashing")?,
+    );
     let verification_secrets: Vec<&str> = settings
         .auth
         .verification_secrets
@@ -377,6 +388,12 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         channels.clone(),
         clock.clone(),
     );
+    let housekeeping = Housekeeping::new(
+        outbox.clone(),
+        order_repository.clone(),
+        clock.clone(),
+        settings.workers.outbox_retention_days,
+    );
     let dispatcher = OutboxDispatcher::new(
         DispatcherPorts {
             outbox,
@@ -404,7 +421,11 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
             base_delay: settings.workers.outbox_retry_base,
             max_delay: settings.workers.outbox_retry_max,
         },
-        settings.workers.outbox_batch_size,
+        DispatchLimits {
+            batch_size: settings.workers.outbox_batch_size,
+            concurrency: settings.workers.outbox_concurrency,
+            job_timeout: settings.workers.outbox_job_timeout,
+        },
     );
     let media_cleanup = MediaCleanup::new(
         conversations,
@@ -430,6 +451,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         push: PushService::new(subscriptions, push_client),
         dispatcher,
         media_cleanup,
+        housekeeping,
         checkout,
         orders: OrderService::new(order_repository, tracking),
         customers: CustomerService::new(Arc::new(PgCustomerRepository::new(database.clone()))),

@@ -13,6 +13,7 @@ use comanda_services::checkout::CheckoutService;
 use comanda_services::customers::CustomerService;
 use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
+use comanda_services::housekeeping::Housekeeping;
 use comanda_services::media::MediaService;
 use comanda_services::messaging::cleanup::MediaCleanup;
 use comanda_services::messaging::dispatcher::OutboxDispatcher;
@@ -59,6 +60,8 @@ pub struct AppState {
     /// Run by the background worker; tests call `run_once` directly.
     pub dispatcher: OutboxDispatcher,
     pub media_cleanup: MediaCleanup,
+    /// Purges sent notifications and old idempotency keys (tests call `run_once`).
+    pub housekeeping: Housekeeping,
     /// Local storage is served at `/media`; S3 serves itself.
     pub serves_media: bool,
     pub database: Arc<dyn DatabaseHealth>,

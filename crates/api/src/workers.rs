@@ -1,5 +1,5 @@
-//! Background work started with the server: the outbox dispatcher and the WhatsApp media
-//! clean-up. Each loop finishes the pass it is in, then stops when the server stops.
+//! Background work started with the server: the outbox dispatcher, the WhatsApp media
+//! clean-up and the housekeeping purge. Each loop finishes the pass it is in, then stops when the server stops.
 
 use std::time::Duration;
 
@@ -8,6 +8,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::state::AppState;
+
+/// How often old outbox jobs and idempotency keys are purged.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// How long shutdown waits for a pass in progress.
 const STOP_GRACE: Duration = Duration::from_secs(30);
@@ -51,7 +54,7 @@ impl Workers {
         });
         let cleanup = state.media_cleanup.clone();
         let interval = settings.media_cleanup_interval;
-        let mut cleanup_stop = stopped;
+        let mut cleanup_stop = stopped.clone();
         let media = tokio::spawn(async move {
             loop {
                 match cleanup.run_once().await {
@@ -71,9 +74,30 @@ impl Workers {
             }
             tracing::info!("media clean-up stopped");
         });
+        let housekeeping = state.housekeeping.clone();
+        let mut housekeeping_stop = stopped.clone();
+        let purge = tokio::spawn(async move {
+            loop {
+                match housekeeping.run_once().await {
+                    Ok(report) if report.outbox_jobs + report.idempotency_keys > 0 => {
+                        tracing::info!(
+                            outbox_jobs = report.outbox_jobs,
+                            idempotency_keys = report.idempotency_keys,
+                            "old rows purged"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "housekeeping failed"),
+                }
+                if !pause(&mut housekeeping_stop, HOUSEKEEPING_INTERVAL).await {
+                    break;
+                }
+            }
+            tracing::info!("housekeeping stopped");
+        });
         Self {
             stop,
-            tasks: vec![outbox, media],
+            tasks: vec![outbox, media, purge],
         }
     }
 

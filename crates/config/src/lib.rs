@@ -75,6 +75,8 @@ pub struct AuthSettings {
     /// Every key a token may be verified with: the current one first, then older ones.
     pub verification_secrets: Vec<Secret>,
     pub algorithm: JwtAlgorithm,
+    /// `PASSWORD_HASHING_CONCURRENCY`: Argon2/bcrypt computations at once (default: CPU cores).
+    pub password_hashing_concurrency: usize,
     /// `ALLOW_OPEN_SIGNUP`: the first user of a userless tenant may sign up without an invite
     /// (the original's behaviour, for moving over).
     pub allow_open_signup: bool,
@@ -100,6 +102,8 @@ pub struct HttpSettings {
     pub trusted_hosts: Option<Vec<String>>,
     /// Peers whose `X-Forwarded-For` is believed: addresses or CIDR ranges.
     pub trusted_proxies: Vec<IpRange>,
+    /// `METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +159,12 @@ pub struct WorkerSettings {
     pub outbox_poll_interval: Duration,
     /// `OUTBOX_BATCH_SIZE`: jobs claimed at once.
     pub outbox_batch_size: i64,
+    /// `OUTBOX_CONCURRENCY`: jobs of a batch sent at the same time.
+    pub outbox_concurrency: usize,
+    /// `OUTBOX_JOB_TIMEOUT_SECONDS`: the most one job may take; then it is retried later.
+    pub outbox_job_timeout: Duration,
+    /// `OUTBOX_RETENTION_DAYS`: sent and skipped jobs are deleted after this long.
+    pub outbox_retention_days: u32,
     /// `WHATSAPP_MEDIA_CLEANUP_INTERVAL_SECONDS`.
     pub media_cleanup_interval: Duration,
 }
@@ -331,6 +341,12 @@ impl Reader<'_> {
             secret: auth_secret,
             verification_secrets,
             algorithm,
+            password_hashing_concurrency: self.number(
+                "PASSWORD_HASHING_CONCURRENCY",
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+                1,
+                1024,
+            ),
             allow_open_signup: self.flag("ALLOW_OPEN_SIGNUP", false),
         };
 
@@ -360,6 +376,7 @@ impl Reader<'_> {
                     .collect()
             }),
             trusted_proxies: self.ip_list("TRUSTED_PROXIES"),
+            metrics_token: self.text("METRICS_TOKEN").map(Secret::new),
         };
 
         let redis_url = self
@@ -457,6 +474,14 @@ impl Reader<'_> {
                 60_000,
             )),
             outbox_batch_size: self.number("OUTBOX_BATCH_SIZE", 20, 1, 1000),
+            outbox_concurrency: self.number("OUTBOX_CONCURRENCY", 8, 1, 256),
+            outbox_job_timeout: Duration::from_secs(self.number(
+                "OUTBOX_JOB_TIMEOUT_SECONDS",
+                15,
+                1,
+                240,
+            )),
+            outbox_retention_days: self.number("OUTBOX_RETENTION_DAYS", 30, 1, 3650),
             media_cleanup_interval: Duration::from_secs(self.number(
                 "WHATSAPP_MEDIA_CLEANUP_INTERVAL_SECONDS",
                 3600,

@@ -6,6 +6,9 @@ use comanda_domain::{SessionId, TenantId, UserId};
 pub enum CryptoError {
     #[error("crypto failure: {0}")]
     Failed(String),
+    /// Every hashing slot stayed taken for as long as a caller may wait.
+    #[error("password hashing is saturated")]
+    Busy,
 }
 
 /// The outcome of checking a password against a stored hash.
@@ -22,8 +25,9 @@ pub trait PasswordHasher: Send + Sync {
     async fn hash(&self, password: &str) -> Result<String, CryptoError>;
     async fn verify(&self, password: &str, stored_hash: &str)
     -> Result<PasswordCheck, CryptoError>;
-    /// Spends as long as a real verification, for unknown e-mails (no timing oracle).
-    async fn burn_verification(&self, password: &str);
+    /// Spends as long as a real verification, for unknown e-mails (no timing oracle); busy
+    /// like a real one, so saturation does not tell them apart either.
+    async fn burn_verification(&self, password: &str) -> Result<(), CryptoError>;
 }
 
 /// The claims of a session token (SPEC §5).

@@ -46,6 +46,10 @@ pub enum RepoError {
     /// The database cannot be reached or has no free connection: retry later (503).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database aborted the transaction for a conflict with another one (deadlock,
+    /// serialization failure), even after one retry: try again in a moment (503 `busy`).
+    #[error("busy: {0}")]
+    Busy(String),
     /// A uniqueness rule was broken; the name says which.
     #[error("conflict on {0}")]
     Conflict(String),

@@ -19,6 +19,8 @@ pub struct OutboxJob {
     pub payload: serde_json::Value,
     /// Including this one.
     pub attempts: i32,
+    /// This claim's token: only its holder may complete the job.
+    pub lease: String,
 }
 
 /// How many notifications wait to be sent, and how many were given up on.
@@ -44,13 +46,18 @@ pub struct OutboxEntry {
 #[async_trait]
 pub trait OutboxRepository: Send + Sync {
     /// Claims up to `limit` due jobs for `lease` (`FOR UPDATE SKIP LOCKED`): other dispatchers
-    /// skip them until the lease ends, so each job is sent by one dispatcher.
+    /// skip them until the lease ends, so each job is sent by one dispatcher. Fair across
+    /// tenants: each tenant's oldest due job comes before any tenant's second.
     async fn claim(&self, limit: i64, lease: Duration) -> RepoResult<Vec<OutboxJob>>;
-    async fn mark_sent(&self, id: &str) -> RepoResult<()>;
+    /// The completions answer `false` when the job's lease was lost (it ran out and another
+    /// dispatcher claimed the job): nothing was written.
+    async fn mark_sent(&self, job: &OutboxJob) -> RepoResult<bool>;
     /// Nothing to send it with (the channel is not configured).
-    async fn mark_skipped(&self, id: &str, reason: &str) -> RepoResult<()>;
-    async fn retry_later(&self, id: &str, after: Duration, error: &str) -> RepoResult<()>;
-    async fn mark_dead(&self, id: &str, error: &str) -> RepoResult<()>;
+    async fn mark_skipped(&self, job: &OutboxJob, reason: &str) -> RepoResult<bool>;
+    async fn retry_later(&self, job: &OutboxJob, after: Duration, error: &str) -> RepoResult<bool>;
+    async fn mark_dead(&self, job: &OutboxJob, error: &str) -> RepoResult<bool>;
+    /// Deletes up to `limit` sent or skipped jobs finished before `before`; answers how many.
+    async fn purge_finished(&self, before: DateTime<Utc>, limit: i64) -> RepoResult<u64>;
     /// Sends a dead job again from its first attempt; `NotFound` unless it is the tenant's and dead.
     async fn requeue(&self, tenant: TenantId, id: &str) -> RepoResult<()>;
     async fn list(
@@ -300,6 +307,8 @@ pub trait PushClient: Send + Sync {
 
 #[async_trait]
 pub trait PushSubscriptionRepository: Send + Sync {
+    /// Subscribes a browser; a user keeps at most `MAX_PUSH_SUBSCRIPTIONS_PER_USER`, the oldest
+    /// giving way.
     async fn upsert(
         &self,
         tenant: TenantId,
@@ -315,7 +324,13 @@ pub trait PushSubscriptionRepository: Send + Sync {
         user: comanda_domain::UserId,
         endpoint: &str,
     ) -> RepoResult<()>;
-    async fn for_tenant(&self, tenant: TenantId) -> RepoResult<Vec<PushSubscription>>;
+    /// The subscriptions of the tenant's active users who may view `module` (owners; admins
+    /// but for billing; others through a group granting `module:view`).
+    async fn recipients(
+        &self,
+        tenant: TenantId,
+        module: comanda_domain::tenancy::Module,
+    ) -> RepoResult<Vec<PushSubscription>>;
     async fn for_user(
         &self,
         tenant: TenantId,
@@ -323,6 +338,9 @@ pub trait PushSubscriptionRepository: Send + Sync {
     ) -> RepoResult<Vec<PushSubscription>>;
     async fn delete(&self, id: &str) -> RepoResult<()>;
 }
+
+/// Browsers one staff account may subscribe (SPEC §16).
+pub const MAX_PUSH_SUBSCRIPTIONS_PER_USER: i64 = 10;
 
 /// A lock only one instance holds at a time (PostgreSQL advisory lock).
 #[async_trait]

@@ -82,7 +82,7 @@ pub struct NewOrder {
     pub stock: Vec<(ProductId, i32)>,
     /// Outbox messages to queue, by kind; their payload names the order.
     pub notifications: Vec<&'static str>,
-    pub idempotency_key: Option<String>,
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +92,12 @@ pub enum PlaceOrderError {
     /// A campaign ran out of uses (or of this customer's uses) before the order was placed.
     #[error("campaign exhausted")]
     CampaignExhausted(CampaignId),
+    /// Another request placed an order under the same key meanwhile (same body): its order.
+    #[error("already placed under this key")]
+    AlreadyPlaced(OrderId),
+    /// Another request used the same key meanwhile with another body.
+    #[error("the key was used with another body")]
+    KeyReused,
     #[error(transparent)]
     Repo(#[from] RepoError),
 }
@@ -206,17 +212,24 @@ pub enum TransitionError {
     Repo(#[from] RepoError),
 }
 
-/// What the first request with an `Idempotency-Key` left behind.
+/// What an earlier request with the same `Idempotency-Key` left behind. A key is written only
+/// by the transaction that places its order, so a failed request leaves nothing, and a request
+/// racing another with the same key waits for it and then sees its outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyState {
-    /// The key is ours now: go on.
-    Started,
-    /// The same key is being processed by another request.
-    InProgress,
+    /// Never used (or its request failed): go on.
+    Unused,
     /// The same key was used with another body.
     Mismatch,
     /// Done: this was the order.
     Done(OrderId),
+}
+
+/// The key a checkout is placed under, with the hash of its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_hash: String,
 }
 
 #[async_trait]
@@ -248,13 +261,12 @@ pub trait OrderRepository: Send + Sync {
         phone: &Phone,
     ) -> RepoResult<HashMap<CampaignId, i32>>;
 
-    /// Claims an idempotency key for a request body hash.
-    async fn begin_idempotent(
+    /// What an earlier request left under this key (a read: the key is written by `place`).
+    async fn idempotency(
         &self,
         tenant: TenantId,
-        key: &str,
-        request_hash: &str,
+        key: &IdempotencyKey,
     ) -> RepoResult<IdempotencyState>;
-    /// Frees a key whose request failed, so it can be retried.
-    async fn abandon_idempotent(&self, tenant: TenantId, key: &str) -> RepoResult<()>;
+    /// Forgets keys older than `before` (kept at least 24 hours); answers how many.
+    async fn purge_idempotency(&self, before: DateTime<Utc>) -> RepoResult<u64>;
 }

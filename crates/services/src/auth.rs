@@ -221,18 +221,18 @@ impl AuthService {
         client: ClientInfo,
     ) -> Result<LoginOutcome, ServiceError> {
         let Ok(email) = Email::parse(email) else {
-            self.hasher.burn_verification(password).await;
+            self.hasher.burn_verification(password).await?;
             return Err(invalid_credentials());
         };
         let Some(credentials) = self.users.find_credentials(tenant, &email).await? else {
-            self.hasher.burn_verification(password).await;
+            self.hasher.burn_verification(password).await?;
             return Err(invalid_credentials());
         };
         let check = self
             .hasher
             .verify(password, &credentials.password_hash)
             .await
-            .map_err(|error| ServiceError::Internal(error.to_string()))?;
+            .map_err(ServiceError::from)?;
         if !check.matches || !credentials.user.is_active {
             return Err(invalid_credentials());
         }
@@ -274,10 +274,7 @@ impl AuthService {
             issued_at: now.timestamp(),
             expires_at,
         };
-        let access_token = self
-            .tokens
-            .issue(&claims)
-            .map_err(|error| ServiceError::Internal(error.to_string()))?;
+        let access_token = self.tokens.issue(&claims).map_err(ServiceError::from)?;
         Ok(LoginOutcome {
             access_token,
             expires_in: u64::try_from(expires_at - now.timestamp()).unwrap_or(0),
@@ -327,10 +324,7 @@ impl AuthService {
     }
 
     async fn hash_raw(&self, password: &str) -> Result<String, ServiceError> {
-        self.hasher
-            .hash(password)
-            .await
-            .map_err(|error| ServiceError::Internal(error.to_string()))
+        self.hasher.hash(password).await.map_err(ServiceError::from)
     }
 }
 

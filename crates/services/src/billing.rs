@@ -109,7 +109,7 @@ impl BillingService {
             .hasher
             .hash(&password)
             .await
-            .map_err(|error| ServiceError::Internal(error.to_string()))?;
+            .map_err(ServiceError::from)?;
         self.billing
             .apply_intake(IntakeEvent {
                 event_id: intake.event_id,

@@ -16,12 +16,12 @@ use comanda_domain::pricing::{
 };
 use comanda_domain::store::{Address, Store};
 use comanda_domain::tenancy::TenantContext;
-use comanda_domain::{AddonId, ProductId, StoreId};
+use comanda_domain::{AddonId, OrderId, ProductId, StoreId};
 use comanda_ports::campaigns::CampaignRepository;
 use comanda_ports::catalog::CatalogRepository;
 use comanda_ports::orders::{
-    ConfigRepository, DeliveryInfo, IdempotencyState, NewOrder, OrderDetail, OrderRepository,
-    PlaceOrderError, TenantConfig,
+    ConfigRepository, DeliveryInfo, IdempotencyKey, IdempotencyState, NewOrder, OrderDetail,
+    OrderRepository, PlaceOrderError, TenantConfig,
 };
 use comanda_ports::{Clock, TrackingTokens};
 
@@ -63,6 +63,27 @@ pub struct CheckoutInput {
     pub scheduled_for: Option<DateTime<Utc>>,
     pub expected_shipping_fee_cents: Option<i64>,
     pub expected_total_cents: Option<i64>,
+}
+
+/// 409 `price_changed` with the figures the buyer should see now.
+fn price_changed(price: &OrderPrice) -> ServiceError {
+    ServiceError::ConflictWith {
+        code: "price_changed",
+        message: "The price changed since it was shown; review the new figures".into(),
+        details: serde_json::json!({
+            "shipping_fee_cents": price.shipping_fee_cents,
+            "subtotal_cents": price.subtotal_cents,
+            "discount_cents": price.discount_cents,
+            "total_cents": price.total_cents,
+        }),
+    }
+}
+
+fn key_reused() -> ServiceError {
+    invalid(
+        "idempotency_key_reused",
+        "This Idempotency-Key was used with a different request",
+    )
 }
 
 /// A priced order, not yet placed.
@@ -218,16 +239,7 @@ impl CheckoutService {
             .expected_total_cents
             .is_some_and(|expected| expected != price.total_cents);
         if fee_changed || total_changed {
-            return Err(ServiceError::ConflictWith {
-                code: "price_changed",
-                message: "The price changed since it was shown; review the new figures".into(),
-                details: serde_json::json!({
-                    "shipping_fee_cents": price.shipping_fee_cents,
-                    "subtotal_cents": price.subtotal_cents,
-                    "discount_cents": price.discount_cents,
-                    "total_cents": price.total_cents,
-                }),
-            });
+            return Err(price_changed(&price));
         }
         if let Some(change) = input.change_for_cents
             && (input.payment_method != PaymentMethod::Cash || change < price.total_cents)
@@ -247,63 +259,48 @@ impl CheckoutService {
         })
     }
 
-    /// Steps 7 to 9: places the priced order in one transaction.
+    /// Steps 7 to 9: places the priced order in one transaction. With an `Idempotency-Key`, a
+    /// key already done answers its order (a replay) and a key used with another body is 422;
+    /// a request racing another with the same key waits for it and answers its order.
     pub async fn place(
         &self,
         tenant: &TenantContext,
         input: &CheckoutInput,
-        idempotency: Option<(&str, &str)>,
+        idempotency: Option<IdempotencyKey>,
     ) -> Result<PlacedOrder, ServiceError> {
-        if let Some((key, request_hash)) = idempotency {
-            match self
-                .orders
-                .begin_idempotent(tenant.id, key, request_hash)
-                .await?
-            {
-                IdempotencyState::Started => {}
-                IdempotencyState::Done(order) => {
-                    let order = self
-                        .orders
-                        .find(tenant.id, order)
-                        .await?
-                        .ok_or(ServiceError::NotFound("order"))?;
-                    return Ok(PlacedOrder {
-                        tracking_token: self.tracking.token_for(order.id),
-                        order,
-                        replayed: true,
-                    });
-                }
-                IdempotencyState::InProgress => {
-                    return Err(ServiceError::conflict(
-                        "idempotency_in_progress",
-                        "A request with this Idempotency-Key is still being processed",
-                    ));
-                }
-                IdempotencyState::Mismatch => {
-                    return Err(invalid(
-                        "idempotency_key_reused",
-                        "This Idempotency-Key was used with a different request",
-                    ));
-                }
+        if let Some(key) = &idempotency {
+            match self.orders.idempotency(tenant.id, key).await? {
+                IdempotencyState::Unused => {}
+                IdempotencyState::Done(order) => return self.replay(tenant, order).await,
+                IdempotencyState::Mismatch => return Err(key_reused()),
             }
         }
-        let placed = self
-            .price_and_place(tenant, input, idempotency.map(|(key, _)| key))
-            .await;
-        if placed.is_err()
-            && let Some((key, _)) = idempotency
-            && let Err(error) = self.orders.abandon_idempotent(tenant.id, key).await
-        {
-            tracing::warn!(%error, "could not free an idempotency key after a failed checkout");
-        }
-        placed
+        self.price_and_place(tenant, input, idempotency).await
+    }
+
+    /// The first answer of a key, again.
+    async fn replay(
+        &self,
+        tenant: &TenantContext,
+        order: OrderId,
+    ) -> Result<PlacedOrder, ServiceError> {
+        let order = self
+            .orders
+            .find(tenant.id, order)
+            .await?
+            .ok_or(ServiceError::NotFound("order"))?;
+        Ok(PlacedOrder {
+            tracking_token: self.tracking.token_for(order.id),
+            order,
+            replayed: true,
+        })
     }
 
     async fn price_and_place(
         &self,
         tenant: &TenantContext,
         input: &CheckoutInput,
-        idempotency_key: Option<&str>,
+        idempotency: Option<IdempotencyKey>,
     ) -> Result<PlacedOrder, ServiceError> {
         let priced = self.price(tenant, input).await?;
         let delivery = match (&priced.quote, &priced.address) {
@@ -334,17 +331,28 @@ impl CheckoutService {
                 delivery,
                 stock: priced.stock,
                 notifications: NEW_ORDER_NOTIFICATIONS.to_vec(),
-                idempotency_key: idempotency_key.map(str::to_owned),
+                idempotency,
             })
-            .await
-            .map_err(|error| match error {
-                PlaceOrderError::OutOfStock(products) => out_of_stock(&products),
-                PlaceOrderError::CampaignExhausted(_) => invalid(
+            .await;
+        let order = match order {
+            Ok(order) => order,
+            Err(PlaceOrderError::AlreadyPlaced(order)) => return self.replay(tenant, order).await,
+            Err(PlaceOrderError::KeyReused) => return Err(key_reused()),
+            Err(PlaceOrderError::OutOfStock(products)) => return Err(out_of_stock(&products)),
+            Err(PlaceOrderError::CampaignExhausted(_)) if input.coupon_code.is_some() => {
+                return Err(invalid(
                     "invalid_coupon",
-                    "The campaign ran out of uses before the order was placed",
-                ),
-                PlaceOrderError::Repo(error) => error.into(),
-            })?;
+                    "The coupon ran out of uses before the order was placed",
+                ));
+            }
+            // An automatic discount the buyer never asked for ran out meanwhile: the price
+            // without it is the new price, for the buyer to confirm.
+            Err(PlaceOrderError::CampaignExhausted(_)) => {
+                let repriced = self.price(tenant, input).await?;
+                return Err(price_changed(&repriced.price));
+            }
+            Err(PlaceOrderError::Repo(error)) => return Err(error.into()),
+        };
         Ok(PlacedOrder {
             tracking_token: self.tracking.token_for(order.id),
             order,

@@ -37,20 +37,38 @@ pub enum ServiceError {
     UnsupportedMediaType(String),
     #[error("the database is unavailable")]
     Unavailable(String),
+    /// Too much at once (concurrent transactions in conflict, password hashing saturated):
+    /// try again in a moment (503 `busy` with `Retry-After`).
+    #[error("busy")]
+    Busy(String),
     /// A bug or a broken invariant; the text is for the log, never the client.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<comanda_ports::CryptoError> for ServiceError {
+    fn from(error: comanda_ports::CryptoError) -> Self {
+        match error {
+            comanda_ports::CryptoError::Busy => Self::Busy(error.to_string()),
+            comanda_ports::CryptoError::Failed(cause) => Self::Internal(cause),
+        }
+    }
 }
 
 impl From<RepoError> for ServiceError {
     fn from(error: RepoError) -> Self {
         match error {
             RepoError::Unavailable(cause) => Self::Unavailable(cause),
+            RepoError::Busy(cause) => Self::Busy(cause),
             RepoError::NotFound => Self::NotFound("resource"),
-            RepoError::Conflict(what) => Self::Conflict {
-                code: "conflict",
-                message: format!("{what} already exists"),
-            },
+            // The constraint's name is for the log, never the client.
+            RepoError::Conflict(what) => {
+                tracing::info!(constraint = %what, "unique conflict");
+                Self::Conflict {
+                    code: "conflict",
+                    message: "This conflicts with something that already exists".into(),
+                }
+            }
             RepoError::Internal(cause) => Self::Internal(cause),
             RepoError::LimitReached(what) => Self::Conflict {
                 code: "limit_reached",

@@ -12,6 +12,7 @@ pub mod customers;
 pub mod error;
 pub mod groups;
 pub mod health;
+pub mod housekeeping;
 pub mod imports;
 pub mod media;
 pub mod messaging;

@@ -176,7 +176,7 @@ impl SeedService {
             .hasher
             .hash(DEMO_OWNER_PASSWORD)
             .await
-            .map_err(|error| ServiceError::Internal(error.to_string()))?;
+            .map_err(ServiceError::from)?;
         let owner = NewUser {
             email: Email::parse(DEMO_OWNER_EMAIL)
                 .map_err(|e| ServiceError::Internal(e.to_string()))?,

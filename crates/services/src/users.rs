@@ -80,7 +80,7 @@ impl UserService {
             .hasher
             .hash(password.expose())
             .await
-            .map_err(|error| ServiceError::Internal(error.to_string()))?;
+            .map_err(ServiceError::from)?;
         if let Some(existing) = self.users.find_credentials(tenant, &email).await? {
             let changes = UserChanges {
                 role: Some(Role::Owner),
@@ -252,6 +252,6 @@ impl UserService {
         self.hasher
             .hash(password.expose())
             .await
-            .map_err(|error| ServiceError::Internal(error.to_string()))
+            .map_err(ServiceError::from)
     }
 }

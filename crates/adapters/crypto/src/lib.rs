@@ -8,5 +8,5 @@ mod tokens;
 
 pub use hmac_signature::{HmacSignatureVerifier, HmacTrackingTokens, hmac_sha256_hex, sha256_hex};
 pub use one_time::RandomOneTimeTokens;
-pub use passwords::Argon2PasswordHasher;
+pub use passwords::{Argon2PasswordHasher, HashingGate};
 pub use tokens::{JwtAlgorithm, JwtTokenCodec};

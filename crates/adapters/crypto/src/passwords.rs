@@ -19,6 +19,50 @@ const PARALLELISM: u32 = 1;
 pub struct Argon2PasswordHasher {
     /// A hash of a random password, verified against for unknown e-mails.
     decoy_hash: String,
+    gate: HashingGate,
+}
+
+/// At most `permits` hash computations at once (19 MiB each); a caller that waited `patience`
+/// is refused as busy rather than queued without bound (SPEC §16).
+#[derive(Clone)]
+pub struct HashingGate {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    patience: std::time::Duration,
+}
+
+impl HashingGate {
+    pub fn new(concurrency: usize, patience: std::time::Duration) -> Self {
+        Self {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+            patience,
+        }
+    }
+
+    /// Runs `work` on the blocking pool once a permit is free.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, CryptoError> {
+        let permit = tokio::time::timeout(self.patience, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| CryptoError::Busy)?
+            .map_err(|error| CryptoError::Failed(error.to_string()))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|error| CryptoError::Failed(error.to_string()))
+    }
+}
+
+impl Default for HashingGate {
+    fn default() -> Self {
+        Self::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            std::time::Duration::from_secs(2),
+        )
+    }
 }
 
 fn argon2() -> Result<Argon2<'static>, CryptoError> {
@@ -36,8 +80,13 @@ fn hash_now(password: &str) -> Result<String, CryptoError> {
 
 impl Argon2PasswordHasher {
     pub fn new() -> Result<Self, CryptoError> {
+        Self::with_gate(HashingGate::default())
+    }
+
+    pub fn with_gate(gate: HashingGate) -> Result<Self, CryptoError> {
         Ok(Self {
             decoy_hash: hash_now(&uuid::Uuid::new_v4().to_string())?,
+            gate,
         })
     }
 }
@@ -115,9 +164,7 @@ fn verify_bcrypt_sha256(password: &str, rest: &str) -> Option<bool> {
 impl PasswordHasher for Argon2PasswordHasher {
     async fn hash(&self, password: &str) -> Result<String, CryptoError> {
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || hash_now(&password))
-            .await
-            .map_err(|error| CryptoError::Failed(error.to_string()))?
+        self.gate.run(move || hash_now(&password)).await?
     }
 
     async fn verify(
@@ -127,19 +174,58 @@ impl PasswordHasher for Argon2PasswordHasher {
     ) -> Result<PasswordCheck, CryptoError> {
         let password = password.to_owned();
         let stored = stored_hash.to_owned();
-        tokio::task::spawn_blocking(move || verify_now(&password, &stored))
-            .await
-            .map_err(|error| CryptoError::Failed(error.to_string()))
+        self.gate.run(move || verify_now(&password, &stored)).await
     }
 
-    async fn burn_verification(&self, password: &str) {
-        let _ = self.verify(password, &self.decoy_hash).await;
+    async fn burn_verification(&self, password: &str) -> Result<(), CryptoError> {
+        self.verify(password, &self.decoy_hash).await.map(|_| ())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_caller_that_waited_past_its_patience_is_refused_as_busy() {
+        let gate = HashingGate::new(1, std::time::Duration::from_millis(50));
+        let held = gate
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the only permit");
+        let refused = gate.run(|| 1).await;
+        assert!(matches!(refused, Err(CryptoError::Busy)), "{refused:?}");
+        drop(held);
+        assert_eq!(gate.run(|| 2).await.expect("a free permit"), 2);
+    }
+
+    #[tokio::test]
+    async fn no_more_than_the_permits_run_at_once() {
+        let gate = HashingGate::new(2, std::time::Duration::from_secs(10));
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let most = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (gate, running, most) = (gate.clone(), running.clone(), most.clone());
+                tokio::spawn(async move {
+                    gate.run(move || {
+                        use std::sync::atomic::Ordering::SeqCst;
+                        let now = running.fetch_add(1, SeqCst) + 1;
+                        most.fetch_max(now, SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        running.fetch_sub(1, SeqCst);
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("joined").expect("ran");
+        }
+        assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
 
     // The libpass test vectors of SPEC §5.
     const PASSWORD_VECTOR: &str =

@@ -7,7 +7,45 @@ pub(crate) fn pool_error(error: PoolError) -> RepoError {
     RepoError::Unavailable(error.to_string())
 }
 
+/// Whether the database aborted the transaction for a conflict with another one: worth one
+/// more try. (diesel names serialization failures; a deadlock is only in the message.)
+fn conflicting_transactions(error: &DieselError) -> bool {
+    matches!(
+        error,
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)
+    ) || matches!(error, DieselError::DatabaseError(_, info) if info.message().contains("deadlock detected"))
+}
+
+/// A connection that died under a query (a failover, a restart, a network cut).
+fn connection_lost(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => true,
+        DieselError::DatabaseError(_, info) => {
+            let message = info.message();
+            [
+                "connection closed",
+                "terminating connection",
+                "server closed the connection",
+                "broken pipe",
+                "connection reset",
+                "error communicating with the server",
+                "administrator command",
+            ]
+            .iter()
+            .any(|sign| message.contains(sign))
+        }
+        _ => false,
+    }
+}
+
 pub(crate) fn diesel_error(error: DieselError) -> RepoError {
+    if conflicting_transactions(&error) {
+        return RepoError::Busy(error.to_string());
+    }
+    if connection_lost(&error) {
+        return RepoError::Unavailable(error.to_string());
+    }
     match error {
         DieselError::NotFound => RepoError::NotFound,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {

@@ -256,6 +256,7 @@ diesel::table! {
         cancel_reason -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        customer_name -> Nullable<Text>,
     }
 }
 
@@ -370,6 +371,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        lease_token -> Nullable<Uuid>,
     }
 }
 

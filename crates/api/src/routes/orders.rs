@@ -7,6 +7,7 @@ use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod};
 use comanda_domain::pricing::PricedLine;
 use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{AddonId, CustomerId, OrderId, ProductId, StoreId};
+use comanda_ports::orders::IdempotencyKey;
 use comanda_ports::orders::{OrderDetail, OrderFilter, OrderSummary};
 use comanda_services::checkout::{CheckoutInput, ItemInput, PricedCheckout};
 use serde::{Deserialize, Serialize};
@@ -435,8 +436,9 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 /// Places the order: stock is taken under row locks, coupon uses consumed, and notifications
 /// queued, in one transaction. With an `Idempotency-Key`, a retry answers the first order
-/// (same key, other body: 422 `idempotency_key_reused`; still running: 409
-/// `idempotency_in_progress`).
+/// (header `Idempotent-Replayed: true`); the same key with another body is 422
+/// `idempotency_key_reused`; a retry sent while the first is still running waits for it and
+/// answers its order. A request that fails leaves its key unused. Keys are kept 24 hours.
 #[utoipa::path(
     post, path = "/checkout", tag = "storefront",
     params(TenantHeaderParams, ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
@@ -445,8 +447,9 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
         (status = 201, description = "The order, with its `tracking_token`", body = OrderView),
         (status = 403, description = "`subscription_inactive`", body = ErrorBody),
         (status = 404, description = "Unknown store", body = ErrorBody),
-        (status = 409, description = "`out_of_stock`, `price_changed`, `idempotency_in_progress`", body = ErrorBody),
-        (status = 422, description = "`store_closed`, `invalid_phone`, `invalid_address`, `invalid_coupon`, `validation_error`", body = ErrorBody),
+        (status = 409, description = "`out_of_stock`, `price_changed`", body = ErrorBody),
+        (status = 422, description = "`store_closed`, `invalid_phone`, `invalid_address`, `invalid_coupon`, `idempotency_key_reused`, `validation_error`", body = ErrorBody),
+        (status = 503, description = "`busy` (conflicting transactions, after one retry) or `service_unavailable`, with `Retry-After`", body = ErrorBody),
     )
 )]
 pub async fn checkout(
@@ -457,23 +460,12 @@ pub async fn checkout(
 ) -> Result<HttpResponse, ApiError> {
     // serde_json keeps object keys sorted: the same body always hashes the same. Only a retry
     // with the same key compares hashes, so a body without a key is not hashed.
-    let idempotency = idempotency_key(&request)?.map(|key| {
-        (
-            key,
-            comanda_crypto::sha256_hex(body.0.to_string().as_bytes()),
-        )
+    let idempotency = idempotency_key(&request)?.map(|key| IdempotencyKey {
+        key,
+        request_hash: comanda_crypto::sha256_hex(body.0.to_string().as_bytes()),
     });
     let input = parse_value::<CheckoutRequest>(body.0)?.into_input()?;
-    let placed = state
-        .checkout
-        .place(
-            &tenant.0,
-            &input,
-            idempotency
-                .as_ref()
-                .map(|(key, hash)| (key.as_str(), hash.as_str())),
-        )
-        .await?;
+    let placed = state.checkout.place(&tenant.0, &input, idempotency).await?;
     let mut response = HttpResponse::build(StatusCode::CREATED);
     if placed.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use comanda_domain::messaging::{self, DeliveryStatus};
+use comanda_domain::tenancy::Module;
 use comanda_domain::{OrderId, TenantId};
 use comanda_ports::media::MediaStorage;
 use comanda_ports::messaging::{
     ChatMessage, OutboundMessage, OutboxJob, OutboxRepository, ProviderError, PushClient,
-    PushOutcome, PushSubscriptionRepository, TelegramClient, WhatsAppClient, WhatsAppCredentials,
-    WhatsAppRepository,
+    PushOutcome, PushSubscription, PushSubscriptionRepository, TelegramClient, WhatsAppClient,
+    WhatsAppCredentials, WhatsAppRepository,
 };
 use comanda_ports::orders::{ConfigRepository, OrderDetail, OrderRepository};
 use comanda_ports::{Clock, StoreRepository, TrackingTokens};
@@ -72,6 +73,40 @@ pub struct DispatchReport {
     pub skipped: usize,
     pub retried: usize,
     pub dead: usize,
+    /// Jobs whose outcome could not be recorded (the lease was lost, or the database failed):
+    /// they are sent again once their lease ends.
+    pub unsettled: usize,
+}
+
+/// How a pass runs its jobs (SPEC §16): several at once, each under a deadline, so one
+/// tenant's hanging endpoints delay the others by at most the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DispatchLimits {
+    pub batch_size: i64,
+    pub concurrency: usize,
+    pub job_timeout: Duration,
+}
+
+impl Default for DispatchLimits {
+    fn default() -> Self {
+        Self {
+            batch_size: 20,
+            concurrency: 8,
+            job_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Pushes of one job sent at the same time.
+const PUSH_CONCURRENCY: usize = 16;
+
+/// How one job ended.
+enum Outcome {
+    Sent,
+    Skipped,
+    Retried,
+    Dead,
+    Unsettled,
 }
 
 enum Delivered {
@@ -130,8 +165,9 @@ pub struct OutboxDispatcher {
     ports: DispatcherPorts,
     channels: Channels,
     retry: RetryPolicy,
-    batch_size: i64,
-    /// How long a claimed job stays hidden from other dispatchers; longer than any send.
+    limits: DispatchLimits,
+    /// How long a claimed job stays hidden from other dispatchers: well past the job deadline,
+    /// so a job is never claimed twice while it runs.
     lease: Duration,
     /// Language of the approved templates (`pt_BR`).
     template_language: String,
@@ -149,16 +185,25 @@ impl OutboxDispatcher {
         ports: DispatcherPorts,
         channels: Channels,
         retry: RetryPolicy,
-        batch_size: i64,
+        limits: DispatchLimits,
     ) -> Self {
+        let limits = DispatchLimits {
+            batch_size: limits.batch_size.max(1),
+            concurrency: limits.concurrency.max(1),
+            job_timeout: limits.job_timeout,
+        };
         Self {
             ports,
             channels,
             retry,
-            batch_size: batch_size.max(1),
-            lease: Duration::from_secs(300),
+            limits,
+            lease: Duration::from_secs(300).max(limits.job_timeout.saturating_mul(4)),
             template_language: "pt_BR".into(),
         }
+    }
+
+    pub fn limits(&self) -> DispatchLimits {
+        self.limits
     }
 
     /// Jobs waiting and given up on, across tenants (`/metrics`).
@@ -166,40 +211,82 @@ impl OutboxDispatcher {
         Ok(self.ports.outbox.depth().await?)
     }
 
-    /// Sends every job due now, up to the batch size; answers what happened.
+    /// Sends every job due now, up to the batch size, `concurrency` at a time, each under the
+    /// job deadline; answers what happened. One job failing (even to record its outcome)
+    /// never stops the others.
     pub async fn run_once(&self) -> Result<DispatchReport, ServiceError> {
-        let jobs = self.ports.outbox.claim(self.batch_size, self.lease).await?;
+        use futures_util::StreamExt;
+        let jobs = self
+            .ports
+            .outbox
+            .claim(self.limits.batch_size, self.lease)
+            .await?;
         let mut report = DispatchReport {
             claimed: jobs.len(),
             ..DispatchReport::default()
         };
-        for job in jobs {
-            let outcome = self.deliver(&job).await;
-            let outbox = &self.ports.outbox;
+        let mut waiting = jobs.into_iter();
+        let mut running = futures_util::stream::FuturesUnordered::new();
+        for job in waiting.by_ref().take(self.limits.concurrency) {
+            running.push(self.run_job(job));
+        }
+        while let Some(outcome) = running.next().await {
+            if let Some(job) = waiting.next() {
+                running.push(self.run_job(job));
+            }
             match outcome {
-                Ok(Delivered::Sent) => {
-                    outbox.mark_sent(&job.id).await?;
-                    report.sent += 1;
-                }
-                Ok(Delivered::Skipped(reason)) => {
-                    tracing::info!(job = %job.id, kind = %job.kind, %reason, "notification skipped");
-                    outbox.mark_skipped(&job.id, &reason).await?;
-                    report.skipped += 1;
-                }
-                Err(Failure::Temporary(error)) if job.attempts < self.retry.max_attempts => {
-                    let delay = self.retry.delay(job.attempts);
-                    tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, ?delay, %error, "notification failed, will retry");
-                    outbox.retry_later(&job.id, delay, &error).await?;
-                    report.retried += 1;
-                }
-                Err(Failure::Temporary(error) | Failure::Permanent(error)) => {
-                    tracing::error!(job = %job.id, kind = %job.kind, attempts = job.attempts, %error, "notification dead");
-                    outbox.mark_dead(&job.id, &error).await?;
-                    report.dead += 1;
-                }
+                Outcome::Sent => report.sent += 1,
+                Outcome::Skipped => report.skipped += 1,
+                Outcome::Retried => report.retried += 1,
+                Outcome::Dead => report.dead += 1,
+                Outcome::Unsettled => report.unsettled += 1,
             }
         }
         Ok(report)
+    }
+
+    /// One job, start to recorded outcome.
+    async fn run_job(&self, job: OutboxJob) -> Outcome {
+        let job = &job;
+        let delivered = match tokio::time::timeout(self.limits.job_timeout, self.deliver(job)).await
+        {
+            Ok(delivered) => delivered,
+            Err(_) => Err(Failure::Temporary(format!(
+                "did not finish within {} s",
+                self.limits.job_timeout.as_secs()
+            ))),
+        };
+        let outbox = &self.ports.outbox;
+        let (recorded, outcome) = match delivered {
+            Ok(Delivered::Sent) => (outbox.mark_sent(job).await, Outcome::Sent),
+            Ok(Delivered::Skipped(reason)) => {
+                tracing::info!(job = %job.id, kind = %job.kind, %reason, "notification skipped");
+                (outbox.mark_skipped(job, &reason).await, Outcome::Skipped)
+            }
+            Err(Failure::Temporary(error)) if job.attempts < self.retry.max_attempts => {
+                let delay = self.retry.delay(job.attempts);
+                tracing::warn!(job = %job.id, tenant = %job.tenant_id, kind = %job.kind, attempts = job.attempts, ?delay, %error, "notification failed, will retry");
+                (
+                    outbox.retry_later(job, delay, &error).await,
+                    Outcome::Retried,
+                )
+            }
+            Err(Failure::Temporary(error) | Failure::Permanent(error)) => {
+                tracing::error!(job = %job.id, tenant = %job.tenant_id, kind = %job.kind, attempts = job.attempts, %error, "notification dead");
+                (outbox.mark_dead(job, &error).await, Outcome::Dead)
+            }
+        };
+        match recorded {
+            Ok(true) => outcome,
+            Ok(false) => {
+                tracing::warn!(job = %job.id, kind = %job.kind, "the job's lease was lost: its outcome is not recorded");
+                Outcome::Unsettled
+            }
+            Err(error) => {
+                tracing::warn!(job = %job.id, kind = %job.kind, %error, "could not record the job's outcome");
+                Outcome::Unsettled
+            }
+        }
     }
 
     async fn deliver(&self, job: &OutboxJob) -> Result<Delivered, Failure> {
@@ -221,7 +308,8 @@ impl OutboxDispatcher {
                     "order_id": order.id.to_string(),
                     "url": format!("/admin/orders/{}", order.id),
                 });
-                self.push_to_tenant(job.tenant_id, &payload).await
+                self.push_to_staff(job.tenant_id, Module::Orders, &payload)
+                    .await
             }
             kinds::PUSH_WHATSAPP_MESSAGE => {
                 let message = self.message(job).await?;
@@ -250,7 +338,8 @@ impl OutboxDispatcher {
                     "conversation_id": conversation.id,
                     "url": format!("/admin/whatsapp/conversations/{}", conversation.id),
                 });
-                self.push_to_tenant(job.tenant_id, &payload).await
+                self.push_to_staff(job.tenant_id, Module::Whatsapp, &payload)
+                    .await
             }
             other => Err(Failure::Permanent(format!(
                 "unknown notification kind `{other}`"
@@ -523,24 +612,41 @@ impl OutboxDispatcher {
         Ok(Delivered::Sent)
     }
 
-    /// Pushes to every staff browser of the tenant; the ones the push service says are gone
-    /// are forgotten. Retried only when no browser could be reached for a temporary reason.
-    async fn push_to_tenant(
+    /// Pushes to the browsers of the tenant's active staff who may view `module`, all at
+    /// once (under the job's deadline); the ones the push service says are gone are forgotten.
+    /// Retried only when no browser could be reached for a temporary reason.
+    async fn push_to_staff(
         &self,
         tenant: TenantId,
+        module: Module,
         payload: &Value,
     ) -> Result<Delivered, Failure> {
+        use futures_util::StreamExt;
         let Some(push) = &self.ports.push else {
             return Ok(Delivered::Skipped("Web Push is not configured".into()));
         };
-        let subscriptions = self.ports.subscriptions.for_tenant(tenant).await?;
+        if !self.channels.module_enabled(tenant, module).await? {
+            return Ok(Delivered::Skipped(format!(
+                "the tenant has no `{}` module",
+                module.as_str()
+            )));
+        }
+        let subscriptions = self.ports.subscriptions.recipients(tenant, module).await?;
         if subscriptions.is_empty() {
             return Ok(Delivered::Skipped("no browser is subscribed".into()));
         }
         let body = payload.to_string().into_bytes();
+        let mut waiting = subscriptions.iter();
+        let mut sending = futures_util::stream::FuturesUnordered::new();
+        for subscription in waiting.by_ref().take(PUSH_CONCURRENCY) {
+            sending.push(send_push(push.as_ref(), subscription, &body));
+        }
         let (mut delivered, mut temporary) = (0usize, None);
-        for subscription in &subscriptions {
-            match push.send(subscription, &body).await {
+        while let Some((subscription, result)) = sending.next().await {
+            if let Some(next) = waiting.next() {
+                sending.push(send_push(push.as_ref(), next, &body));
+            }
+            match result {
                 Ok(PushOutcome::Delivered) => delivered += 1,
                 Ok(PushOutcome::Gone) => {
                     tracing::info!(subscription = %subscription.id, "push subscription gone, removed");
@@ -557,6 +663,15 @@ impl OutboxDispatcher {
             _ => Ok(Delivered::Sent),
         }
     }
+}
+
+/// One push, with the subscription it went to.
+async fn send_push<'a>(
+    push: &dyn PushClient,
+    subscription: &'a PushSubscription,
+    body: &[u8],
+) -> (&'a PushSubscription, Result<PushOutcome, ProviderError>) {
+    (subscription, push.send(subscription, body).await)
 }
 
 /// The order in which each approved template takes its body parameters.

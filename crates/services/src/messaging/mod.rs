@@ -93,6 +93,23 @@ impl Channels {
             }))
     }
 
+    /// Whether the tenant's plan and subscription give it `module` now.
+    pub async fn module_enabled(
+        &self,
+        tenant: TenantId,
+        module: comanda_domain::tenancy::Module,
+    ) -> Result<bool, ServiceError> {
+        Ok(self
+            .tenants
+            .find_by_id(tenant)
+            .await?
+            .is_some_and(|record| {
+                comanda_domain::tenancy::TenantContext::from(record)
+                    .modules
+                    .contains(&module)
+            }))
+    }
+
     /// The bot token the tenant's Telegram messages go through.
     pub async fn telegram_token(&self, tenant: TenantId) -> Result<Option<String>, ServiceError> {
         let own = self.admin.messaging(tenant).await?;

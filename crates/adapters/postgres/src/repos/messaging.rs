@@ -6,11 +6,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use comanda_domain::messaging::{DeliveryStatus, status_advances};
 use comanda_domain::pagination::{Page, PageRequest};
+use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{TenantId, UserId};
 use comanda_ports::messaging::{
-    ChatMessage, Conversation, FollowUp, InboundMessage, LockGuard, OutboundMessage, OutboxDepth,
-    OutboxEntry, OutboxJob, OutboxRepository, PushSubscription, PushSubscriptionRepository,
-    SingletonLock, StoredInbound, WhatsAppRepository,
+    ChatMessage, Conversation, FollowUp, InboundMessage, LockGuard,
+    MAX_PUSH_SUBSCRIPTIONS_PER_USER, OutboundMessage, OutboxDepth, OutboxEntry, OutboxJob,
+    OutboxRepository, PushSubscription, PushSubscriptionRepository, SingletonLock, StoredInbound,
+    WhatsAppRepository,
 };
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
@@ -23,7 +25,8 @@ use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
 use crate::schema::{
-    outbox, tenant_messaging, webpush_subscriptions, whatsapp_conversations, whatsapp_messages,
+    group_permissions, outbox, tenant_messaging, user_groups, users, webpush_subscriptions,
+    whatsapp_conversations, whatsapp_messages,
 };
 
 fn parse_uuid(raw: &str) -> RepoResult<Uuid> {
@@ -44,19 +47,39 @@ impl PgOutboxRepository {
         Self { db }
     }
 
-    async fn finish(&self, id: &str, status: &str, error: Option<&str>) -> RepoResult<()> {
+    /// Settles a job this dispatcher still holds; `false` when its lease was lost.
+    async fn finish(&self, job: &OutboxJob, status: &str, error: Option<&str>) -> RepoResult<bool> {
         let mut conn = self.db.conn().await?;
-        diesel::update(outbox::table.find(parse_uuid(id)?))
+        let updated = diesel::update(held(job)?)
             .set((
                 outbox::status.eq(status),
                 outbox::last_error.eq(error),
                 outbox::updated_at.eq(diesel::dsl::now),
+                outbox::lease_token.eq(None::<Uuid>),
             ))
             .execute(&mut conn)
             .await
-            .map(|_| ())
-            .map_err(diesel_error)
+            .map_err(diesel_error)?;
+        Ok(updated == 1)
     }
+}
+
+/// The job, only while this claim holds it.
+fn held(
+    job: &OutboxJob,
+) -> RepoResult<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<
+            diesel::dsl::Find<outbox::table, Uuid>,
+            diesel::dsl::Eq<outbox::lease_token, Uuid>,
+        >,
+        diesel::dsl::Eq<outbox::status, &'static str>,
+    >,
+> {
+    Ok(outbox::table
+        .find(parse_uuid(&job.id)?)
+        .filter(outbox::lease_token.eq(parse_uuid(&job.lease)?))
+        .filter(outbox::status.eq("pending")))
 }
 
 #[derive(QueryableByName)]
@@ -71,6 +94,8 @@ struct ClaimedRow {
     payload: serde_json::Value,
     #[diesel(sql_type = Integer)]
     attempts: i32,
+    #[diesel(sql_type = SqlUuid)]
+    lease_token: Uuid,
 }
 
 #[async_trait]
@@ -78,14 +103,34 @@ impl OutboxRepository for PgOutboxRepository {
     async fn claim(&self, limit: i64, lease: Duration) -> RepoResult<Vec<OutboxJob>> {
         let mut conn = self.db.conn().await?;
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
-        // One statement: rows another dispatcher holds are skipped, and the lease hides the
-        // claimed ones from everybody until it ends.
+        // One statement. Fair: every tenant with due jobs offers its oldest `limit`, and they are
+        // taken in turns (each tenant's first, then each one's second...), so one tenant's
+        // backlog never fills a batch while another waits. Rows another dispatcher holds are
+        // skipped; the lease hides the claimed ones until it ends, and the new token makes an
+        // earlier holder's completion a no-op.
         let rows: Vec<ClaimedRow> = diesel::sql_query(
-            "UPDATE outbox SET attempts = attempts + 1, updated_at = now(), \
+            "WITH due_tenants AS ( \
+                 SELECT DISTINCT tenant_id FROM outbox \
+                 WHERE status = 'pending' AND next_attempt_at <= now()), \
+             offered AS ( \
+                 SELECT j.id, j.next_attempt_at, \
+                        row_number() OVER (PARTITION BY j.tenant_id ORDER BY j.next_attempt_at) AS turn \
+                 FROM due_tenants t CROSS JOIN LATERAL ( \
+                     SELECT o.id, o.tenant_id, o.next_attempt_at FROM outbox o \
+                     WHERE o.tenant_id = t.tenant_id AND o.status = 'pending' \
+                       AND o.next_attempt_at <= now() \
+                     ORDER BY o.next_attempt_at LIMIT $1) j), \
+             picked AS ( \
+                 SELECT o.id FROM outbox o \
+                 JOIN (SELECT id, turn, next_attempt_at FROM offered \
+                       ORDER BY turn, next_attempt_at LIMIT $1) f ON f.id = o.id \
+                 WHERE o.status = 'pending' AND o.next_attempt_at <= now() \
+                 FOR UPDATE OF o SKIP LOCKED) \
+             UPDATE outbox SET attempts = attempts + 1, updated_at = now(), \
+                    lease_token = gen_random_uuid(), \
                     next_attempt_at = now() + $2 * interval '1 millisecond' \
-             WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now() \
-                          ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, tenant_id, kind, payload, attempts",
+             WHERE id IN (SELECT id FROM picked) \
+             RETURNING id, tenant_id, kind, payload, attempts, lease_token",
         )
         .bind::<BigInt, _>(limit)
         .bind::<BigInt, _>(lease_ms)
@@ -100,34 +145,52 @@ impl OutboxRepository for PgOutboxRepository {
                 kind: row.kind,
                 payload: row.payload,
                 attempts: row.attempts,
+                lease: row.lease_token.to_string(),
             })
             .collect())
     }
 
-    async fn mark_sent(&self, id: &str) -> RepoResult<()> {
-        self.finish(id, "sent", None).await
+    async fn mark_sent(&self, job: &OutboxJob) -> RepoResult<bool> {
+        self.finish(job, "sent", None).await
     }
 
-    async fn mark_skipped(&self, id: &str, reason: &str) -> RepoResult<()> {
-        self.finish(id, "skipped", Some(reason)).await
+    async fn mark_skipped(&self, job: &OutboxJob, reason: &str) -> RepoResult<bool> {
+        self.finish(job, "skipped", Some(reason)).await
     }
 
-    async fn retry_later(&self, id: &str, after: Duration, error: &str) -> RepoResult<()> {
+    async fn retry_later(&self, job: &OutboxJob, after: Duration, error: &str) -> RepoResult<bool> {
         let mut conn = self.db.conn().await?;
-        diesel::update(outbox::table.find(parse_uuid(id)?))
+        let updated = diesel::update(held(job)?)
             .set((
                 outbox::next_attempt_at.eq(Utc::now() + interval(after)),
                 outbox::last_error.eq(error),
                 outbox::updated_at.eq(diesel::dsl::now),
+                outbox::lease_token.eq(None::<Uuid>),
             ))
             .execute(&mut conn)
             .await
-            .map(|_| ())
-            .map_err(diesel_error)
+            .map_err(diesel_error)?;
+        Ok(updated == 1)
     }
 
-    async fn mark_dead(&self, id: &str, error: &str) -> RepoResult<()> {
-        self.finish(id, "dead", Some(error)).await
+    async fn mark_dead(&self, job: &OutboxJob, error: &str) -> RepoResult<bool> {
+        self.finish(job, "dead", Some(error)).await
+    }
+
+    async fn purge_finished(&self, before: DateTime<Utc>, limit: i64) -> RepoResult<u64> {
+        let mut conn = self.db.conn().await?;
+        // In slices, so a large purge never holds many row locks at once.
+        let deleted = diesel::sql_query(
+            "DELETE FROM outbox WHERE id IN ( \
+                 SELECT id FROM outbox WHERE status IN ('sent', 'skipped') AND updated_at < $1 \
+                 LIMIT $2)",
+        )
+        .bind::<diesel::sql_types::Timestamptz, _>(before)
+        .bind::<BigInt, _>(limit)
+        .execute(&mut conn)
+        .await
+        .map_err(diesel_error)?;
+        Ok(u64::try_from(deleted).unwrap_or(0))
     }
 
     async fn requeue(&self, tenant: TenantId, id: &str) -> RepoResult<()> {
@@ -232,23 +295,25 @@ impl OutboxRepository for PgOutboxRepository {
     }
 
     async fn depth(&self) -> RepoResult<OutboxDepth> {
+        #[derive(QueryableByName)]
+        struct Depth {
+            #[diesel(sql_type = BigInt)]
+            pending: i64,
+            #[diesel(sql_type = BigInt)]
+            dead: i64,
+        }
         let mut conn = self.db.conn().await?;
-        let counts: Vec<(String, i64)> = outbox::table
-            .filter(outbox::status.eq_any(["pending", "dead"]))
-            .group_by(outbox::status)
-            .select((outbox::status, diesel::dsl::count_star()))
-            .load(&mut conn)
-            .await
-            .map_err(diesel_error)?;
-        let of = |status: &str| {
-            counts
-                .iter()
-                .find(|(name, _)| name == status)
-                .map_or(0, |(_, count)| *count)
-        };
+        // Each count reads its partial index, not the table of every job ever sent.
+        let depth: Depth = diesel::sql_query(
+            "SELECT (SELECT count(*) FROM outbox WHERE status = 'pending') AS pending, \
+                    (SELECT count(*) FROM outbox WHERE status = 'dead') AS dead",
+        )
+        .get_result(&mut conn)
+        .await
+        .map_err(diesel_error)?;
         Ok(OutboxDepth {
-            pending: of("pending"),
-            dead: of("dead"),
+            pending: depth.pending,
+            dead: depth.dead,
         })
     }
 }
@@ -894,29 +959,49 @@ impl PushSubscriptionRepository for PgPushSubscriptionRepository {
         auth: &str,
     ) -> RepoResult<PushSubscription> {
         let mut conn = self.db.conn().await?;
-        // A browser's endpoint is one subscription per tenant: re-subscribing moves it to this
-        // user; another tenant's subscription of the same browser is another row.
-        let row: PushRow = diesel::insert_into(webpush_subscriptions::table)
-            .values((
-                webpush_subscriptions::id.eq(Uuid::now_v7()),
-                webpush_subscriptions::tenant_id.eq(tenant.as_uuid()),
-                webpush_subscriptions::user_id.eq(user.as_uuid()),
-                webpush_subscriptions::endpoint.eq(endpoint),
-                webpush_subscriptions::p256dh.eq(p256dh),
-                webpush_subscriptions::auth.eq(auth),
-            ))
-            .on_conflict((
-                webpush_subscriptions::tenant_id,
-                webpush_subscriptions::endpoint,
-            ))
-            .do_update()
-            .set((
-                webpush_subscriptions::user_id.eq(user.as_uuid()),
-                webpush_subscriptions::p256dh.eq(p256dh),
-                webpush_subscriptions::auth.eq(auth),
-            ))
-            .returning(PUSH_COLUMNS)
-            .get_result(&mut conn)
+        let (endpoint, p256dh, auth) = (endpoint.to_owned(), p256dh.to_owned(), auth.to_owned());
+        let row = conn
+            .transaction::<_, diesel::result::Error, _>(async move |conn| {
+                // A browser's endpoint is one subscription per tenant: re-subscribing moves it to
+                // this user and makes it the newest; another tenant's subscription of the same
+                // browser is another row.
+                let row: PushRow = diesel::insert_into(webpush_subscriptions::table)
+                    .values((
+                        webpush_subscriptions::id.eq(Uuid::now_v7()),
+                        webpush_subscriptions::tenant_id.eq(tenant.as_uuid()),
+                        webpush_subscriptions::user_id.eq(user.as_uuid()),
+                        webpush_subscriptions::endpoint.eq(&endpoint),
+                        webpush_subscriptions::p256dh.eq(&p256dh),
+                        webpush_subscriptions::auth.eq(&auth),
+                    ))
+                    .on_conflict((
+                        webpush_subscriptions::tenant_id,
+                        webpush_subscriptions::endpoint,
+                    ))
+                    .do_update()
+                    .set((
+                        webpush_subscriptions::user_id.eq(user.as_uuid()),
+                        webpush_subscriptions::p256dh.eq(&p256dh),
+                        webpush_subscriptions::auth.eq(&auth),
+                        webpush_subscriptions::created_at.eq(diesel::dsl::now),
+                    ))
+                    .returning(PUSH_COLUMNS)
+                    .get_result(conn)
+                    .await?;
+                // The oldest beyond the per-user limit give way.
+                diesel::sql_query(
+                    "DELETE FROM webpush_subscriptions WHERE tenant_id = $1 AND user_id = $2 \
+                     AND id NOT IN (SELECT id FROM webpush_subscriptions \
+                                    WHERE tenant_id = $1 AND user_id = $2 \
+                                    ORDER BY created_at DESC, id DESC LIMIT $3)",
+                )
+                .bind::<SqlUuid, _>(tenant.as_uuid())
+                .bind::<SqlUuid, _>(user.as_uuid())
+                .bind::<BigInt, _>(MAX_PUSH_SUBSCRIPTIONS_PER_USER)
+                .execute(conn)
+                .await?;
+                Ok(row)
+            })
             .await
             .map_err(diesel_error)?;
         Ok(push_from(row))
@@ -940,10 +1025,42 @@ impl PushSubscriptionRepository for PgPushSubscriptionRepository {
         }
     }
 
-    async fn for_tenant(&self, tenant: TenantId) -> RepoResult<Vec<PushSubscription>> {
+    async fn recipients(
+        &self,
+        tenant: TenantId,
+        module: Module,
+    ) -> RepoResult<Vec<PushSubscription>> {
         let mut conn = self.db.conn().await?;
+        // The same rule as `Grants::allows(module, view)`, for users: active, and owner, admin
+        // (not billing) or in a group granting the module's `view`.
+        let roles_with_everything: &[&str] = if module == Module::Billing {
+            &["owner"]
+        } else {
+            &["owner", "admin"]
+        };
         let rows: Vec<PushRow> = webpush_subscriptions::table
+            .inner_join(
+                users::table.on(users::tenant_id
+                    .eq(webpush_subscriptions::tenant_id)
+                    .and(users::id.eq(webpush_subscriptions::user_id))),
+            )
             .filter(webpush_subscriptions::tenant_id.eq(tenant.as_uuid()))
+            .filter(users::is_active.eq(true))
+            .filter(
+                users::role
+                    .eq_any(roles_with_everything)
+                    .or(diesel::dsl::exists(
+                        user_groups::table
+                            .inner_join(
+                                group_permissions::table
+                                    .on(group_permissions::group_id.eq(user_groups::group_id)),
+                            )
+                            .filter(user_groups::tenant_id.eq(tenant.as_uuid()))
+                            .filter(user_groups::user_id.eq(users::id))
+                            .filter(group_permissions::module.eq(module.as_str()))
+                            .filter(group_permissions::action.eq(Action::View.as_str())),
+                    )),
+            )
             .select(PUSH_COLUMNS)
             .load(&mut conn)
             .await

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod};
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::phone::Phone;
@@ -12,8 +12,9 @@ use comanda_domain::{
     AddonId, CampaignId, CustomerId, OrderId, ProductId, StoreId, TenantId, UserId,
 };
 use comanda_ports::orders::{
-    IdempotencyState, NewOrder, OrderCustomer, OrderDelivery, OrderDetail, OrderFilter, OrderItem,
-    OrderItemAddon, OrderRepository, OrderSummary, PlaceOrderError, StatusChange, TransitionError,
+    IdempotencyKey, IdempotencyState, NewOrder, OrderCustomer, OrderDelivery, OrderDetail,
+    OrderFilter, OrderItem, OrderItemAddon, OrderRepository, OrderSummary, PlaceOrderError,
+    StatusChange, TransitionError,
 };
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
@@ -48,6 +49,8 @@ enum PlaceFailure {
     Db(diesel::result::Error),
     OutOfStock(Vec<ProductId>),
     Exhausted(CampaignId),
+    AlreadyPlaced(OrderId),
+    KeyReused,
     Repo(RepoError),
 }
 
@@ -69,6 +72,8 @@ impl From<PlaceFailure> for PlaceOrderError {
             PlaceFailure::Db(error) => Self::Repo(diesel_error(error)),
             PlaceFailure::OutOfStock(products) => Self::OutOfStock(products),
             PlaceFailure::Exhausted(campaign) => Self::CampaignExhausted(campaign),
+            PlaceFailure::AlreadyPlaced(order) => Self::AlreadyPlaced(order),
+            PlaceFailure::KeyReused => Self::KeyReused,
             PlaceFailure::Repo(error) => Self::Repo(error),
         }
     }
@@ -138,9 +143,60 @@ async fn queue(
         .map(|_| ())
 }
 
+/// What an earlier request left under a key, given its stored hash and order.
+fn idempotency_state(
+    found: Option<(String, Option<Uuid>)>,
+    request_hash: &str,
+) -> IdempotencyState {
+    match found {
+        None | Some((_, None)) => IdempotencyState::Unused,
+        Some((hash, _)) if hash != request_hash => IdempotencyState::Mismatch,
+        Some((_, Some(order))) => IdempotencyState::Done(OrderId::from_uuid(order)),
+    }
+}
+
+/// Takes the key first thing in the order's transaction. A request with the same key in
+/// flight holds the key's index entry until it ends: this one waits, then sees its outcome.
+/// A transaction that fails takes its key with it.
+async fn claim_key(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    key: &IdempotencyKey,
+) -> Result<(), PlaceFailure> {
+    let claimed = diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::tenant_id.eq(tenant.as_uuid()),
+            idempotency_keys::key.eq(&key.key),
+            idempotency_keys::request_hash.eq(&key.request_hash),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    if claimed == 1 {
+        return Ok(());
+    }
+    let found: Option<(String, Option<Uuid>)> = idempotency_keys::table
+        .find((tenant.as_uuid(), &key.key))
+        .select((idempotency_keys::request_hash, idempotency_keys::order_id))
+        .first(conn)
+        .await
+        .optional()?;
+    match idempotency_state(found, &key.request_hash) {
+        IdempotencyState::Done(order) => Err(PlaceFailure::AlreadyPlaced(order)),
+        IdempotencyState::Mismatch => Err(PlaceFailure::KeyReused),
+        // Keys are only committed with their order: not reachable, but never place twice.
+        IdempotencyState::Unused => Err(PlaceFailure::Repo(RepoError::Internal(
+            "an idempotency key without its order".into(),
+        ))),
+    }
+}
+
 async fn place_in(conn: &mut AsyncPgConnection, order: NewOrder) -> Result<OrderId, PlaceFailure> {
     let tenant = order.tenant;
     let order_id = OrderId::generate().as_uuid();
+    if let Some(key) = &order.idempotency {
+        claim_key(conn, tenant, key).await?;
+    }
 
     // Stock rows in product order, so concurrent checkouts never deadlock.
     let mut needed: BTreeMap<Uuid, i32> = BTreeMap::new();
@@ -206,11 +262,10 @@ async fn place_in(conn: &mut AsyncPgConnection, order: NewOrder) -> Result<Order
             customers::phone.eq(order.customer_phone.as_str()),
         ))
         .on_conflict((customers::tenant_id, customers::phone))
+        // An existing customer keeps their name: whoever knows a phone number must not be able
+        // to rename its customer. The order keeps the name it was given.
         .do_update()
-        .set((
-            customers::name.eq(&order.customer_name),
-            customers::updated_at.eq(diesel::dsl::now),
-        ))
+        .set(customers::updated_at.eq(diesel::dsl::now))
         .returning(customers::id)
         .get_result(conn)
         .await?;
@@ -272,6 +327,7 @@ async fn place_in(conn: &mut AsyncPgConnection, order: NewOrder) -> Result<Order
             orders::number.eq(number),
             orders::store_id.eq(order.store.as_uuid()),
             orders::customer_id.eq(customer),
+            orders::customer_name.eq(Some(&order.customer_name)),
             orders::status.eq(OrderStatus::Pending.as_str()),
             orders::fulfillment.eq(order.fulfillment.as_str()),
             orders::subtotal_cents.eq(price.subtotal_cents),
@@ -406,11 +462,11 @@ async fn place_in(conn: &mut AsyncPgConnection, order: NewOrder) -> Result<Order
         serde_json::json!({"store_id": order.store}),
     )
     .await?;
-    if let Some(key) = &order.idempotency_key {
+    if let Some(key) = &order.idempotency {
         diesel::update(
             idempotency_keys::table
                 .filter(idempotency_keys::tenant_id.eq(tenant.as_uuid()))
-                .filter(idempotency_keys::key.eq(key)),
+                .filter(idempotency_keys::key.eq(&key.key)),
         )
         .set(idempotency_keys::order_id.eq(Some(order_id)))
         .execute(conn)
@@ -493,7 +549,7 @@ struct HeaderRow {
 
 const ORDER_HEADER: &str = "\
     SELECT o.id, o.number, o.store_id, s.name AS store_name, o.status, o.fulfillment, o.customer_id, \
-           c.name AS customer_name, c.phone AS customer_phone, o.subtotal_cents, o.discount_cents, \
+           COALESCE(o.customer_name, c.name) AS customer_name, c.phone AS customer_phone, o.subtotal_cents, o.discount_cents, \
            o.shipping_fee_cents, o.total_cents, o.campaign_ids, o.scheduled_for, o.cancel_reason, \
            o.created_at, o.updated_at, p.method AS payment_method, p.status AS payment_status, \
            p.change_for_cents, d.cep, d.street, d.number AS street_number, d.complement, d.district, \
@@ -797,7 +853,7 @@ pub(crate) async fn list_orders(
             orders::status,
             orders::fulfillment,
             orders::customer_id,
-            customers::name,
+            diesel::dsl::sql::<Text>("COALESCE(orders.customer_name, customers.name)"),
             customers::phone,
             orders::total_cents,
             orders::scheduled_for,
@@ -815,20 +871,36 @@ pub(crate) async fn list_orders(
     })
 }
 
+impl PgOrderRepository {
+    /// The order transaction; the answer is read inside it, so an order is never committed
+    /// without its answer having been read (a connection lost after commit is the only gap).
+    async fn place_once(&self, order: NewOrder) -> Result<OrderDetail, PlaceOrderError> {
+        let tenant = order.tenant;
+        let mut conn = self.db.conn().await?;
+        conn.transaction::<_, PlaceFailure, _>(async move |conn| {
+            let id = place_in(conn, order).await?;
+            load_detail(conn, tenant, id.as_uuid())
+                .await?
+                .ok_or_else(|| {
+                    PlaceFailure::Repo(RepoError::Internal("placed order vanished".into()))
+                })
+        })
+        .await
+        .map_err(PlaceOrderError::from)
+    }
+}
+
 #[async_trait]
 impl OrderRepository for PgOrderRepository {
     async fn place(&self, order: NewOrder) -> Result<OrderDetail, PlaceOrderError> {
-        let tenant = order.tenant;
-        let mut conn = self.db.conn().await?;
-        let id = conn
-            .transaction::<_, PlaceFailure, _>(async move |conn| place_in(conn, order).await)
-            .await
-            .map_err(PlaceOrderError::from)?;
-        load_detail(&mut conn, tenant, id.as_uuid())
-            .await?
-            .ok_or_else(|| {
-                PlaceOrderError::Repo(RepoError::Internal("placed order vanished".into()))
-            })
+        // A deadlock or serialization failure is retried once, then answered as busy.
+        match self.place_once(order.clone()).await {
+            Err(PlaceOrderError::Repo(RepoError::Busy(cause))) => {
+                tracing::info!(%cause, "checkout transaction in conflict: retrying once");
+                self.place_once(order).await
+            }
+            other => other,
+        }
     }
 
     async fn find(&self, tenant: TenantId, id: OrderId) -> RepoResult<Option<OrderDetail>> {
@@ -1007,73 +1079,29 @@ impl OrderRepository for PgOrderRepository {
             .collect())
     }
 
-    async fn begin_idempotent(
+    async fn idempotency(
         &self,
         tenant: TenantId,
-        key: &str,
-        request_hash: &str,
+        key: &IdempotencyKey,
     ) -> RepoResult<IdempotencyState> {
         let mut conn = self.db.conn().await?;
-        let inserted = diesel::insert_into(idempotency_keys::table)
-            .values((
-                idempotency_keys::tenant_id.eq(tenant.as_uuid()),
-                idempotency_keys::key.eq(key),
-                idempotency_keys::request_hash.eq(request_hash),
-            ))
-            .on_conflict_do_nothing()
-            .execute(&mut conn)
+        let found: Option<(String, Option<Uuid>)> = idempotency_keys::table
+            .find((tenant.as_uuid(), &key.key))
+            .select((idempotency_keys::request_hash, idempotency_keys::order_id))
+            .first(&mut conn)
             .await
+            .optional()
             .map_err(diesel_error)?;
-        if inserted == 1 {
-            return Ok(IdempotencyState::Started);
-        }
-        let (hash, order, created_at): (String, Option<Uuid>, DateTime<Utc>) =
-            idempotency_keys::table
-                .find((tenant.as_uuid(), key))
-                .select((
-                    idempotency_keys::request_hash,
-                    idempotency_keys::order_id,
-                    idempotency_keys::created_at,
-                ))
-                .first(&mut conn)
-                .await
-                .map_err(diesel_error)?;
-        if hash != request_hash {
-            return Ok(IdempotencyState::Mismatch);
-        }
-        if let Some(order) = order {
-            return Ok(IdempotencyState::Done(OrderId::from_uuid(order)));
-        }
-        // A request that died mid-way leaves its key in progress; after a while it is free.
-        let stale = Utc::now() - created_at > TimeDelta::minutes(2);
-        if stale {
-            let taken = diesel::update(
-                idempotency_keys::table
-                    .find((tenant.as_uuid(), key))
-                    .filter(idempotency_keys::order_id.is_null())
-                    .filter(idempotency_keys::created_at.eq(created_at)),
-            )
-            .set(idempotency_keys::created_at.eq(diesel::dsl::now))
-            .execute(&mut conn)
-            .await
-            .map_err(diesel_error)?;
-            if taken == 1 {
-                return Ok(IdempotencyState::Started);
-            }
-        }
-        Ok(IdempotencyState::InProgress)
+        Ok(idempotency_state(found, &key.request_hash))
     }
 
-    async fn abandon_idempotent(&self, tenant: TenantId, key: &str) -> RepoResult<()> {
+    async fn purge_idempotency(&self, before: DateTime<Utc>) -> RepoResult<u64> {
         let mut conn = self.db.conn().await?;
-        diesel::delete(
-            idempotency_keys::table
-                .find((tenant.as_uuid(), key))
-                .filter(idempotency_keys::order_id.is_null()),
-        )
-        .execute(&mut conn)
-        .await
-        .map(|_| ())
-        .map_err(diesel_error)
+        let deleted =
+            diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
+                .execute(&mut conn)
+                .await
+                .map_err(diesel_error)?;
+        Ok(u64::try_from(deleted).unwrap_or(0))
     }
 }
