@@ -283,6 +283,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let tenants = Arc::new(PgTenantRepository::new(database.clone()));
     let users = Arc::new(PgUserRepository::new(database.clone()));
+    let groups = Arc::new(PgGroupRepository::new(database.clone()));
     let plans = Arc::new(PgPlanRepository::new(database.clone()));
     let hasher: Arc<dyn PasswordHasher> = Arc::new(
         Argon2PasswordHasher::with_gate(HashingGate::new(
@@ -483,8 +484,8 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
                 bootstrap_tenant: settings.tenancy.super_admin_tenant_slug.clone(),
             },
         ),
-        users: UserService::new(users, hasher.clone()),
-        groups: GroupService::new(Arc::new(PgGroupRepository::new(database.clone()))),
+        users: UserService::new(users, groups.clone(), hasher.clone()),
+        groups: GroupService::new(groups),
         audit: AuditService::new(Arc::new(PgAuditRepository::new(database.clone()))),
         central: CentralService::new(tenant_admin, plans.clone(), one_time_tokens, clock),
         billing: BillingService::new(

@@ -20,8 +20,8 @@ use comanda_domain::TenantId;
 use comanda_domain::tenancy::TenantSlug;
 use comanda_ports::{Actor, TenantRepository};
 use comanda_postgres::{
-    Database, PgCustomerRepository, PgImportRepository, PgStoreRepository, PgTenantRepository,
-    PgUserRepository,
+    Database, PgCustomerRepository, PgGroupRepository, PgImportRepository, PgStoreRepository,
+    PgTenantRepository, PgUserRepository,
 };
 use comanda_services::customers::CustomerService;
 use comanda_services::imports::{ImportKind, ImportService};
@@ -235,7 +235,8 @@ async fn run(command: Command, settings: &Settings) -> anyhow::Result<ExitCode> 
             let tenant = tenant(&db, &slug).await?;
             let password = read_password()?;
             let users = UserService::new(
-                Arc::new(PgUserRepository::new(db)),
+                Arc::new(PgUserRepository::new(db.clone())),
+                Arc::new(PgGroupRepository::new(db)),
                 Arc::new(Argon2PasswordHasher::new().context("preparing password hashing")?),
             );
             let (user, created) = users

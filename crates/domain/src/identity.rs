@@ -49,6 +49,16 @@ impl Role {
             _ => target.rank() <= self.rank(),
         }
     }
+
+    /// Whether the role alone holds every action on `module`, whatever the groups: owners
+    /// everything, admins everything but billing, managers and operators nothing.
+    pub fn holds_module(self, module: Module) -> bool {
+        match self {
+            Self::Owner => true,
+            Self::Admin => module != Module::Billing,
+            Self::Manager | Self::Operator => false,
+        }
+    }
 }
 
 impl fmt::Display for Role {
@@ -77,6 +87,12 @@ impl FromStr for Role {
 pub struct Permission {
     pub module: Module,
     pub action: Action,
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.module.as_str(), self.action.as_str())
+    }
 }
 
 /// Why a request is refused once the user is known.
@@ -151,12 +167,107 @@ impl Grants<'_> {
     }
 
     fn role_allows(&self, module: Module) -> bool {
-        match self.role {
-            Role::Owner => true,
-            Role::Admin => module != Module::Billing,
-            Role::Manager | Role::Operator => false,
+        self.role.holds_module(module)
+    }
+}
+
+/// Why a grant or a change to a user is refused (SPEC §16 "Grants"); always 403 `forbidden`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum GrantDenied {
+    /// The permission is not the grantor's own.
+    #[error("You cannot grant {0}: you do not hold it yourself")]
+    NotHeld(Permission),
+    /// Nobody acts on a user above their own rank (only owners act on owners).
+    #[error("A {actor} cannot change a {target}")]
+    TargetAbove { actor: Role, target: Role },
+    /// Nobody gives a role above their own (only owners make owners).
+    #[error("A {actor} cannot give the {role} role")]
+    RoleAbove { actor: Role, role: Role },
+    #[error("You cannot change your own role")]
+    OwnRole,
+    #[error("You cannot change your own groups")]
+    OwnGroups,
+    /// Only an owner resets the password of someone of their own rank.
+    #[error("Only an owner may reset the password of another {0}")]
+    PasswordOfSameRank(Role),
+}
+
+/// Who grants (SPEC §16 "Grants"): their role and the permissions of their own groups. They
+/// hold — and so may grant, to a group or to a user through groups — every action of the
+/// modules their role covers ([`Role::holds_module`]) and the `(module, action)` pairs of
+/// their groups. Whether the tenant has the module enabled does not matter here: enabling a
+/// module later must not widen what was granted beyond the grantor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grantor<'a> {
+    pub role: Role,
+    pub held: &'a BTreeSet<Permission>,
+}
+
+impl Grantor<'_> {
+    pub fn holds(&self, permission: Permission) -> bool {
+        self.role.holds_module(permission.module) || self.held.contains(&permission)
+    }
+
+    /// `Ok` when the grantor holds every one of `granted`, else the first they lack.
+    pub fn may_grant<'p>(
+        &self,
+        granted: impl IntoIterator<Item = &'p Permission>,
+    ) -> Result<(), GrantDenied> {
+        match granted.into_iter().find(|p| !self.holds(**p)) {
+            Some(lacking) => Err(GrantDenied::NotHeld(*lacking)),
+            None => Ok(()),
         }
     }
+}
+
+/// A change to a user, as far as who may make it is concerned. The permissions that the
+/// groups being added carry are checked apart, with [`Grantor::may_grant`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserChange {
+    /// The acting user's role.
+    pub actor: Role,
+    /// The acting user is the user being changed.
+    pub is_self: bool,
+    /// The changed user's role before the change.
+    pub target: Role,
+    /// The new role, when it differs from `target`.
+    pub new_role: Option<Role>,
+    /// The user's set of groups changes.
+    pub changes_groups: bool,
+    /// A new password is set.
+    pub sets_password: bool,
+}
+
+/// Whether the change is allowed: nobody acts on a higher rank or gives a role above their
+/// own; nobody changes their own role or groups; only an owner resets the password of another
+/// user of their own rank. One's own password is changed freely.
+pub fn check_user_change(change: &UserChange) -> Result<(), GrantDenied> {
+    let UserChange {
+        actor,
+        is_self,
+        target,
+        new_role,
+        changes_groups,
+        sets_password,
+    } = *change;
+    if !actor.may_assign(target) {
+        return Err(GrantDenied::TargetAbove { actor, target });
+    }
+    if let Some(role) = new_role {
+        if is_self {
+            return Err(GrantDenied::OwnRole);
+        }
+        if !actor.may_assign(role) {
+            return Err(GrantDenied::RoleAbove { actor, role });
+        }
+    }
+    if changes_groups && is_self {
+        return Err(GrantDenied::OwnGroups);
+    }
+    if sets_password && !is_self && actor == target && actor != Role::Owner {
+        return Err(GrantDenied::PasswordOfSameRank(target));
+    }
+    Ok(())
 }
 
 /// An e-mail address, trimmed and lowercased: logins match whatever the case typed.
@@ -328,6 +439,225 @@ mod tests {
         assert!(Role::Manager.may_assign(Role::Operator));
         assert!(!Role::Manager.may_assign(Role::Admin));
         assert!(!Role::Operator.may_assign(Role::Manager));
+    }
+
+    #[test]
+    fn grantors_grant_only_what_they_hold() {
+        let orders_view = permission(Module::Orders, Action::View);
+        let orders_update = permission(Module::Orders, Action::Update);
+        let billing_view = permission(Module::Billing, Action::View);
+        let users_update = permission(Module::Users, Action::Update);
+        let own = set(&[orders_view, users_update]);
+        // (role, granted, expected)
+        let cases = [
+            (Role::Owner, vec![billing_view, orders_update], Ok(())),
+            (Role::Admin, vec![orders_update, users_update], Ok(())),
+            (
+                Role::Admin,
+                vec![orders_view, billing_view],
+                Err(GrantDenied::NotHeld(billing_view)),
+            ),
+            (Role::Manager, vec![orders_view, users_update], Ok(())),
+            (
+                Role::Manager,
+                vec![orders_view, orders_update],
+                Err(GrantDenied::NotHeld(orders_update)),
+            ),
+            (
+                Role::Operator,
+                vec![billing_view],
+                Err(GrantDenied::NotHeld(billing_view)),
+            ),
+            (Role::Operator, vec![orders_view], Ok(())),
+            (Role::Manager, vec![], Ok(())),
+        ];
+        for (role, granted, expected) in cases {
+            let grantor = Grantor { role, held: &own };
+            assert_eq!(grantor.may_grant(&granted), expected, "{role} {granted:?}");
+        }
+        // Managers and operators without groups hold nothing at all.
+        let none = BTreeSet::new();
+        for role in [Role::Manager, Role::Operator] {
+            let grantor = Grantor { role, held: &none };
+            for module in Module::ALL {
+                for action in Action::ALL {
+                    assert!(!grantor.holds(permission(module, action)));
+                }
+            }
+        }
+        // Owners hold every pair; admins every pair but billing's.
+        for module in Module::ALL {
+            for action in Action::ALL {
+                let pair = permission(module, action);
+                assert!(
+                    Grantor {
+                        role: Role::Owner,
+                        held: &none
+                    }
+                    .holds(pair)
+                );
+                assert_eq!(
+                    Grantor {
+                        role: Role::Admin,
+                        held: &none
+                    }
+                    .holds(pair),
+                    module != Module::Billing
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn refused_grants_name_the_permission() {
+        let message = GrantDenied::NotHeld(permission(Module::Billing, Action::Update)).to_string();
+        assert!(message.contains("billing:update"), "{message}");
+    }
+
+    fn change(actor: Role, target: Role) -> UserChange {
+        UserChange {
+            actor,
+            is_self: false,
+            target,
+            new_role: None,
+            changes_groups: false,
+            sets_password: false,
+        }
+    }
+
+    #[test]
+    fn nobody_changes_their_own_role_or_groups() {
+        for role in Role::ALL {
+            let own = UserChange {
+                is_self: true,
+                ..change(role, role)
+            };
+            for new_role in Role::ALL.into_iter().filter(|r| *r != role) {
+                assert_eq!(
+                    check_user_change(&UserChange {
+                        new_role: Some(new_role),
+                        ..own
+                    }),
+                    Err(GrantDenied::OwnRole),
+                    "{role} → {new_role}"
+                );
+            }
+            assert_eq!(
+                check_user_change(&UserChange {
+                    changes_groups: true,
+                    ..own
+                }),
+                Err(GrantDenied::OwnGroups),
+                "{role}"
+            );
+            // Their own name or password is theirs to change.
+            assert_eq!(
+                check_user_change(&UserChange {
+                    sets_password: true,
+                    ..own
+                }),
+                Ok(()),
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_owners_reset_the_password_of_their_own_rank() {
+        use Role::{Admin, Manager, Operator, Owner};
+        // (actor, target, expected)
+        let cases = [
+            (Owner, Owner, Ok(())),
+            (Owner, Admin, Ok(())),
+            (Owner, Operator, Ok(())),
+            (Admin, Admin, Err(GrantDenied::PasswordOfSameRank(Admin))),
+            (Admin, Manager, Ok(())),
+            (
+                Manager,
+                Manager,
+                Err(GrantDenied::PasswordOfSameRank(Manager)),
+            ),
+            (Manager, Operator, Ok(())),
+            (
+                Operator,
+                Operator,
+                Err(GrantDenied::PasswordOfSameRank(Operator)),
+            ),
+            (
+                Admin,
+                Owner,
+                Err(GrantDenied::TargetAbove {
+                    actor: Admin,
+                    target: Owner,
+                }),
+            ),
+            (
+                Manager,
+                Admin,
+                Err(GrantDenied::TargetAbove {
+                    actor: Manager,
+                    target: Admin,
+                }),
+            ),
+        ];
+        for (actor, target, expected) in cases {
+            assert_eq!(
+                check_user_change(&UserChange {
+                    sets_password: true,
+                    ..change(actor, target)
+                }),
+                expected,
+                "{actor} resets a {target}"
+            );
+        }
+    }
+
+    #[test]
+    fn roles_given_to_others_stay_within_rank() {
+        use Role::{Admin, Manager, Operator, Owner};
+        let cases = [
+            (Owner, Admin, Owner, Ok(())),
+            (Admin, Manager, Admin, Ok(())),
+            (
+                Admin,
+                Manager,
+                Owner,
+                Err(GrantDenied::RoleAbove {
+                    actor: Admin,
+                    role: Owner,
+                }),
+            ),
+            (Manager, Operator, Manager, Ok(())),
+            (
+                Manager,
+                Operator,
+                Admin,
+                Err(GrantDenied::RoleAbove {
+                    actor: Manager,
+                    role: Admin,
+                }),
+            ),
+            (
+                Operator,
+                Manager,
+                Operator,
+                Err(GrantDenied::TargetAbove {
+                    actor: Operator,
+                    target: Manager,
+                }),
+            ),
+        ];
+        for (actor, target, new_role, expected) in cases {
+            assert_eq!(
+                check_user_change(&UserChange {
+                    new_role: Some(new_role),
+                    changes_groups: true,
+                    ..change(actor, target)
+                }),
+                expected,
+                "{actor} makes a {target} a {new_role}"
+            );
+        }
     }
 
     #[test]

@@ -114,12 +114,15 @@ pub trait UserRepository: Send + Sync {
         actor: &Actor,
     ) -> RepoResult<User>;
     /// Revokes the user's sessions when the password changes or the user is deactivated.
-    /// `Conflict("last_owner")` when no active owner would be left.
+    /// `Conflict("last_owner")` when no active owner would be left; with a `users_limit`,
+    /// `LimitReached("users_limit")` when re-activating the user would pass it (counted with
+    /// the tenant row locked, as `create` does).
     async fn update(
         &self,
         tenant: TenantId,
         id: UserId,
         changes: UserChanges,
+        users_limit: Option<i32>,
         actor: &Actor,
     ) -> RepoResult<User>;
     /// `Conflict("last_owner")` when no active owner would be left.

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use comanda_domain::identity::{Email, Grants, NewPassword, Permission, Role};
+use comanda_domain::identity::{Email, Grantor, Grants, NewPassword, Permission, Role};
 use comanda_domain::tenancy::TenantContext;
 use comanda_domain::{SessionId, TenantId};
 use comanda_ports::{
@@ -57,6 +57,14 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// What this user may grant to groups and users (SPEC §16 "Grants").
+    pub fn grantor(&self) -> Grantor<'_> {
+        Grantor {
+            role: self.user.role,
+            held: &self.permissions,
+        }
+    }
+
     pub fn grants(&self) -> Grants<'_> {
         Grants {
             role: self.user.role,

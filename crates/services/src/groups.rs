@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use comanda_domain::identity::Permission;
+use comanda_domain::identity::{Grantor, Permission};
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{GroupId, TenantId};
 use comanda_ports::{Actor, Group, GroupChanges, GroupRepository, RepoError};
@@ -56,15 +56,18 @@ impl GroupService {
             .ok_or(ServiceError::NotFound("group"))
     }
 
+    /// Creates a group; its permissions must all be held by `grantor` (SPEC §16 "Grants").
     pub async fn create(
         &self,
         tenant: TenantId,
+        grantor: Grantor<'_>,
         name: &str,
         description: &str,
         permissions: BTreeSet<Permission>,
         actor: &Actor,
     ) -> Result<Group, ServiceError> {
         let name = valid_name(name)?;
+        grantor.may_grant(&permissions)?;
         self.groups
             .create(
                 tenant,
@@ -77,15 +80,22 @@ impl GroupService {
             .map_err(repo_error)
     }
 
+    /// Changes a group; the permissions it adds must be held by `grantor` (those it keeps or
+    /// drops need not be: taking away is not granting).
     pub async fn update(
         &self,
         tenant: TenantId,
+        grantor: Grantor<'_>,
         id: GroupId,
         mut changes: GroupChanges,
         actor: &Actor,
     ) -> Result<Group, ServiceError> {
         if let Some(name) = &changes.name {
             changes.name = Some(valid_name(name)?);
+        }
+        if let Some(permissions) = &changes.permissions {
+            let current = self.get(tenant, id).await?.permissions;
+            grantor.may_grant(permissions.difference(&current))?;
         }
         self.groups
             .update(tenant, id, changes, actor)

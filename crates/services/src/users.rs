@@ -1,19 +1,36 @@
 //! The tenant's staff accounts (`/admin/users`, and the central admin's users of any tenant).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use comanda_domain::identity::{Email, NewPassword, Role};
+use comanda_domain::identity::{
+    Email, GrantDenied, Grantor, NewPassword, Permission, Role, UserChange, check_user_change,
+};
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{GroupId, TenantId, UserId};
-use comanda_ports::{Actor, NewUser, PasswordHasher, RepoError, User, UserChanges, UserRepository};
+use comanda_ports::{
+    Actor, GroupRepository, NewUser, PasswordHasher, RepoError, User, UserChanges, UserRepository,
+};
 
 use crate::ServiceError;
 
-/// Who is acting: their role decides which roles they may hand out.
-#[derive(Debug, Clone, Copy)]
+/// Who is acting: their role decides which roles they may hand out, their role and their
+/// groups' permissions which groups they may assign (SPEC §16 "Grants").
+#[derive(Debug, Clone)]
 pub struct Acting {
     pub user_id: Option<UserId>,
     pub role: Role,
+    /// The permissions of the acting user's own groups.
+    pub permissions: BTreeSet<Permission>,
+}
+
+impl Acting {
+    pub fn grantor(&self) -> Grantor<'_> {
+        Grantor {
+            role: self.role,
+            held: &self.permissions,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +54,7 @@ pub struct UpdateUser {
 #[derive(Clone)]
 pub struct UserService {
     users: Arc<dyn UserRepository>,
+    groups: Arc<dyn GroupRepository>,
     hasher: Arc<dyn PasswordHasher>,
 }
 
@@ -60,8 +78,16 @@ fn repo_error(error: RepoError) -> ServiceError {
 }
 
 impl UserService {
-    pub fn new(users: Arc<dyn UserRepository>, hasher: Arc<dyn PasswordHasher>) -> Self {
-        Self { users, hasher }
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        groups: Arc<dyn GroupRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+    ) -> Self {
+        Self {
+            users,
+            groups,
+            hasher,
+        }
     }
 
     /// An owner with this e-mail and password for operators (`comanda create-owner`, the demo
@@ -90,7 +116,7 @@ impl UserService {
             };
             let user = self
                 .users
-                .update(tenant, existing.user.id, changes, actor)
+                .update(tenant, existing.user.id, changes, None, actor)
                 .await?;
             return Ok((user, false));
         }
@@ -122,11 +148,13 @@ impl UserService {
         self.users.find(tenant, id).await?.ok_or_else(not_found)
     }
 
+    /// Creates a user. Nobody gives a role above their own, nor groups carrying a permission
+    /// they do not hold.
     pub async fn create(
         &self,
         tenant: TenantId,
         users_limit: i32,
-        acting: Acting,
+        acting: &Acting,
         input: CreateUser,
         actor: &Actor,
     ) -> Result<User, ServiceError> {
@@ -136,6 +164,8 @@ impl UserService {
                 acting.role, input.role
             )));
         }
+        self.check_assignable(tenant, acting, &input.group_ids)
+            .await?;
         let (email, password) = crate::auth::parse_credentials(&input.email, &input.password)?;
         let password_hash = self.hash(&password).await?;
         self.users
@@ -155,29 +185,40 @@ impl UserService {
             .map_err(repo_error)
     }
 
+    /// Changes a user under SPEC §16 "Grants" ([`check_user_change`]); the groups added must
+    /// carry only permissions the acting user holds, as they stand now. Re-activating a user
+    /// counts against `users_limit`.
     pub async fn update(
         &self,
         tenant: TenantId,
-        acting: Acting,
+        users_limit: i32,
+        acting: &Acting,
         id: UserId,
         input: UpdateUser,
         actor: &Actor,
     ) -> Result<User, ServiceError> {
         let target = self.get(tenant, id).await?;
-        if !acting.role.may_assign(target.role) {
-            return Err(ServiceError::forbidden(format!(
-                "A {} cannot change a {}",
-                acting.role, target.role
-            )));
-        }
-        if let Some(role) = input.role
-            && !acting.role.may_assign(role)
-        {
-            return Err(ServiceError::forbidden(format!(
-                "A {} cannot give the {role} role",
-                acting.role
-            )));
-        }
+        let current: BTreeSet<GroupId> = target.group_ids.iter().copied().collect();
+        let added: Vec<GroupId> = input
+            .group_ids
+            .iter()
+            .flatten()
+            .filter(|group| !current.contains(group))
+            .copied()
+            .collect();
+        let changes_groups = input
+            .group_ids
+            .as_ref()
+            .is_some_and(|groups| groups.iter().copied().collect::<BTreeSet<_>>() != current);
+        check_user_change(&UserChange {
+            actor: acting.role,
+            is_self: acting.user_id == Some(id),
+            target: target.role,
+            new_role: input.role.filter(|role| *role != target.role),
+            changes_groups,
+            sets_password: input.password.is_some(),
+        })?;
+        self.check_assignable(tenant, acting, &added).await?;
         if acting.user_id == Some(id) && input.is_active == Some(false) {
             return Err(ServiceError::conflict(
                 "cannot_deactivate_self",
@@ -203,16 +244,45 @@ impl UserService {
                     password_hash,
                     group_ids: input.group_ids,
                 },
+                Some(users_limit),
                 actor,
             )
             .await
             .map_err(repo_error)
     }
 
+    /// Each group must exist and carry only permissions the acting user holds (read now: a
+    /// group's permissions may have changed since it was made).
+    async fn check_assignable(
+        &self,
+        tenant: TenantId,
+        acting: &Acting,
+        groups: &[GroupId],
+    ) -> Result<(), ServiceError> {
+        let grantor = acting.grantor();
+        for id in groups.iter().collect::<BTreeSet<_>>() {
+            let group = self
+                .groups
+                .find(tenant, *id)
+                .await?
+                .ok_or_else(|| ServiceError::field("group_ids", "unknown group"))?;
+            grantor
+                .may_grant(&group.permissions)
+                .map_err(|denied| match denied {
+                    GrantDenied::NotHeld(lacking) => ServiceError::forbidden(format!(
+                        "You cannot assign the group “{}”: it grants {lacking}, which you do not hold yourself",
+                        group.name
+                    )),
+                    other => other.into(),
+                })?;
+        }
+        Ok(())
+    }
+
     pub async fn delete(
         &self,
         tenant: TenantId,
-        acting: Acting,
+        acting: &Acting,
         id: UserId,
         actor: &Actor,
     ) -> Result<(), ServiceError> {

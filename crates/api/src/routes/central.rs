@@ -570,11 +570,13 @@ pub async fn first_access_test(
     Ok(web::Json(tenant.into()))
 }
 
-/// The central admin acts with an owner's authority in any tenant.
+/// The central admin acts with an owner's authority in any tenant: an owner holds every
+/// permission, so no group of theirs is needed to grant.
 fn central_acting(user: &CurrentUser) -> Acting {
     Acting {
         user_id: Some(user.principal.user.id),
         role: Role::Owner,
+        permissions: BTreeSet::new(),
     }
 }
 
@@ -626,7 +628,7 @@ pub async fn create_tenant_user(
         .create(
             tenant.id,
             tenant.users_limit,
-            central_acting(&user),
+            &central_acting(&user),
             create_input(body.0)?,
             &user.actor,
         )
@@ -639,7 +641,7 @@ pub async fn create_tenant_user(
     params(("tenant_id" = String, Path), ("user_id" = String, Path)),
     request_body = UpdateUserRequest,
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 200, body = UserView), (status = 404, body = ErrorBody))
+    responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`last_owner` or `limit_reached`", body = ErrorBody))
 )]
 pub async fn update_tenant_user(
     state: web::Data<AppState>,
@@ -654,7 +656,8 @@ pub async fn update_tenant_user(
         .users
         .update(
             tenant.id,
-            central_acting(&user),
+            tenant.users_limit,
+            &central_acting(&user),
             UserId::from_uuid(user_id),
             update_input(body.0)?,
             &user.actor,
@@ -681,7 +684,7 @@ pub async fn delete_tenant_user(
         .users
         .delete(
             tenant.id,
-            central_acting(&user),
+            &central_acting(&user),
             UserId::from_uuid(user_id),
             &user.actor,
         )

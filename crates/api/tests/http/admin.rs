@@ -260,6 +260,8 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_deactivated() {
     let app = spawn_app().await;
     let owner = app.tenant_with_owner("dono").await;
     let owner_id = id_of(&app, &owner.token).await;
+    // Nobody changes their own role (SPEC §16), which comes first; the central admin demoting
+    // a tenant's last owner is 409 `last_owner` (grants.rs).
     let demote = app
         .send(
             &owner,
@@ -268,8 +270,21 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_deactivated() {
             Some(serde_json::json!({"role": "admin"})),
         )
         .await;
-    assert_eq!(demote.status(), 409);
-    assert_eq!(json(demote).await["code"], "last_owner");
+    assert_eq!(demote.status(), 403);
+    assert_eq!(json(demote).await["code"], "forbidden");
+    let deactivate_self = app
+        .send(
+            &owner,
+            Method::PATCH,
+            &format!("/admin/users/{owner_id}"),
+            Some(serde_json::json!({"is_active": false})),
+        )
+        .await;
+    assert_eq!(deactivate_self.status(), 409);
+    assert_eq!(
+        json(deactivate_self).await["code"],
+        "cannot_deactivate_self"
+    );
     let delete_self = app
         .send(
             &owner,

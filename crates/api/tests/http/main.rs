@@ -8,6 +8,7 @@ mod checkout;
 mod config_startup;
 mod docs_and_metrics;
 mod errors;
+mod grants;
 mod health;
 mod messaging;
 mod middleware;

@@ -232,6 +232,25 @@ async fn set_groups(
     Ok(())
 }
 
+/// `LimitReached` when the tenant already has `users_limit` active users (the tenant row is
+/// locked by the caller, so concurrent creations and re-activations count one another).
+async fn check_users_limit(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    users_limit: i32,
+) -> Result<(), TxError> {
+    let active: i64 = users::table
+        .filter(users::tenant_id.eq(tenant.as_uuid()))
+        .filter(users::is_active.eq(true))
+        .count()
+        .get_result(conn)
+        .await?;
+    if active >= i64::from(users_limit) {
+        return Err(RepoError::LimitReached("users_limit").into());
+    }
+    Ok(())
+}
+
 /// Active owners of the tenant other than `except`.
 async fn other_active_owners(
     conn: &mut AsyncPgConnection,
@@ -493,15 +512,7 @@ impl UserRepository for PgUserRepository {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
             lock_tenant(conn, tenant).await?;
-            let active: i64 = users::table
-                .filter(users::tenant_id.eq(tenant.as_uuid()))
-                .filter(users::is_active.eq(true))
-                .count()
-                .get_result(conn)
-                .await?;
-            if active >= i64::from(users_limit) {
-                return Err(RepoError::LimitReached("users_limit").into());
-            }
+            check_users_limit(conn, tenant, users_limit).await?;
             let id = insert_user(conn, tenant, &user).await?;
             let created = load_user(conn, tenant, id, false)
                 .await?
@@ -530,6 +541,7 @@ impl UserRepository for PgUserRepository {
         tenant: TenantId,
         id: UserId,
         changes: UserChanges,
+        users_limit: Option<i32>,
         actor: &Actor,
     ) -> RepoResult<User> {
         let mut conn = self.db.conn().await?;
@@ -540,6 +552,12 @@ impl UserRepository for PgUserRepository {
                 .ok_or(RepoError::NotFound)?;
             let stays_owner = changes.role.unwrap_or(before.role) == Role::Owner;
             let stays_active = changes.is_active.unwrap_or(before.is_active);
+            if !before.is_active
+                && stays_active
+                && let Some(limit) = users_limit
+            {
+                check_users_limit(conn, tenant, limit).await?;
+            }
             if before.role == Role::Owner
                 && before.is_active
                 && !(stays_owner && stays_active)

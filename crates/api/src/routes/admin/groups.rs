@@ -85,10 +85,11 @@ pub async fn list(
     }))
 }
 
+/// Creates a group; every permission it carries must be the caller's own (SPEC §16).
 #[utoipa::path(
     post, path = "/admin/groups", tag = "admin", request_body = CreateGroupRequest,
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 201, body = GroupView), (status = 409, description = "`group_name_taken`", body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 201, body = GroupView), (status = 403, description = "`forbidden`: a permission the caller does not hold", body = ErrorBody), (status = 409, description = "`group_name_taken`", body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub async fn create(
     state: web::Data<AppState>,
@@ -102,6 +103,7 @@ pub async fn create(
         .groups
         .create(
             user.principal.tenant.id,
+            user.principal.grantor(),
             &body.name,
             &body.description,
             permissions,
@@ -132,11 +134,12 @@ pub async fn get(
     Ok(web::Json(group.into()))
 }
 
+/// Changes a group; the permissions it adds must be the caller's own (SPEC §16).
 #[utoipa::path(
     patch, path = "/admin/groups/{group_id}", tag = "admin", params(("group_id" = String, Path)),
     request_body = UpdateGroupRequest,
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 200, body = GroupView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = GroupView), (status = 403, description = "`forbidden`: adds a permission the caller does not hold", body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub async fn update(
     state: web::Data<AppState>,
@@ -159,6 +162,7 @@ pub async fn update(
         .groups
         .update(
             user.principal.tenant.id,
+            user.principal.grantor(),
             GroupId::from_uuid(id.into_inner()),
             changes,
             &user.actor,

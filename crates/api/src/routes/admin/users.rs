@@ -59,6 +59,7 @@ pub(crate) fn acting(user: &CurrentUser) -> Acting {
     Acting {
         user_id: Some(user.principal.user.id),
         role: user.principal.user.role,
+        permissions: user.principal.permissions.clone(),
     }
 }
 
@@ -117,7 +118,8 @@ pub async fn list(
 }
 
 /// Creates a staff account. The tenant's `users_limit` counts active users (409
-/// `limit_reached`); nobody gives a role above their own.
+/// `limit_reached`); nobody gives a role above their own, nor a group carrying a permission
+/// they do not hold (403 `forbidden`).
 #[utoipa::path(
     post, path = "/admin/users", tag = "admin",
     request_body = CreateUserRequest,
@@ -141,7 +143,7 @@ pub async fn create(
         .create(
             tenant.id,
             tenant.users_limit,
-            acting(&user),
+            &acting(&user),
             create_input(body.0)?,
             &user.actor,
         )
@@ -168,7 +170,10 @@ pub async fn get(
     Ok(web::Json(found.into()))
 }
 
-/// Changes a user. A new password or deactivation ends every session of theirs.
+/// Changes a user. A new password or deactivation ends every session of theirs. Nobody
+/// changes their own role or groups, adds a group carrying a permission they do not hold, or
+/// (unless an owner) sets the password of someone of their own rank: 403 `forbidden`.
+/// Re-activating a user counts against `users_limit` (409 `limit_reached`).
 #[utoipa::path(
     patch, path = "/admin/users/{user_id}", tag = "admin",
     params(("user_id" = String, Path)),
@@ -178,7 +183,7 @@ pub async fn get(
         (status = 200, body = UserView),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`last_owner` or `cannot_deactivate_self`", body = ErrorBody),
+        (status = 409, description = "`last_owner`, `cannot_deactivate_self` or `limit_reached`", body = ErrorBody),
     )
 )]
 pub async fn update(
@@ -188,11 +193,13 @@ pub async fn update(
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<web::Json<UserView>, ApiError> {
     user.require_module_action(Module::Users, Action::Update)?;
+    let tenant = &user.principal.tenant;
     let updated = state
         .users
         .update(
-            user.principal.tenant.id,
-            acting(&user),
+            tenant.id,
+            tenant.users_limit,
+            &acting(&user),
             UserId::from_uuid(id.into_inner()),
             update_input(body.0)?,
             &user.actor,
@@ -221,7 +228,7 @@ pub async fn delete(
         .users
         .delete(
             user.principal.tenant.id,
-            acting(&user),
+            &acting(&user),
             UserId::from_uuid(id.into_inner()),
             &user.actor,
         )
