@@ -769,3 +769,31 @@ async fn both_need_the_customers_update_permission() {
     assert_eq!(open.status(), 409);
     assert_eq!(body_json(open).await["code"], "has_open_orders");
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_both_with_their_answers() {
+    let app = spawn_app().await;
+    let document = body_json(app.get("/openapi.json").await).await;
+    let paths = &document["paths"];
+    let export = &paths["/admin/customers/{customer_id}/export"]["get"];
+    let erase = &paths["/admin/customers/{customer_id}/erase"]["post"];
+    for (operation, statuses) in [
+        (export, &["200", "403", "404"][..]),
+        (erase, &["200", "403", "404", "409"][..]),
+    ] {
+        for status in statuses {
+            assert!(
+                operation["responses"][status].is_object(),
+                "{status} in {operation}"
+            );
+        }
+    }
+    assert!(
+        erase["responses"]["409"]["description"]
+            .as_str()
+            .is_some_and(|text| text.contains("has_open_orders"))
+    );
+    let schemas = &document["components"]["schemas"];
+    assert!(schemas["CustomerExportView"]["properties"]["whatsapp_conversations"].is_object());
+    assert!(schemas["ErasureView"]["properties"]["media_files_pending"].is_object());
+}
