@@ -47,6 +47,8 @@ pub struct TenantHeaderParams {
         routes::admin::orders::get_customer,
         routes::admin::orders::update_customer,
         routes::admin::orders::merge_customers,
+        routes::admin::customer_data::export_customer,
+        routes::admin::customer_data::erase_customer,
         routes::admin::campaigns::list,
         routes::admin::campaigns::create,
         routes::admin::campaigns::get,

@@ -25,12 +25,12 @@ use comanda_ports::{
 };
 use comanda_postgres::{
     ConnectError, Database, DatabaseConfig, MigrationError, PgAuditRepository, PgBillingRepository,
-    PgCampaignRepository, PgCatalogRepository, PgConfigRepository, PgCustomerRepository,
-    PgGroupRepository, PgInsightsRepository, PgInventoryRepository, PgMediaRepository,
-    PgOnboardingRepository, PgOrderRepository, PgOutboxRepository, PgPlanRepository,
-    PgPushSubscriptionRepository, PgSessionRepository, PgShippingRepository, PgSingletonLock,
-    PgStoreRepository, PgTenantAdminRepository, PgTenantRepository, PgUserRepository,
-    PgWhatsAppRepository,
+    PgCampaignRepository, PgCatalogRepository, PgConfigRepository, PgCustomerDataRepository,
+    PgCustomerRepository, PgGroupRepository, PgInsightsRepository, PgInventoryRepository,
+    PgMediaRepository, PgOnboardingRepository, PgOrderRepository, PgOutboxRepository,
+    PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository, PgShippingRepository,
+    PgSingletonLock, PgStoreRepository, PgTenantAdminRepository, PgTenantRepository,
+    PgUserRepository, PgWhatsAppRepository,
 };
 use comanda_ratelimit::{InMemoryRateLimitStore, RedisRateLimitStore, ResilientRateLimitStore};
 use comanda_services::audit::AuditService;
@@ -40,6 +40,7 @@ use comanda_services::campaigns::CampaignService;
 use comanda_services::catalog::CatalogService;
 use comanda_services::central::CentralService;
 use comanda_services::checkout::CheckoutService;
+use comanda_services::customer_data::CustomerDataService;
 use comanda_services::customers::CustomerService;
 use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
@@ -431,6 +432,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
     let media_cleanup = MediaCleanup::new(
         conversations,
         media_storage.clone(),
+        media_records.clone(),
         Arc::new(PgSingletonLock::new(database.clone())),
         clock.clone(),
         settings.whatsapp.media_retention_days,
@@ -456,6 +458,11 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         checkout,
         orders: OrderService::new(order_repository, tracking),
         customers: CustomerService::new(Arc::new(PgCustomerRepository::new(database.clone()))),
+        customer_data: CustomerDataService::new(
+            Arc::new(PgCustomerDataRepository::new(database.clone())),
+            media_storage.clone(),
+            media_records.clone(),
+        ),
         campaigns: CampaignService::new(campaign_repository, media_storage, media_records),
         inventory: InventoryService::new(Arc::new(PgInventoryRepository::new(database.clone()))),
         config: ConfigService::new(config_repository),

@@ -10,6 +10,7 @@ use comanda_services::campaigns::CampaignService;
 use comanda_services::catalog::CatalogService;
 use comanda_services::central::CentralService;
 use comanda_services::checkout::CheckoutService;
+use comanda_services::customer_data::CustomerDataService;
 use comanda_services::customers::CustomerService;
 use comanda_services::groups::GroupService;
 use comanda_services::health::HealthService;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub checkout: CheckoutService,
     pub orders: OrderService,
     pub customers: CustomerService,
+    /// Customers' data rights (LGPD): export and erasure.
+    pub customer_data: CustomerDataService,
     pub campaigns: CampaignService,
     pub inventory: InventoryService,
     pub config: ConfigService,

@@ -16,6 +16,7 @@ pub mod orders;
 pub mod pagination;
 pub mod phone;
 pub mod pricing;
+pub mod privacy;
 pub mod shipping;
 pub mod store;
 pub mod subscriptions;

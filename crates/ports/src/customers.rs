@@ -63,6 +63,7 @@ pub trait CustomerRepository: Send + Sync {
         actor: &Actor,
     ) -> RepoResult<Customer>;
     /// Every customer's phone as stored, oldest customer first; every tenant's when `None`.
+    /// Erased customers are left out: their phone is a placeholder.
     async fn phones(&self, tenant: Option<TenantId>) -> RepoResult<Vec<StoredPhone>>;
     /// Moves `merged`'s orders and campaign uses to `survivor` and deletes `merged`.
     async fn merge(

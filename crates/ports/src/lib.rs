@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod catalog;
 pub mod clock;
 pub mod crypto;
+pub mod customer_data;
 pub mod customers;
 pub mod database;
 pub mod identity;

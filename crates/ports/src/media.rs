@@ -38,4 +38,13 @@ pub trait MediaRepository: Send + Sync {
         size_bytes: i64,
         purpose: &str,
     ) -> RepoResult<()>;
+    /// Files queued for deletion after the change that dropped them committed (`media_deletions`),
+    /// every tenant's, by tenant and key, after `after`.
+    async fn pending_deletions(
+        &self,
+        after: Option<&(TenantId, String)>,
+        limit: i64,
+    ) -> RepoResult<Vec<(TenantId, String)>>;
+    /// The file is gone from storage: forget its queued deletion.
+    async fn deletion_done(&self, tenant: TenantId, key: &str) -> RepoResult<()>;
 }

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod catalog;
 pub mod central;
 pub mod checkout;
+pub mod customer_data;
 pub mod customers;
 pub mod error;
 pub mod groups;

@@ -15,9 +15,9 @@ pub use database::{Database, DatabaseConfig, count_tables, ensure_database_exist
 pub use migrations::{MigrationError, run_migrations};
 pub use repos::{
     PgBillingRepository, PgCampaignRepository, PgCatalogRepository, PgConfigRepository,
-    PgCustomerRepository, PgGroupRepository, PgImportRepository, PgInsightsRepository,
-    PgInventoryRepository, PgMediaRepository, PgOnboardingRepository, PgOrderRepository,
-    PgOutboxRepository, PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository,
-    PgShippingRepository, PgSingletonLock, PgStoreRepository, PgTenantAdminRepository,
-    PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
+    PgCustomerDataRepository, PgCustomerRepository, PgGroupRepository, PgImportRepository,
+    PgInsightsRepository, PgInventoryRepository, PgMediaRepository, PgOnboardingRepository,
+    PgOrderRepository, PgOutboxRepository, PgPlanRepository, PgPushSubscriptionRepository,
+    PgSessionRepository, PgShippingRepository, PgSingletonLock, PgStoreRepository,
+    PgTenantAdminRepository, PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
 };

@@ -183,6 +183,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    media_deletions (tenant_id, object_key) {
+        tenant_id -> Uuid,
+        object_key -> Text,
+        reason -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     tenant_settings (tenant_id) {
         tenant_id -> Uuid,
         accepting_orders -> Bool,
@@ -204,6 +213,7 @@ diesel::table! {
         notes -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -598,6 +608,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     addons,
     shipping_bands,
     media_objects,
+    media_deletions,
     tenant_settings,
     customers,
     campaigns,

@@ -61,6 +61,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::patch().to(admin::orders::update_customer)),
         )
         .service(
+            web::resource("/admin/customers/{customer_id}/export")
+                .route(web::get().to(admin::customer_data::export_customer)),
+        )
+        .service(
+            web::resource("/admin/customers/{customer_id}/erase")
+                .route(web::post().to(admin::customer_data::erase_customer)),
+        )
+        .service(
             web::resource("/admin/campaigns")
                 .route(web::get().to(admin::campaigns::list))
                 .route(web::post().to(admin::campaigns::create)),

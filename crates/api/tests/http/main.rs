@@ -6,6 +6,7 @@ mod bootstrap;
 mod central;
 mod checkout;
 mod config_startup;
+mod customers_lgpd;
 mod docs_and_metrics;
 mod errors;
 mod grants;

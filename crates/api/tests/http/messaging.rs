@@ -23,14 +23,14 @@ const BROWSER_SECRET: [u8; 32] = [0x22; 32];
 const BROWSER_AUTH: [u8; 16] = [0x33; 16];
 
 /// Stand-ins for Meta's Graph API, Telegram's Bot API and a browser vendor's push service.
-struct Stubs {
-    graph: StubServer,
+pub(crate) struct Stubs {
+    pub(crate) graph: StubServer,
     telegram: StubServer,
     push: StubServer,
 }
 
 impl Stubs {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self {
             graph: StubServer::start(vec![StubResponse::json(
                 200,
@@ -68,7 +68,7 @@ impl Stubs {
         vars
     }
 
-    async fn app(&self, extra: &[(&str, &str)]) -> TestApp {
+    pub(crate) async fn app(&self, extra: &[(&str, &str)]) -> TestApp {
         let vars = self.vars(extra);
         let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         spawn_app_with(&refs).await
@@ -83,7 +83,11 @@ fn graph_sent(id: &str) -> StubResponse {
 }
 
 /// Gives the tenant a WhatsApp number (the token is the global one).
-async fn connect_whatsapp(app: &TestApp, tenant: impl std::fmt::Display, phone_number_id: &str) {
+pub(crate) async fn connect_whatsapp(
+    app: &TestApp,
+    tenant: impl std::fmt::Display,
+    phone_number_id: &str,
+) {
     app.sql(&format!(
         "INSERT INTO tenant_messaging (tenant_id, whatsapp_phone_number_id, whatsapp_verify_token) \
          VALUES ('{tenant}', '{phone_number_id}', 'verify-{phone_number_id}')"
@@ -91,7 +95,7 @@ async fn connect_whatsapp(app: &TestApp, tenant: impl std::fmt::Display, phone_n
     .await;
 }
 
-fn now_ts() -> String {
+pub(crate) fn now_ts() -> String {
     Utc::now().timestamp().to_string()
 }
 
@@ -107,7 +111,7 @@ fn envelope(phone_number_id: &str, value: Value) -> Value {
 }
 
 /// An inbound text, as Meta sends it.
-fn text_event(
+pub(crate) fn text_event(
     phone_number_id: &str,
     from: &str,
     wamid: &str,
@@ -124,7 +128,7 @@ fn text_event(
 }
 
 /// An inbound photo, as Meta sends it: only a media id, fetched through the Graph API.
-fn image_event(phone_number_id: &str, from: &str, wamid: &str, media_id: &str) -> Value {
+pub(crate) fn image_event(phone_number_id: &str, from: &str, wamid: &str, media_id: &str) -> Value {
     envelope(
         phone_number_id,
         json!({
@@ -172,14 +176,16 @@ async fn post_signed(
 }
 
 /// Delivers an event the way Meta does, and answers the webhook's report.
-async fn deliver(app: &TestApp, path: &str, event: &Value) -> Value {
+pub(crate) async fn deliver(app: &TestApp, path: &str, event: &Value) -> Value {
     let body = event.to_string().into_bytes();
     let response = post_signed(app, path, &body, Some(&signature(&body))).await;
     assert_eq!(response.status(), 200);
     body_json(response).await
 }
 
-async fn dispatch(app: &TestApp) -> comanda_services::messaging::dispatcher::DispatchReport {
+pub(crate) async fn dispatch(
+    app: &TestApp,
+) -> comanda_services::messaging::dispatcher::DispatchReport {
     app.state
         .dispatcher
         .run_once()

@@ -1,12 +1,13 @@
 //! WhatsApp media clean-up (`run_whatsapp_media_cleanup_loop` in the original): removes media
-//! past the retention period and forgets records whose object is gone. One instance at a time,
-//! under a PostgreSQL advisory lock.
+//! past the retention period and forgets records whose object is gone; and deletes the files an
+//! erasure queued that could not be deleted right after it (LGPD). One instance at a time, under
+//! a PostgreSQL advisory lock.
 
 use std::sync::Arc;
 
 use chrono::TimeDelta;
 use comanda_ports::Clock;
-use comanda_ports::media::MediaStorage;
+use comanda_ports::media::{MediaRepository, MediaStorage};
 use comanda_ports::messaging::{SingletonLock, WhatsAppRepository};
 
 use crate::ServiceError;
@@ -21,12 +22,15 @@ pub struct CleanupReport {
     pub expired: usize,
     /// Records whose object was no longer in storage.
     pub missing: usize,
+    /// Files queued for deletion by an erasure (`media_deletions`), deleted.
+    pub queued: usize,
 }
 
 #[derive(Clone)]
 pub struct MediaCleanup {
     conversations: Arc<dyn WhatsAppRepository>,
     storage: Arc<dyn MediaStorage>,
+    media: Arc<dyn MediaRepository>,
     lock: Arc<dyn SingletonLock>,
     clock: Arc<dyn Clock>,
     retention: TimeDelta,
@@ -36,6 +40,7 @@ impl MediaCleanup {
     pub fn new(
         conversations: Arc<dyn WhatsAppRepository>,
         storage: Arc<dyn MediaStorage>,
+        media: Arc<dyn MediaRepository>,
         lock: Arc<dyn SingletonLock>,
         clock: Arc<dyn Clock>,
         retention_days: u32,
@@ -43,6 +48,7 @@ impl MediaCleanup {
         Self {
             conversations,
             storage,
+            media,
             lock,
             clock,
             retention: TimeDelta::days(i64::from(retention_days)),
@@ -64,6 +70,20 @@ impl MediaCleanup {
             ServiceError::Unavailable(error.to_string())
         };
         let mut report = CleanupReport::default();
+        // Files no row points at any more: only the queue remembers them.
+        let mut after = None;
+        loop {
+            let queued = self.media.pending_deletions(after.as_ref(), BATCH).await?;
+            let Some(last) = queued.last() else {
+                break;
+            };
+            after = Some(last.clone());
+            for (tenant, key) in queued {
+                self.storage.delete(&key).await.map_err(unavailable)?;
+                self.media.deletion_done(tenant, &key).await?;
+                report.queued += 1;
+            }
+        }
         let cutoff = self.clock.now() - self.retention;
         loop {
             let expired = self.conversations.media_before(cutoff, BATCH).await?;

@@ -432,6 +432,11 @@ impl OutboxDispatcher {
             return Ok(Delivered::Skipped("WhatsApp is not configured".into()));
         };
         let order = self.order(job).await?;
+        if comanda_domain::privacy::is_erased_phone(&order.customer.phone) {
+            // Erased while the job waited: there is no phone to write to, and no conversation
+            // may be opened under the placeholder.
+            return Ok(Delivered::Skipped("the customer's data was erased".into()));
+        }
         let config = self.ports.configs.get(tenant).await?;
         let Some(template) = config
             .message_templates

@@ -219,7 +219,10 @@ impl CustomerRepository for PgCustomerRepository {
 
     async fn phones(&self, tenant: Option<TenantId>) -> RepoResult<Vec<StoredPhone>> {
         let mut conn = self.db.conn().await?;
-        let mut query = customers::table.into_boxed();
+        // An erased customer's phone is a placeholder, not a phone to normalize or merge by.
+        let mut query = customers::table
+            .filter(customers::erased_at.is_null())
+            .into_boxed();
         if let Some(tenant) = tenant {
             query = query.filter(customers::tenant_id.eq(tenant.as_uuid()));
         }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::database::Database;
 use crate::errors::diesel_error;
-use crate::schema::media_objects;
+use crate::schema::{media_deletions, media_objects};
 
 #[derive(Clone)]
 pub struct PgMediaRepository {
@@ -45,5 +45,47 @@ impl MediaRepository for PgMediaRepository {
             .await
             .map(|_| ())
             .map_err(diesel_error)
+    }
+
+    async fn pending_deletions(
+        &self,
+        after: Option<&(TenantId, String)>,
+        limit: i64,
+    ) -> RepoResult<Vec<(TenantId, String)>> {
+        let mut conn = self.db.conn().await?;
+        let mut query = media_deletions::table.into_boxed();
+        if let Some((tenant, key)) = after {
+            query = query.filter(
+                media_deletions::tenant_id
+                    .gt(tenant.as_uuid())
+                    .or(media_deletions::tenant_id
+                        .eq(tenant.as_uuid())
+                        .and(media_deletions::object_key.gt(key.clone()))),
+            );
+        }
+        let rows: Vec<(Uuid, String)> = query
+            .order((media_deletions::tenant_id, media_deletions::object_key))
+            .limit(limit)
+            .select((media_deletions::tenant_id, media_deletions::object_key))
+            .load(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(tenant, key)| (TenantId::from_uuid(tenant), key))
+            .collect())
+    }
+
+    async fn deletion_done(&self, tenant: TenantId, key: &str) -> RepoResult<()> {
+        let mut conn = self.db.conn().await?;
+        diesel::delete(
+            media_deletions::table
+                .filter(media_deletions::tenant_id.eq(tenant.as_uuid()))
+                .filter(media_deletions::object_key.eq(key)),
+        )
+        .execute(&mut conn)
+        .await
+        .map(|_| ())
+        .map_err(diesel_error)
     }
 }

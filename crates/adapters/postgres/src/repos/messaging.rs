@@ -329,7 +329,7 @@ impl PgWhatsAppRepository {
     }
 }
 
-type ConversationRow = (
+pub(crate) type ConversationRow = (
     Uuid,
     String,
     String,
@@ -338,7 +338,7 @@ type ConversationRow = (
     i32,
 );
 
-fn conversation_from(row: ConversationRow) -> Conversation {
+pub(crate) fn conversation_from(row: ConversationRow) -> Conversation {
     let (id, customer_phone, customer_name, last_inbound_at, last_message_at, unread_count) = row;
     Conversation {
         id: id.to_string(),
@@ -350,7 +350,7 @@ fn conversation_from(row: ConversationRow) -> Conversation {
     }
 }
 
-const CONVERSATION_COLUMNS: (
+pub(crate) const CONVERSATION_COLUMNS: (
     whatsapp_conversations::id,
     whatsapp_conversations::customer_phone,
     whatsapp_conversations::customer_name,
@@ -368,7 +368,7 @@ const CONVERSATION_COLUMNS: (
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = whatsapp_messages, check_for_backend(diesel::pg::Pg))]
-struct MessageRow {
+pub(crate) struct MessageRow {
     id: Uuid,
     conversation_id: Uuid,
     direction: String,
@@ -385,7 +385,7 @@ struct MessageRow {
     created_at: DateTime<Utc>,
 }
 
-fn message_from(row: MessageRow) -> RepoResult<ChatMessage> {
+pub(crate) fn message_from(row: MessageRow) -> RepoResult<ChatMessage> {
     Ok(ChatMessage {
         id: row.id.to_string(),
         conversation_id: row.conversation_id.to_string(),

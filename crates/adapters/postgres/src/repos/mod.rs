@@ -1,6 +1,7 @@
 mod billing;
 mod campaigns;
 mod catalog;
+mod customer_data;
 mod customers;
 mod groups;
 mod imports;
@@ -21,6 +22,7 @@ mod users;
 pub use billing::PgBillingRepository;
 pub use campaigns::PgCampaignRepository;
 pub use catalog::PgCatalogRepository;
+pub use customer_data::PgCustomerDataRepository;
 pub use customers::PgCustomerRepository;
 pub use groups::PgGroupRepository;
 pub use imports::PgImportRepository;

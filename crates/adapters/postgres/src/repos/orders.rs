@@ -570,7 +570,7 @@ where
 }
 
 /// The whole order in four queries whatever its size.
-async fn load_detail(
+pub(crate) async fn load_detail(
     conn: &mut AsyncPgConnection,
     tenant: TenantId,
     id: Uuid,

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod billing;
 pub mod campaigns;
 pub mod catalog;
+pub mod customer_data;
 pub mod groups;
 pub mod modules;
 pub mod onboarding;

@@ -1,0 +1,2 @@
+DROP TABLE media_deletions;
+ALTER TABLE customers DROP COLUMN erased_at;
