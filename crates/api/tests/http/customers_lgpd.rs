@@ -458,6 +458,12 @@ async fn erasing_anonymises_the_customer_keeps_the_orders_amounts_and_deletes_me
         0
     );
     assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM orders WHERE customer_name IS NOT NULL")
+            .await,
+        0,
+        "the name each order was placed with is gone too"
+    );
+    assert_eq!(
         app.scalar_i64("SELECT count(*) FROM campaign_uses").await,
         1,
         "the coupon's use stays counted"

@@ -534,6 +534,18 @@ impl CustomerDataRepository for PgCustomerDataRepository {
             .execute(conn)
             .await?;
 
+            // The name each order was placed with goes too: orders then show the erased
+            // customer's name.
+            diesel::update(
+                orders::table
+                    .filter(orders::tenant_id.eq(tenant.as_uuid()))
+                    .filter(orders::id.eq_any(&order_ids))
+                    .filter(orders::customer_name.is_not_null()),
+            )
+            .set(orders::customer_name.eq(None::<String>))
+            .execute(conn)
+            .await?;
+
             // The first erasure's time is kept.
             let erased_at: DateTime<Utc> = diesel::update(
                 customers::table
