@@ -9,6 +9,7 @@ mod config_startup;
 mod customers_lgpd;
 mod docs_and_metrics;
 mod errors;
+mod fairness;
 mod grants;
 mod health;
 mod messaging;

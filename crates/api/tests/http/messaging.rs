@@ -26,7 +26,7 @@ const BROWSER_AUTH: [u8; 16] = [0x33; 16];
 pub(crate) struct Stubs {
     pub(crate) graph: StubServer,
     telegram: StubServer,
-    push: StubServer,
+    pub(crate) push: StubServer,
 }
 
 impl Stubs {
@@ -197,7 +197,7 @@ fn request_json(request: &comanda_testkit::RecordedRequest) -> Value {
     serde_json::from_slice(&request.body).expect("JSON body")
 }
 
-async fn place_order(app: &TestApp, shop: &Shop) -> Value {
+pub(crate) async fn place_order(app: &TestApp, shop: &Shop) -> Value {
     created(
         post(
             app,
@@ -1039,7 +1039,7 @@ async fn two_dispatchers_drain_one_outbox_delivering_every_job_exactly_once() {
     );
 }
 
-fn browser_keys() -> (p256::SecretKey, String, String) {
+pub(crate) fn browser_keys() -> (p256::SecretKey, String, String) {
     let secret = p256::SecretKey::from_slice(&BROWSER_SECRET).expect("a P-256 scalar");
     let public = URL_SAFE_NO_PAD.encode(secret.public_key().to_encoded_point(false).as_bytes());
     (secret, public, URL_SAFE_NO_PAD.encode(BROWSER_AUTH))

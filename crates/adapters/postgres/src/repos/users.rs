@@ -18,7 +18,10 @@ use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
 use crate::repos::contains_pattern;
-use crate::schema::{group_permissions, owner_invites, tenants, user_groups, user_sessions, users};
+use crate::schema::{
+    group_permissions, owner_invites, tenants, user_groups, user_sessions, users,
+    webpush_subscriptions,
+};
 
 #[derive(Clone)]
 pub struct PgUserRepository {
@@ -589,6 +592,14 @@ impl UserRepository for PgUserRepository {
             }
             if before.is_active && !stays_active {
                 revoke_user_sessions(conn, tenant, id.as_uuid(), "deactivated").await?;
+                // A former employee's browsers stop receiving customers' names and totals.
+                diesel::delete(
+                    webpush_subscriptions::table
+                        .filter(webpush_subscriptions::tenant_id.eq(tenant.as_uuid()))
+                        .filter(webpush_subscriptions::user_id.eq(id.as_uuid())),
+                )
+                .execute(conn)
+                .await?;
             }
             if let Some(groups) = &changes.group_ids {
                 set_groups(conn, tenant, id.as_uuid(), groups).await?;
