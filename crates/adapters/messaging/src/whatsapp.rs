@@ -28,6 +28,30 @@ struct MediaInfo {
     mime_type: String,
 }
 
+/// The most a received media file may weigh (WhatsApp's own limit for media is 16 MB; a
+/// document can claim more, and a hostile or broken server can send without end).
+pub const MAX_MEDIA_BYTES: usize = 16 * 1024 * 1024;
+
+/// Reads a download chunk by chunk, stopping as soon as it passes `MAX_MEDIA_BYTES`.
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, ProviderError> {
+    let too_large =
+        || ProviderError::Permanent(format!("the media is larger than {MAX_MEDIA_BYTES} bytes"));
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_MEDIA_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if bytes.len() + chunk.len() > MAX_MEDIA_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
 impl GraphWhatsAppClient {
     pub fn new(base_url: Url) -> Result<Self, ProviderError> {
         Ok(Self {
@@ -160,7 +184,6 @@ impl WhatsAppClient for GraphWhatsAppClient {
         if !status.is_success() {
             return Err(classify(status, ""));
         }
-        let bytes = download.bytes().await.map_err(transport)?;
-        Ok((bytes.to_vec(), info.mime_type))
+        Ok((read_capped(download).await?, info.mime_type))
     }
 }

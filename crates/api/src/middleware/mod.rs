@@ -13,7 +13,7 @@ mod trusted_host;
 pub use client_ip::{ClientIp, resolve_client_ip};
 pub use cors::cors;
 pub use error_shape::error_shape;
-pub use rate_limit::{enforce_rate_limit, rate_limit};
+pub use rate_limit::{enforce_rate_limit, rate_limit, rate_subject, refused_webhook};
 pub use request_log::{RequestId, request_log};
 pub use security_headers::security_headers;
 pub use trusted_host::trusted_host;

@@ -1,3 +1,4 @@
+use std::net::IpAddr;
 use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -18,9 +19,53 @@ const RATE_LIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy"
 const RATE_LIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 /// Paths probes and scrapers hit: never limited, so a busy client cannot make an instance
-/// look dead.
+/// look dead. Webhooks are limited by their handlers, and only when their signature is wrong:
+/// Meta and the billing provider send every tenant's events from a few addresses.
 fn exempt(path: &str) -> bool {
     matches!(path, "/health" | "/livez" | "/readyz" | "/metrics")
+        || path.starts_with("/webhooks/")
+        || path.starts_with("/billing/webhook/")
+}
+
+/// Whom a limit counts: an IPv4 address, or an IPv6 client's /64 (one subscriber's network:
+/// a client rotating addresses inside it is still one client).
+pub fn rate_subject(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                format!("{}/64", std::net::Ipv6Addr::from(network))
+            }
+        },
+    }
+}
+
+/// A webhook call whose signature (or verify token) was refused counts against the caller's
+/// per-IP limit: answers the refusal, or 429 once the caller is past the limit.
+pub async fn refused_webhook(
+    state: &AppState,
+    request: &actix_web::HttpRequest,
+    refusal: ApiError,
+) -> ApiError {
+    let client_ip = request
+        .extensions()
+        .get::<ClientIp>()
+        .map(|ip| ip.0)
+        .or_else(|| request.peer_addr().map(|address| address.ip()));
+    let Some(client_ip) = client_ip else {
+        return refusal;
+    };
+    let policy = RateLimitPolicy {
+        name: "webhook_refused",
+        limit: state.settings.rate_limit.per_ip_per_minute,
+        window: WINDOW,
+    };
+    match enforce_rate_limit(state, &policy, &rate_subject(client_ip)).await {
+        Err(limited) => limited,
+        Ok(_) => refusal,
+    }
 }
 
 /// Per client IP for every route, and stricter per IP on `POST /checkout` (SPEC §12).
@@ -59,7 +104,7 @@ pub async fn rate_limit(
 
     let mut tightest: Option<(RateLimitPolicy, RateLimitDecision)> = None;
     for policy in policies {
-        let outcome = enforce_rate_limit(&state, &policy, &client_ip.to_string()).await;
+        let outcome = enforce_rate_limit(&state, &policy, &rate_subject(client_ip)).await;
         match outcome {
             Err(refusal) => return Ok(request.into_response(refusal.error_response())),
             Ok(Some(decision)) => {
@@ -135,5 +180,29 @@ fn write_headers(headers: &mut HeaderMap, policy: &RateLimitPolicy, decision: &R
     }
     if let Ok(value) = HeaderValue::from_str(&limit_value) {
         headers.insert(RATE_LIMIT, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate_subject;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_and_ipv4_by_address() {
+        let one = rate_subject("2001:db8:1:2:aaaa::1".parse().expect("ip"));
+        let same_network = rate_subject("2001:db8:1:2:ffff:ffff:ffff:ffff".parse().expect("ip"));
+        let other_network = rate_subject("2001:db8:1:3::1".parse().expect("ip"));
+        assert_eq!(one, "2001:db8:1:2::/64");
+        assert_eq!(one, same_network);
+        assert_ne!(one, other_network);
+        assert_eq!(
+            rate_subject("203.0.113.7".parse().expect("ip")),
+            "203.0.113.7"
+        );
+        assert_eq!(
+            rate_subject("::ffff:203.0.113.7".parse().expect("ip")),
+            "203.0.113.7",
+            "an IPv4 client seen through a dual stack is that IPv4 client"
+        );
     }
 }

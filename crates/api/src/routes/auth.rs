@@ -205,7 +205,12 @@ pub async fn login(
             limit: state.settings.rate_limit.login_per_minute,
             window: Duration::from_secs(60),
         };
-        let subject = format!("{}:{ip}:{}", tenant.0.id, body.email.trim().to_lowercase());
+        let subject = format!(
+            "{}:{}:{}",
+            tenant.0.id,
+            crate::middleware::rate_subject(ip),
+            body.email.trim().to_lowercase()
+        );
         enforce_rate_limit(&state, &policy, &subject).await?;
     }
     let user_agent = request

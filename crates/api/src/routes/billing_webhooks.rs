@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{JSON_BODY_LIMIT, parse_json};
+use crate::middleware::refused_webhook;
 use crate::state::AppState;
 
 /// The raw body, as signed (at most 1 MiB).
@@ -81,7 +82,9 @@ pub async fn status(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw_body(payload).await?;
-    state.billing.verify_signature(&body, signature(&request))?;
+    if let Err(error) = state.billing.verify_signature(&body, signature(&request)) {
+        return Err(refused_webhook(&state, &request, error.into()).await);
+    }
     let webhook: StatusWebhook = parse_json(&body)?;
     let tenant = match (&webhook.tenant_id, &webhook.tenant_slug) {
         (Some(id), _) => TenantRef::Id(
@@ -159,7 +162,9 @@ pub async fn intake(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = raw_body(payload).await?;
-    state.billing.verify_signature(&body, signature(&request))?;
+    if let Err(error) = state.billing.verify_signature(&body, signature(&request)) {
+        return Err(refused_webhook(&state, &request, error.into()).await);
+    }
     let webhook: IntakeWebhook = parse_json(&body)?;
     let outcome = state
         .billing

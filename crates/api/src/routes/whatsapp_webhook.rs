@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::billing_webhooks::raw_body;
 use crate::error::{ApiError, ErrorBody};
+use crate::middleware::refused_webhook;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -83,7 +84,9 @@ async fn receive(
         .headers()
         .get("x-hub-signature-256")
         .and_then(|value| value.to_str().ok());
-    state.whatsapp.verify_signature(&body, signature)?;
+    if let Err(error) = state.whatsapp.verify_signature(&body, signature) {
+        return Err(refused_webhook(state, request, error.into()).await);
+    }
     let tenant = tenant(state, slug).await?;
     let report = state.whatsapp.receive(tenant, &body).await?;
     Ok(HttpResponse::Ok().json(WhatsAppWebhookResponse {
@@ -104,10 +107,14 @@ async fn receive(
     )
 )]
 pub async fn verify(
+    request: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<ChallengeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    challenge(&state, None, query.into_inner()).await
+    match challenge(&state, None, query.into_inner()).await {
+        Err(refusal) => Err(refused_webhook(&state, &request, refusal).await),
+        answered => answered,
+    }
 }
 
 /// The same check on a tenant's path: the global token or the tenant's own.
@@ -120,11 +127,15 @@ pub async fn verify(
     )
 )]
 pub async fn verify_for_tenant(
+    request: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<ChallengeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    challenge(&state, Some(slug.as_str()), query.into_inner()).await
+    match challenge(&state, Some(slug.as_str()), query.into_inner()).await {
+        Err(refusal) => Err(refused_webhook(&state, &request, refusal).await),
+        answered => answered,
+    }
 }
 
 /// Messages and statuses in Meta's shape (`entry[].changes[].value.messages[]` /

@@ -364,3 +364,183 @@ async fn housekeeping_purges_old_sent_jobs_and_idempotency_keys_but_keeps_dead_j
         "nova"
     );
 }
+
+#[tokio::test]
+async fn signed_webhooks_are_never_rate_limited_but_refused_ones_are_per_ip() {
+    let stubs = Stubs::start().await;
+    let app = stubs
+        .app(&[
+            ("RATE_LIMIT_PER_MINUTE", "30"),
+            (
+                "BILLING_WEBHOOK_SECRET",
+                "billing-secret-billing-secret-billing",
+            ),
+        ])
+        .await;
+    let shop = shop(&app, "ganchos", 5).await;
+    connect_whatsapp(&app, shop.owner.tenant.id, "PN-GANCHOS").await;
+    // Meta sends every tenant's events from a few addresses: more signed ones than the per-IP
+    // limit all pass.
+    for index in 0..40 {
+        let event = crate::messaging::text_event(
+            "PN-GANCHOS",
+            "5511987654321",
+            &format!("wamid.LIMIT{index}"),
+            &crate::messaging::now_ts(),
+            "oi",
+        );
+        let body = event.to_string().into_bytes();
+        let signature = crate::messaging::signature(&body);
+        let response =
+            crate::messaging::post_signed(&app, "/webhooks/whatsapp", &body, Some(&signature))
+                .await;
+        assert_eq!(response.status(), 200, "signed event {index}");
+    }
+    let body =
+        json!({"event_id": "evt-1", "tenant_slug": "ganchos", "status": "active"}).to_string();
+    let signed = format!(
+        "sha256={}",
+        comanda_crypto::hmac_sha256_hex(b"billing-secret-billing-secret-billing", body.as_bytes())
+    );
+    for index in 0..5 {
+        let response = app
+            .client
+            .post(app.url("/billing/webhook/status"))
+            .header("X-Signature", &signed)
+            .header("Content-Type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("sent");
+        assert_ne!(response.status(), 429, "signed billing event {index}");
+        assert_ne!(response.status(), 401);
+    }
+    // Wrong signatures count against the sender's address.
+    let mut statuses = Vec::new();
+    for _ in 0..32 {
+        let response = app
+            .client
+            .post(app.url("/billing/webhook/status"))
+            .header("X-Signature", "sha256=00")
+            .header("Content-Type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("sent");
+        statuses.push(response.status().as_u16());
+    }
+    let mut expected = vec![401; 30];
+    expected.extend([429, 429]);
+    assert_eq!(statuses, expected);
+}
+
+#[tokio::test]
+async fn ipv6_clients_are_limited_by_their_64() {
+    let app = crate::support::spawn_app_with(&[
+        ("RATE_LIMIT_PER_MINUTE", "2"),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+    ])
+    .await;
+    let from = |address: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/stores"))
+                .header("X-Tenant", "ninguem")
+                .header("X-Forwarded-For", address)
+                .send()
+                .await
+                .expect("sent")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_ne!(from("2001:db8:1:2::1").await, 429);
+    assert_ne!(from("2001:db8:1:2::2").await, 429);
+    assert_eq!(
+        from("2001:db8:1:2:ffff::3").await,
+        429,
+        "another address of the same /64 is the same client"
+    );
+    assert_ne!(
+        from("2001:db8:1:3::1").await,
+        429,
+        "another /64 is another client"
+    );
+}
+
+#[tokio::test]
+async fn a_tenants_webhook_path_never_takes_another_tenants_number_and_message_ids_are_per_tenant()
+{
+    let stubs = Stubs::start().await;
+    let app = stubs.app(&[]).await;
+    let first = shop(&app, "primeira", 5).await;
+    let second = shop(&app, "segunda", 5).await;
+    connect_whatsapp(&app, first.owner.tenant.id, "PN-PRIMEIRA").await;
+    connect_whatsapp(&app, second.owner.tenant.id, "PN-SEGUNDA").await;
+    let event = |number: &str| {
+        crate::messaging::text_event(
+            number,
+            "5511987654321",
+            "wamid.SHARED",
+            &crate::messaging::now_ts(),
+            "olá",
+        )
+    };
+    // The second tenant's number posted on the first tenant's path: dropped, still 200.
+    let misrouted =
+        crate::messaging::deliver(&app, "/webhooks/whatsapp/primeira", &event("PN-SEGUNDA")).await;
+    assert_eq!(misrouted["messages_stored"], 0);
+    assert_eq!(misrouted["ignored"], 1);
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM whatsapp_messages")
+            .await,
+        0
+    );
+    // The same message id reported to both tenants is stored for each.
+    let stored_first =
+        crate::messaging::deliver(&app, "/webhooks/whatsapp", &event("PN-PRIMEIRA")).await;
+    let stored_second =
+        crate::messaging::deliver(&app, "/webhooks/whatsapp", &event("PN-SEGUNDA")).await;
+    assert_eq!(stored_first["messages_stored"], 1);
+    assert_eq!(stored_second["messages_stored"], 1);
+    assert_eq!(
+        app.scalar_i64("SELECT count(DISTINCT tenant_id) FROM whatsapp_messages WHERE wa_message_id = 'wamid.SHARED'")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_media_download_stops_past_16_mib() {
+    let stubs = Stubs::start().await;
+    let app = stubs.app(&[("OUTBOX_MAX_ATTEMPTS", "1")]).await;
+    let shop = shop(&app, "pesada", 5).await;
+    connect_whatsapp(&app, shop.owner.tenant.id, "PN-PESADA").await;
+    stubs.graph.respond_with(vec![
+        comanda_testkit::StubResponse::json(
+            200,
+            json!({"url": format!("{}/lookaside/BIG", stubs.graph.base_url), "mime_type": "video/mp4", "id": "BIG"}),
+        ),
+        comanda_testkit::StubResponse {
+            status: 200,
+            body: "x".repeat(16 * 1024 * 1024 + 1),
+            content_type: "video/mp4",
+        },
+    ]);
+    let image = crate::messaging::image_event("PN-PESADA", "5511987654321", "wamid.BIG", "BIG");
+    crate::messaging::deliver(&app, "/webhooks/whatsapp", &image).await;
+    crate::messaging::dispatch(&app).await;
+    assert_eq!(
+        app.scalar_text(
+            "SELECT status || ':' || coalesce(last_error, '') FROM outbox WHERE kind = 'whatsapp.download_media'"
+        )
+        .await,
+        "dead:the media is larger than 16777216 bytes"
+    );
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM whatsapp_messages WHERE media_key IS NOT NULL")
+            .await,
+        0
+    );
+}

@@ -154,11 +154,11 @@ fn status_event(phone_number_id: &str, wamid: &str, status: &str, timestamp: i64
     envelope(phone_number_id, json!({"statuses": [report]}))
 }
 
-fn signature(body: &[u8]) -> String {
+pub(crate) fn signature(body: &[u8]) -> String {
     format!("sha256={}", hmac_sha256_hex(APP_SECRET.as_bytes(), body))
 }
 
-async fn post_signed(
+pub(crate) async fn post_signed(
     app: &TestApp,
     path: &str,
     body: &[u8],

@@ -389,14 +389,25 @@ impl WhatsAppService {
         let now = self.clock.now();
         for change in envelope.entry.into_iter().flat_map(|entry| entry.changes) {
             let value = change.value;
-            let owner = match tenant {
-                Some(tenant) => Some(tenant),
-                None if value.metadata.phone_number_id.is_empty() => None,
-                None => {
-                    self.channels
-                        .tenant_for_phone_number_id(&value.metadata.phone_number_id)
-                        .await?
+            let number_owner = if value.metadata.phone_number_id.is_empty() {
+                None
+            } else {
+                self.channels
+                    .tenant_for_phone_number_id(&value.metadata.phone_number_id)
+                    .await?
+            };
+            let owner = match (tenant, number_owner) {
+                // A tenant's path never takes events of a number another tenant owns.
+                (Some(path_tenant), Some(number_tenant)) if path_tenant != number_tenant => {
+                    tracing::warn!(
+                        tenant = %path_tenant,
+                        phone_number_id = %value.metadata.phone_number_id,
+                        "WhatsApp event on a tenant's path for another tenant's number: dropped"
+                    );
+                    None
                 }
+                (Some(path_tenant), _) => Some(path_tenant),
+                (None, number_tenant) => number_tenant,
             };
             let Some(owner) = owner else {
                 tracing::warn!(phone_number_id = %value.metadata.phone_number_id, "WhatsApp event for a number no tenant owns");

@@ -493,32 +493,34 @@ impl WhatsAppRepository for PgWhatsAppRepository {
         follow_ups: &[FollowUp],
     ) -> RepoResult<StoredInbound> {
         let mut conn = self.db.conn().await?;
+        let wa_message_id = message.wa_message_id.clone();
         let message = message.clone();
         let follow_ups = follow_ups.to_vec();
-        conn.transaction::<_, TxError, _>(async move |conn| {
-            let existing: Option<(Uuid, Uuid)> = whatsapp_messages::table
-                .filter(whatsapp_messages::tenant_id.eq(tenant.as_uuid()))
-                .filter(whatsapp_messages::wa_message_id.eq(&message.wa_message_id))
-                .select((whatsapp_messages::id, whatsapp_messages::conversation_id))
-                .first(conn)
-                .await
-                .optional()?;
-            if let Some((id, conversation)) = existing {
-                return Ok(StoredInbound {
-                    message_id: id.to_string(),
-                    conversation_id: conversation.to_string(),
-                    created: false,
-                });
-            }
-            let conversation =
-                conversation_for(conn, tenant, &message.from_phone, &message.customer_name).await?;
-            diesel::update(
-                whatsapp_conversations::table
-                    .find(conversation)
-                    .filter(whatsapp_conversations::tenant_id.eq(tenant.as_uuid())),
-            )
-            .set(
-                (
+        let stored = conn
+            .transaction::<_, TxError, _>(async move |conn| {
+                let existing: Option<(Uuid, Uuid)> = whatsapp_messages::table
+                    .filter(whatsapp_messages::tenant_id.eq(tenant.as_uuid()))
+                    .filter(whatsapp_messages::wa_message_id.eq(&message.wa_message_id))
+                    .select((whatsapp_messages::id, whatsapp_messages::conversation_id))
+                    .first(conn)
+                    .await
+                    .optional()?;
+                if let Some((id, conversation)) = existing {
+                    return Ok(StoredInbound {
+                        message_id: id.to_string(),
+                        conversation_id: conversation.to_string(),
+                        created: false,
+                    });
+                }
+                let conversation =
+                    conversation_for(conn, tenant, &message.from_phone, &message.customer_name)
+                        .await?;
+                diesel::update(
+                    whatsapp_conversations::table
+                        .find(conversation)
+                        .filter(whatsapp_conversations::tenant_id.eq(tenant.as_uuid())),
+                )
+                .set((
                     whatsapp_conversations::customer_name.eq(&message.customer_name),
                     whatsapp_conversations::last_inbound_at.eq(diesel::dsl::sql::<
                         diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
@@ -529,37 +531,54 @@ impl WhatsAppRepository for PgWhatsAppRepository {
                     .sql(")")),
                     whatsapp_conversations::unread_count
                         .eq(whatsapp_conversations::unread_count + 1),
-                ),
-            )
-            .execute(conn)
-            .await?;
-            let id = Uuid::now_v7();
-            diesel::insert_into(whatsapp_messages::table)
-                .values((
-                    whatsapp_messages::id.eq(id),
-                    whatsapp_messages::tenant_id.eq(tenant.as_uuid()),
-                    whatsapp_messages::conversation_id.eq(conversation),
-                    whatsapp_messages::direction.eq("inbound"),
-                    whatsapp_messages::wa_message_id.eq(&message.wa_message_id),
-                    whatsapp_messages::kind.eq(&message.kind),
-                    whatsapp_messages::body.eq(&message.body),
-                    whatsapp_messages::media_id.eq(&message.media_id),
-                    whatsapp_messages::media_mime.eq(&message.media_mime),
-                    whatsapp_messages::status.eq("delivered"),
-                    whatsapp_messages::status_at.eq(message.timestamp),
-                    whatsapp_messages::created_at.eq(message.timestamp),
                 ))
                 .execute(conn)
                 .await?;
-            queue_follow_ups(conn, tenant, id, conversation, follow_ups).await?;
-            Ok(StoredInbound {
-                message_id: id.to_string(),
-                conversation_id: conversation.to_string(),
-                created: true,
+                let id = Uuid::now_v7();
+                diesel::insert_into(whatsapp_messages::table)
+                    .values((
+                        whatsapp_messages::id.eq(id),
+                        whatsapp_messages::tenant_id.eq(tenant.as_uuid()),
+                        whatsapp_messages::conversation_id.eq(conversation),
+                        whatsapp_messages::direction.eq("inbound"),
+                        whatsapp_messages::wa_message_id.eq(&message.wa_message_id),
+                        whatsapp_messages::kind.eq(&message.kind),
+                        whatsapp_messages::body.eq(&message.body),
+                        whatsapp_messages::media_id.eq(&message.media_id),
+                        whatsapp_messages::media_mime.eq(&message.media_mime),
+                        whatsapp_messages::status.eq("delivered"),
+                        whatsapp_messages::status_at.eq(message.timestamp),
+                        whatsapp_messages::created_at.eq(message.timestamp),
+                    ))
+                    .execute(conn)
+                    .await?;
+                queue_follow_ups(conn, tenant, id, conversation, follow_ups).await?;
+                Ok(StoredInbound {
+                    message_id: id.to_string(),
+                    conversation_id: conversation.to_string(),
+                    created: true,
+                })
             })
-        })
-        .await
-        .map_err(RepoError::from)
+            .await
+            .map_err(RepoError::from);
+        match stored {
+            // The same delivery stored by a concurrent request: that one's row, as a duplicate.
+            Err(RepoError::Conflict(_)) => {
+                let (id, conversation): (Uuid, Uuid) = whatsapp_messages::table
+                    .filter(whatsapp_messages::tenant_id.eq(tenant.as_uuid()))
+                    .filter(whatsapp_messages::wa_message_id.eq(&wa_message_id))
+                    .select((whatsapp_messages::id, whatsapp_messages::conversation_id))
+                    .first(&mut conn)
+                    .await
+                    .map_err(diesel_error)?;
+                Ok(StoredInbound {
+                    message_id: id.to_string(),
+                    conversation_id: conversation.to_string(),
+                    created: false,
+                })
+            }
+            other => other,
+        }
     }
 
     async fn apply_status(
