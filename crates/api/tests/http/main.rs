@@ -5,6 +5,7 @@ mod auth;
 mod bootstrap;
 mod central;
 mod checkout;
+mod checkout_data;
 mod config_startup;
 mod customers_lgpd;
 mod docs_and_metrics;
