@@ -64,7 +64,53 @@ pub fn window_open(last_inbound: Option<DateTime<Utc>>, now: DateTime<Utc>) -> b
     last_inbound.is_some_and(|at| now < at + CUSTOMER_WINDOW && at <= now + TimeDelta::minutes(5))
 }
 
-/// Fills `{name}` placeholders; unknown ones stay as written.
+/// The placeholders order messages fill (a tenant's link to its own tracking page can use
+/// `{order_id}` and `{tracking_token}`).
+pub const ORDER_PLACEHOLDERS: &[&str] = &[
+    "customer",
+    "number",
+    "store",
+    "total",
+    "status",
+    "reason",
+    "order_id",
+    "tracking_token",
+];
+
+/// The names of the template's `{name}` placeholders that `known` does not hold, in order.
+/// Braces around anything but a lowercase name (`{ }`, `{Total}`…) are left for the text.
+pub fn unknown_placeholders(template: &str, known: &[&str]) -> Vec<String> {
+    let mut unknown: Vec<String> = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find('}') else { break };
+        let name = &rest[..close];
+        let is_name = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if is_name && !known.contains(&name) && !unknown.iter().any(|seen| seen == name) {
+            unknown.push(name.to_owned());
+        }
+        rest = &rest[close + 1..];
+    }
+    unknown
+}
+
+/// The template names tenants may override.
+pub const TEMPLATE_NAMES: &[&str] = &[
+    "order_confirmation",
+    "order_confirmed",
+    "order_preparing",
+    "order_ready",
+    "order_out_for_delivery",
+    "order_delivered",
+    "order_picked_up",
+    "order_canceled",
+];
+
+/// Fills `{name}` placeholders; unknown ones stay as written (saved templates cannot have any).
 pub fn render(template: &str, values: &BTreeMap<&str, String>) -> String {
     let mut text = template.to_owned();
     for (name, value) in values {
@@ -77,7 +123,7 @@ pub fn render(template: &str, values: &BTreeMap<&str, String>) -> String {
 pub fn default_template(name: &str) -> Option<&'static str> {
     Some(match name {
         "order_confirmation" => {
-            "Olá, {customer}! Recebemos seu pedido #{number} na {store}. Total: {total}. Acompanhe: {tracking}"
+            "Olá, {customer}! Recebemos seu pedido #{number} na {store}. Total: {total}."
         }
         "order_confirmed" => "Seu pedido #{number} foi confirmado e logo entra em preparo.",
         "order_preparing" => "Seu pedido #{number} está sendo preparado.",
@@ -139,6 +185,36 @@ pub fn is_public_address(address: IpAddr) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_default_text_renders_completely() {
+        let values: BTreeMap<&str, String> = ORDER_PLACEHOLDERS
+            .iter()
+            .map(|name| (*name, format!("<{name}>")))
+            .collect();
+        for name in TEMPLATE_NAMES {
+            let template = default_template(name).expect("a default for every name");
+            assert_eq!(
+                unknown_placeholders(template, ORDER_PLACEHOLDERS),
+                Vec::<String>::new(),
+                "{name}"
+            );
+            let text = render(template, &values);
+            assert!(!text.contains('{') && !text.contains('}'), "{name}: {text}");
+        }
+    }
+
+    #[test]
+    fn unknown_placeholders_are_named_once_and_stray_braces_are_text() {
+        assert_eq!(
+            unknown_placeholders(
+                "Olá {customer}, {tracking} {tracking} {Total} { } {x1}",
+                ORDER_PLACEHOLDERS
+            ),
+            vec!["tracking".to_owned(), "x1".to_owned()]
+        );
+        assert!(unknown_placeholders("{number} {", ORDER_PLACEHOLDERS).is_empty());
+    }
+
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {

@@ -24,6 +24,11 @@ fn repo_error(error: RepoError) -> ServiceError {
             "coupon_code_taken",
             "Another campaign uses this coupon code",
         ),
+        // Ids of another tenant, or of nothing: the same answer, so nothing is learnt.
+        RepoError::InvalidReference(field) => ServiceError::field(
+            &field,
+            "names a store, product or category that does not exist",
+        ),
         other => other.into(),
     }
 }

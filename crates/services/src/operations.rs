@@ -10,7 +10,9 @@ use comanda_ports::inventory::{Adjustment, InventoryRepository, StockLevel, Stoc
 use comanda_ports::orders::{ConfigRepository, TenantConfig};
 use comanda_ports::{Actor, Clock, RepoError};
 
-use crate::ServiceError;
+use comanda_domain::messaging;
+
+use crate::{FieldProblem, ServiceError};
 
 #[derive(Clone)]
 pub struct InventoryService {
@@ -122,6 +124,35 @@ impl ConfigService {
                 "at most 50 templates of 2000 characters",
             ));
         }
+        // A placeholder the messages do not fill would reach customers as written.
+        let problems: Vec<FieldProblem> = config
+            .message_templates
+            .iter()
+            .filter_map(|(name, text)| {
+                let unknown = messaging::unknown_placeholders(text, messaging::ORDER_PLACEHOLDERS);
+                (!unknown.is_empty()).then(|| {
+                    FieldProblem::new(
+                        &format!("message_templates.{name}"),
+                        format!(
+                            "unknown placeholder {}; known: {}",
+                            unknown
+                                .iter()
+                                .map(|name| format!("{{{name}}}"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            messaging::ORDER_PLACEHOLDERS
+                                .iter()
+                                .map(|name| format!("{{{name}}}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(ServiceError::Validation(problems));
+        }
         Ok(self.config.put(tenant, config, actor).await?)
     }
 }
@@ -153,10 +184,14 @@ impl InsightsService {
         if to - from > TimeDelta::days(366) {
             return Err(ServiceError::field("from", "a period is at most a year"));
         }
-        Ok((
-            self.insights.insights(tenant, from, to, store).await?,
-            from,
-            to,
-        ))
+        let insights = self
+            .insights
+            .insights(tenant, from, to, store)
+            .await
+            .map_err(|error| match error {
+                RepoError::NotFound => ServiceError::NotFound("store"),
+                other => other.into(),
+            })?;
+        Ok((insights, from, to))
     }
 }

@@ -94,7 +94,9 @@ impl SeedService {
                 slug,
                 name: "Comanda Demo".into(),
                 subscription_status: SubscriptionStatus::Active,
-                modules: Module::ALL.into_iter().collect(),
+                // Its modules come with the demo plan below, as the plan's (a later plan change
+                // replaces them, as for any tenant).
+                modules: BTreeSet::new(),
                 users_limit: 10,
                 stores_limit: 3,
             })
@@ -119,7 +121,8 @@ impl SeedService {
         if self.catalog.categories(tenant.id).await?.is_empty() {
             self.seed_menu(tenant.id, store.id).await?;
         }
-        if created {
+        // Also when an earlier seed stopped between creating the tenant and this.
+        if created || tenant.enabled_modules.is_empty() {
             let plan = self.demo_plan().await?;
             self.accounts
                 .tenant_admin

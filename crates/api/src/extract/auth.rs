@@ -65,7 +65,15 @@ fn check_csrf(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     ) {
         return Ok(());
     }
-    let origin = request
+    match browser_origin(request) {
+        Some(origin) if origin_allowed(request, state, &origin) => Ok(()),
+        _ => Err(csrf_refused()),
+    }
+}
+
+/// The page a browser sent the request from: `Origin`, else the `Referer`'s origin.
+fn browser_origin(request: &HttpRequest) -> Option<String> {
+    request
         .headers()
         .get(header::ORIGIN)
         .and_then(|value| value.to_str().ok())
@@ -75,16 +83,29 @@ fn check_csrf(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
             let url = url::Url::parse(referer).ok()?;
             Some(url.origin().ascii_serialization())
         })
-        .map(|origin| origin.trim_end_matches('/').to_ascii_lowercase());
-    let Some(origin) = origin else {
-        return Err(csrf_refused());
-    };
+        .map(|origin| origin.trim_end_matches('/').to_ascii_lowercase())
+}
+
+fn origin_allowed(request: &HttpRequest, state: &AppState, origin: &str) -> bool {
     let info = request.connection_info();
     let own_origin = format!("{}://{}", info.scheme(), info.host()).to_ascii_lowercase();
-    if origin == own_origin || state.settings.http.cors_allowed_origins.contains(&origin) {
-        Ok(())
-    } else {
-        Err(csrf_refused())
+    origin == own_origin
+        || state
+            .settings
+            .http
+            .cors_allowed_origins
+            .iter()
+            .any(|allowed| allowed == origin)
+}
+
+/// A form post is the one login a page of another site can make a browser send without CORS
+/// (login CSRF: the victim signed in to the attacker's account). When a browser says where it
+/// comes from, it must be an allowed origin; clients that send no `Origin` (scripts, OAuth2
+/// tools) are not browsers and go on.
+pub fn check_form_origin(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    match browser_origin(request) {
+        Some(origin) if !origin_allowed(request, state, &origin) => Err(csrf_refused()),
+        _ => Ok(()),
     }
 }
 

@@ -26,7 +26,9 @@ pub async fn cors(
         .and_then(|value| value.to_str().ok())
         .map(|value| value.trim_end_matches('/').to_ascii_lowercase());
     let Some(origin) = origin else {
-        return Ok(next.call(request).await?.map_into_boxed_body());
+        let mut response = next.call(request).await?.map_into_boxed_body();
+        vary_on_origin(response.headers_mut());
+        return Ok(response);
     };
     let allowed = app_state(&request)
         .is_some_and(|state| state.settings.http.cors_allowed_origins.contains(&origin));
@@ -43,7 +45,9 @@ pub async fn cors(
                 "This origin may not call the API",
             )
             .error_response();
-            return Ok(request.into_response(response));
+            let mut response = request.into_response(response);
+            vary_on_origin(response.headers_mut());
+            return Ok(response);
         }
         let mut response = HttpResponse::NoContent();
         response
@@ -62,8 +66,23 @@ pub async fn cors(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static(EXPOSED_HEADERS),
         );
+    } else {
+        vary_on_origin(response.headers_mut());
     }
     Ok(response)
+}
+
+/// Every answer may differ by `Origin` (CORS headers for some origins, none for others): a
+/// shared cache must not hand one origin's answer to another.
+fn vary_on_origin(headers: &mut actix_web::http::header::HeaderMap) {
+    let already = headers
+        .get_all(header::VARY)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|name| name.trim().eq_ignore_ascii_case("origin"));
+    if !already {
+        headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
 }
 
 fn add_origin_headers(headers: &mut actix_web::http::header::HeaderMap, origin: &str) {
@@ -74,5 +93,5 @@ fn add_origin_headers(headers: &mut actix_web::http::header::HeaderMap, origin: 
         header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
         HeaderValue::from_static("true"),
     );
-    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    vary_on_origin(headers);
 }

@@ -198,6 +198,12 @@ pub async fn login(
     tenant: Tenant,
     body: LoginRequest,
 ) -> Result<HttpResponse, ApiError> {
+    if request
+        .content_type()
+        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    {
+        crate::extract::check_form_origin(&request, &state)?;
+    }
     let client_ip = request.extensions().get::<ClientIp>().map(|ip| ip.0);
     if let Some(ip) = client_ip {
         let policy = RateLimitPolicy {

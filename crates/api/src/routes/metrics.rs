@@ -8,9 +8,31 @@ use crate::state::AppState;
     get,
     path = "/metrics",
     tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String))
+    responses(
+        (status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String),
+        (status = 401, description = "`not_authenticated`: `METRICS_TOKEN` is set and the bearer token is not it", body = crate::error::ErrorBody),
+    )
 )]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    request: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, crate::error::ApiError> {
+    // The figures are the whole SaaS's (orders of every tenant): with `METRICS_TOKEN` set, only
+    // the scraper that holds it reads them.
+    if let Some(token) = &state.settings.http.metrics_token {
+        let presented = request
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !constant_time_eq(presented.trim().as_bytes(), token.expose().as_bytes()) {
+            return Err(crate::error::ApiError::unauthorized(
+                "not_authenticated",
+                "/metrics needs the METRICS_TOKEN as a bearer token",
+            ));
+        }
+    }
     // A database that does not answer must not break the scrape.
     let outbox = match state.dispatcher.depth().await {
         Ok(depth) => Some(depth),
@@ -20,7 +42,17 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         }
     };
     let body = state.metrics.render(state.database.pool_stats(), outbox);
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(body)
+        .body(body))
+}
+
+/// Compares without stopping at the first difference (no timing hint about the token).
+fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
+    left.len() == right.len()
+        && left
+            .iter()
+            .zip(right)
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
 }

@@ -18,6 +18,7 @@ mod middleware;
 mod operations;
 mod production;
 mod rate_limits;
+mod review_findings;
 mod storefront;
 mod stores;
 mod support;

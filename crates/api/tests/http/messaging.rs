@@ -75,7 +75,7 @@ impl Stubs {
     }
 }
 
-fn graph_sent(id: &str) -> StubResponse {
+pub(crate) fn graph_sent(id: &str) -> StubResponse {
     StubResponse::json(
         200,
         json!({"messaging_product": "whatsapp", "messages": [{"id": id}]}),

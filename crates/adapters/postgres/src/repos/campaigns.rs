@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
-use crate::schema::campaigns;
+use crate::schema::{campaigns, categories, products, stores};
 
 #[derive(Clone)]
 pub struct PgCampaignRepository {
@@ -128,6 +128,56 @@ fn code_conflict(error: RepoError) -> RepoError {
     }
 }
 
+/// Every store, product and category a campaign names must be the tenant's:
+/// `InvalidReference("store_ids")` (or products, categories) otherwise.
+async fn check_scope(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    campaign: &Campaign,
+) -> Result<(), TxError> {
+    let distinct = |ids: Vec<Uuid>| -> Vec<Uuid> {
+        let set: BTreeSet<Uuid> = ids.into_iter().collect();
+        set.into_iter().collect()
+    };
+    let stores = distinct(uuids(&campaign.store_ids, StoreId::as_uuid));
+    let products = distinct(uuids(&campaign.product_ids, ProductId::as_uuid));
+    let categories = distinct(uuids(&campaign.category_ids, CategoryId::as_uuid));
+    if !stores.is_empty() {
+        let known: i64 = stores::table
+            .filter(stores::tenant_id.eq(tenant.as_uuid()))
+            .filter(stores::id.eq_any(&stores))
+            .count()
+            .get_result(conn)
+            .await?;
+        if known != i64::try_from(stores.len()).unwrap_or(i64::MAX) {
+            return Err(RepoError::InvalidReference("store_ids".into()).into());
+        }
+    }
+    if !products.is_empty() {
+        let known: i64 = products::table
+            .filter(products::tenant_id.eq(tenant.as_uuid()))
+            .filter(products::id.eq_any(&products))
+            .count()
+            .get_result(conn)
+            .await?;
+        if known != i64::try_from(products.len()).unwrap_or(i64::MAX) {
+            return Err(RepoError::InvalidReference("product_ids".into()).into());
+        }
+    }
+    if !categories.is_empty() {
+        let known: i64 = categories::table
+            .filter(categories::tenant_id.eq(tenant.as_uuid()))
+            .filter(categories::id.eq_any(&categories))
+            .count()
+            .get_result(conn)
+            .await?;
+        if known != i64::try_from(categories.len()).unwrap_or(i64::MAX) {
+            return Err(RepoError::InvalidReference("category_ids".into()).into());
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl CampaignRepository for PgCampaignRepository {
     async fn list(&self, tenant: TenantId) -> RepoResult<Vec<(Campaign, Option<String>)>> {
@@ -173,6 +223,7 @@ impl CampaignRepository for PgCampaignRepository {
     ) -> RepoResult<Campaign> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
+            check_scope(conn, tenant, &campaign).await?;
             let (kind, value) = kind_value(campaign.kind);
             diesel::insert_into(campaigns::table)
                 .values((
@@ -227,6 +278,7 @@ impl CampaignRepository for PgCampaignRepository {
             let (before, _) = load(conn, tenant, campaign.id.as_uuid())
                 .await?
                 .ok_or(RepoError::NotFound)?;
+            check_scope(conn, tenant, &campaign).await?;
             let (kind, value) = kind_value(campaign.kind);
             diesel::update(
                 campaigns::table

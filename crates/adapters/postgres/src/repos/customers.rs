@@ -122,18 +122,29 @@ impl CustomerRepository for PgCustomerRepository {
     ) -> RepoResult<Page<Customer>> {
         let mut conn = self.db.conn().await?;
         let pattern = search.map(contains_pattern);
-        let rows = query(&mut conn, tenant, None, pattern, page)
+        let rows = query(&mut conn, tenant, None, pattern.clone(), page)
             .await
             .map_err(diesel_error)?;
         let total = match <[CustomerRow]>::first(&rows) {
             Some(row) => row.total,
-            // A page past the end: count on its own.
-            None => customers::table
-                .filter(customers::tenant_id.eq(tenant.as_uuid()))
-                .count()
-                .get_result(&mut conn)
-                .await
-                .map_err(diesel_error)?,
+            // A page past the end: count on its own, with the same search.
+            None => {
+                let mut count = customers::table
+                    .filter(customers::tenant_id.eq(tenant.as_uuid()))
+                    .into_boxed();
+                if let Some(pattern) = pattern {
+                    count = count.filter(
+                        customers::name
+                            .ilike(pattern.clone())
+                            .or(customers::phone.like(pattern)),
+                    );
+                }
+                count
+                    .count()
+                    .get_result(&mut conn)
+                    .await
+                    .map_err(diesel_error)?
+            }
         };
         let total = u64::try_from(total).unwrap_or(0);
         Ok(Page {

@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comanda_domain::{ProductId, StoreId, TenantId};
+use comanda_ports::RepoError;
 use comanda_ports::RepoResult;
 use comanda_ports::insights::{Insights, InsightsRepository, TopProduct};
 use diesel::prelude::*;
@@ -72,6 +73,12 @@ impl InsightsRepository for PgInsightsRepository {
         store: Option<StoreId>,
     ) -> RepoResult<Insights> {
         let mut conn = self.db.conn().await?;
+        // An unknown store (or another tenant's) is not found, as on every other route.
+        if let Some(store) = store {
+            super::stores::ensure_store(&mut conn, tenant, store)
+                .await
+                .map_err(RepoError::from)?;
+        }
         let store = store.map(|s| s.as_uuid());
         macro_rules! bound {
             ($sql:expr) => {

@@ -65,17 +65,15 @@ impl PgOutboxRepository {
 }
 
 /// The job, only while this claim holds it.
-fn held(
-    job: &OutboxJob,
-) -> RepoResult<
+type HeldJob = diesel::dsl::Filter<
     diesel::dsl::Filter<
-        diesel::dsl::Filter<
-            diesel::dsl::Find<outbox::table, Uuid>,
-            diesel::dsl::Eq<outbox::lease_token, Uuid>,
-        >,
-        diesel::dsl::Eq<outbox::status, &'static str>,
+        diesel::dsl::Find<outbox::table, Uuid>,
+        diesel::dsl::Eq<outbox::lease_token, Uuid>,
     >,
-> {
+    diesel::dsl::Eq<outbox::status, &'static str>,
+>;
+
+fn held(job: &OutboxJob) -> RepoResult<HeldJob> {
     Ok(outbox::table
         .find(parse_uuid(&job.id)?)
         .filter(outbox::lease_token.eq(parse_uuid(&job.lease)?))
