@@ -141,3 +141,32 @@ impl From<comanda_domain::identity::GrantDenied> for ServiceError {
         Self::forbidden(denied.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unique_violation_never_shows_the_constraint_name() {
+        let error = ServiceError::from(RepoError::Conflict(
+            "customers_tenant_id_phone_key".into(),
+        ));
+        assert!(
+            matches!(&error, ServiceError::Conflict { code: "conflict", .. }),
+            "{error:?}"
+        );
+        assert!(!error.to_string().contains("customers_tenant_id_phone_key"));
+    }
+
+    #[test]
+    fn saturated_hashing_and_conflicting_transactions_are_busy() {
+        assert!(matches!(
+            ServiceError::from(comanda_ports::CryptoError::Busy),
+            ServiceError::Busy(_)
+        ));
+        assert!(matches!(
+            ServiceError::from(RepoError::Busy("deadlock detected".into())),
+            ServiceError::Busy(_)
+        ));
+    }
+}
