@@ -148,11 +148,15 @@ mod tests {
 
     #[test]
     fn a_unique_violation_never_shows_the_constraint_name() {
-        let error = ServiceError::from(RepoError::Conflict(
-            "customers_tenant_id_phone_key".into(),
-        ));
+        let error = ServiceError::from(RepoError::Conflict("customers_tenant_id_phone_key".into()));
         assert!(
-            matches!(&error, ServiceError::Conflict { code: "conflict", .. }),
+            matches!(
+                &error,
+                ServiceError::Conflict {
+                    code: "conflict",
+                    ..
+                }
+            ),
             "{error:?}"
         );
         assert!(!error.to_string().contains("customers_tenant_id_phone_key"));
