@@ -62,6 +62,7 @@ use comanda_services::stores::StoreService;
 use comanda_services::tenancy::TenancyService;
 use comanda_services::users::UserService;
 use comanda_storage::{ObjectMediaStorage, S3Config};
+use utoipa_actix_web::AppExt;
 
 use crate::catalog_cache::CatalogCache;
 use crate::error::ApiError;
@@ -552,7 +553,10 @@ impl Application {
                             crate::error::canonical_error(status).into()
                         }),
                 )
-                .configure(routes::configure)
+                .into_utoipa_app()
+                .configure(routes::register)
+                .into_app()
+                .configure(routes::register_unlisted)
                 .default_service(web::to(routes::not_found))
                 // Outermost last: trusted host, CORS, security headers, request log, rate limit.
                 .wrap(from_fn(middleware::error_shape))

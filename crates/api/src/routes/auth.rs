@@ -1,5 +1,6 @@
 //! `/auth/*`: sign-up of a tenant's first user, login, the current user, logout (SPEC §5).
 
+use actix_web::{get, post};
 use std::time::Duration;
 
 use actix_web::cookie::{Cookie, SameSite, time};
@@ -70,8 +71,6 @@ pub struct SignupRequest {
 /// `bootstrap_via_cli` (its first owner is made with `comanda create-owner`). Once the tenant
 /// has a user: 409 `already_bootstrapped`. Any `role` or `tenant_id` in the body is ignored.
 #[utoipa::path(
-    post,
-    path = "/auth/signup",
     tag = "auth",
     params(TenantHeaderParams),
     request_body = SignupRequest,
@@ -82,6 +81,7 @@ pub struct SignupRequest {
         (status = 422, description = "Invalid e-mail or password", body = ErrorBody),
     )
 )]
+#[post("/auth/signup")]
 pub async fn signup(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -181,8 +181,6 @@ fn auth_cookie(token: String, max_age: Duration) -> Cookie<'static> {
 /// SameSite=Lax). Wrong e-mail or password: 401 `invalid_credentials`. Attempts are limited per
 /// client IP and e-mail.
 #[utoipa::path(
-    post,
-    path = "/auth/login",
     tag = "auth",
     params(TenantHeaderParams),
     request_body(content = LoginRequest, description = "JSON, or `application/x-www-form-urlencoded` with `username` and `password`"),
@@ -192,6 +190,7 @@ fn auth_cookie(token: String, max_age: Duration) -> Cookie<'static> {
         (status = 429, description = "`rate_limited`: too many attempts", body = ErrorBody),
     )
 )]
+#[post("/auth/login")]
 pub async fn login(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -272,8 +271,6 @@ pub struct MeResponse {
 
 /// The signed-in user with their role, modules and permissions.
 #[utoipa::path(
-    get,
-    path = "/auth/me",
     tag = "auth",
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -281,6 +278,7 @@ pub struct MeResponse {
         (status = 401, description = "`not_authenticated` or `invalid_token`", body = ErrorBody),
     )
 )]
+#[get("/auth/me")]
 pub async fn me(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -313,8 +311,6 @@ pub async fn me(
 
 /// Ends the session: its token stops working at once, and the cookie is cleared.
 #[utoipa::path(
-    post,
-    path = "/auth/logout",
     tag = "auth",
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -322,6 +318,7 @@ pub async fn me(
         (status = 401, description = "`not_authenticated` or `invalid_token`", body = ErrorBody),
     )
 )]
+#[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
     user: CurrentUser,

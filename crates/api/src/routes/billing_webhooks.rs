@@ -2,6 +2,7 @@
 //! `X-Signature` over the raw body, idempotent by event id, never backwards in time.
 
 use actix_web::http::StatusCode;
+use actix_web::post;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use comanda_domain::tenancy::{SubscriptionStatus, TenantSlug};
@@ -66,7 +67,7 @@ pub struct WebhookResponse {
 
 /// A subscription status change.
 #[utoipa::path(
-    post, path = "/billing/webhook/status", tag = "webhooks",
+    tag = "webhooks",
     request_body = StatusWebhook,
     params(("X-Signature" = String, Header, description = "`sha256=<hex HMAC-SHA256 of the raw body>` or bare hex")),
     responses(
@@ -76,6 +77,7 @@ pub struct WebhookResponse {
         (status = 422, body = ErrorBody),
     )
 )]
+#[post("/billing/webhook/status")]
 pub async fn status(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -145,7 +147,7 @@ pub struct IntakeWebhook {
 
 /// A new customer signed up: creates the tenant on its plan, with its owner.
 #[utoipa::path(
-    post, path = "/billing/webhook/intake", tag = "webhooks",
+    tag = "webhooks",
     request_body = IntakeWebhook,
     params(("X-Signature" = String, Header, description = "`sha256=<hex HMAC-SHA256 of the raw body>` or bare hex")),
     responses(
@@ -156,6 +158,7 @@ pub struct IntakeWebhook {
         (status = 422, body = ErrorBody),
     )
 )]
+#[post("/billing/webhook/intake")]
 pub async fn intake(
     request: HttpRequest,
     state: web::Data<AppState>,

@@ -1,5 +1,6 @@
 //! `GET /catalog?store_id=`: a store's menu, the hottest read of the storefront.
 
+use actix_web::get;
 use actix_web::http::header::{self, ContentType};
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
@@ -137,7 +138,7 @@ pub struct CatalogQuery {
 /// The store's menu: categories in order, each with its products and add-on groups.
 /// Unavailable or out-of-stock products are marked (or left out when the store hides them).
 #[utoipa::path(
-    get, path = "/catalog", tag = "storefront", params(TenantHeaderParams, CatalogQuery),
+    tag = "storefront", params(TenantHeaderParams, CatalogQuery),
     responses(
         (status = 200, body = CatalogResponse, headers(
             ("ETag" = String, description = "Weak tag of this menu version; send it back in `If-None-Match`"),
@@ -147,6 +148,7 @@ pub struct CatalogQuery {
         (status = 422, description = "`store_id` missing", body = ErrorBody),
     )
 )]
+#[get("/catalog")]
 pub async fn catalog(
     request: HttpRequest,
     state: web::Data<AppState>,

@@ -1,6 +1,7 @@
 //! `/admin/central/*`: the SaaS operator's console (SPEC §8), for the owner of the
 //! `SUPER_ADMIN_TENANT_SLUG` tenant only.
 
+use actix_web::{delete, get, patch, post, put};
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::{HttpResponse, web};
@@ -105,10 +106,11 @@ pub struct DashboardView {
 }
 
 #[utoipa::path(
-    get, path = "/admin/central/dashboard", tag = "central",
+    tag = "central",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = DashboardView), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/central/dashboard")]
 pub async fn dashboard(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -140,10 +142,11 @@ pub struct TenantQuery {
 }
 
 #[utoipa::path(
-    get, path = "/admin/central/tenants", tag = "central", params(ListQuery, TenantQuery),
+    tag = "central", params(ListQuery, TenantQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = TenantList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/central/tenants")]
 pub async fn list_tenants(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -207,10 +210,11 @@ fn owner_input(owner: OwnerRequest) -> OwnerInput {
 }
 
 #[utoipa::path(
-    post, path = "/admin/central/tenants", tag = "central", request_body = CreateTenantRequest,
+    tag = "central", request_body = CreateTenantRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = CreatedTenantView), (status = 409, description = "`slug_taken`", body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/central/tenants")]
 pub async fn create_tenant(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -253,7 +257,7 @@ pub struct OwnerInviteView {
 
 /// A new owner invite for a tenant that has no user yet (the first was lost or expired).
 #[utoipa::path(
-    post, path = "/admin/central/tenants/{tenant_id}/owner-invite", tag = "central",
+    tag = "central",
     params(("tenant_id" = String, Path)), request_body = OwnerRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -263,6 +267,7 @@ pub struct OwnerInviteView {
         (status = 422, body = ErrorBody),
     )
 )]
+#[post("/admin/central/tenants/{tenant_id}/owner-invite")]
 pub async fn invite_owner(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -286,10 +291,11 @@ pub async fn invite_owner(
 }
 
 #[utoipa::path(
-    get, path = "/admin/central/tenants/{tenant_id}", tag = "central", params(("tenant_id" = String, Path)),
+    tag = "central", params(("tenant_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = TenantView), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/central/tenants/{tenant_id}")]
 pub async fn get_tenant(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -315,11 +321,12 @@ pub struct UpdateTenantRequest {
 }
 
 #[utoipa::path(
-    patch, path = "/admin/central/tenants/{tenant_id}", tag = "central", params(("tenant_id" = String, Path)),
+    tag = "central", params(("tenant_id" = String, Path)),
     request_body = UpdateTenantRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = TenantView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[patch("/admin/central/tenants/{tenant_id}")]
 pub async fn update_tenant(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -345,10 +352,11 @@ pub async fn update_tenant(
 
 /// Deactivates the tenant: its data stays, its requests answer 404 `tenant_not_found`.
 #[utoipa::path(
-    delete, path = "/admin/central/tenants/{tenant_id}", tag = "central", params(("tenant_id" = String, Path)),
+    tag = "central", params(("tenant_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deactivated"), (status = 404, body = ErrorBody))
 )]
+#[delete("/admin/central/tenants/{tenant_id}")]
 pub async fn deactivate_tenant(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -381,11 +389,12 @@ pub struct LimitsRequest {
 }
 
 #[utoipa::path(
-    put, path = "/admin/central/tenants/{tenant_id}/limits", tag = "central", params(("tenant_id" = String, Path)),
+    tag = "central", params(("tenant_id" = String, Path)),
     request_body = LimitsRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = TenantView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[put("/admin/central/tenants/{tenant_id}/limits")]
 pub async fn set_limits(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -412,11 +421,12 @@ pub struct ModulesRequest {
 }
 
 #[utoipa::path(
-    put, path = "/admin/central/tenants/{tenant_id}/modules", tag = "central", params(("tenant_id" = String, Path)),
+    tag = "central", params(("tenant_id" = String, Path)),
     request_body = ModulesRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = TenantView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[put("/admin/central/tenants/{tenant_id}/modules")]
 pub async fn set_modules(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -440,11 +450,12 @@ pub struct AssignPlanRequest {
 /// Moves the tenant to a plan: the plan's modules replace the old plan's, modules granted by
 /// hand stay, limits come from the plan.
 #[utoipa::path(
-    put, path = "/admin/central/tenants/{tenant_id}/plan", tag = "central", params(("tenant_id" = String, Path)),
+    tag = "central", params(("tenant_id" = String, Path)),
     request_body = AssignPlanRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = TenantView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[put("/admin/central/tenants/{tenant_id}/plan")]
 pub async fn assign_plan(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -493,10 +504,11 @@ pub struct MessagingRequest {
 }
 
 #[utoipa::path(
-    get, path = "/admin/central/tenants/{tenant_id}/messaging", tag = "central", params(("tenant_id" = String, Path)),
+    tag = "central", params(("tenant_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = MessagingView), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/central/tenants/{tenant_id}/messaging")]
 pub async fn messaging(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -513,11 +525,12 @@ pub async fn messaging(
 }
 
 #[utoipa::path(
-    put, path = "/admin/central/tenants/{tenant_id}/messaging", tag = "central", params(("tenant_id" = String, Path)),
+    tag = "central", params(("tenant_id" = String, Path)),
     request_body = MessagingRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = MessagingView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
 )]
+#[put("/admin/central/tenants/{tenant_id}/messaging")]
 pub async fn set_messaging(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -546,12 +559,13 @@ pub struct FirstAccessRequest {
 
 /// With the test mode on, the tenant's onboarding is shown afresh; no data is deleted.
 #[utoipa::path(
-    put, path = "/admin/central/tenants/{tenant_id}/first-access-test", tag = "central",
+    tag = "central",
     params(("tenant_id" = String, Path)),
     request_body = FirstAccessRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = TenantView), (status = 404, body = ErrorBody))
 )]
+#[put("/admin/central/tenants/{tenant_id}/first-access-test")]
 pub async fn first_access_test(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -581,10 +595,11 @@ fn central_acting(user: &CurrentUser) -> Acting {
 }
 
 #[utoipa::path(
-    get, path = "/admin/central/tenants/{tenant_id}/users", tag = "central", params(("tenant_id" = String, Path), ListQuery),
+    tag = "central", params(("tenant_id" = String, Path), ListQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = UserList), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/central/tenants/{tenant_id}/users")]
 pub async fn list_tenant_users(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -607,11 +622,12 @@ pub async fn list_tenant_users(
 }
 
 #[utoipa::path(
-    post, path = "/admin/central/tenants/{tenant_id}/users", tag = "central", params(("tenant_id" = String, Path)),
+    tag = "central", params(("tenant_id" = String, Path)),
     request_body = CreateUserRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = UserView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
 )]
+#[post("/admin/central/tenants/{tenant_id}/users")]
 pub async fn create_tenant_user(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -637,12 +653,13 @@ pub async fn create_tenant_user(
 }
 
 #[utoipa::path(
-    patch, path = "/admin/central/tenants/{tenant_id}/users/{user_id}", tag = "central",
+    tag = "central",
     params(("tenant_id" = String, Path), ("user_id" = String, Path)),
     request_body = UpdateUserRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`last_owner` or `limit_reached`", body = ErrorBody))
 )]
+#[patch("/admin/central/tenants/{tenant_id}/users/{user_id}")]
 pub async fn update_tenant_user(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -667,11 +684,12 @@ pub async fn update_tenant_user(
 }
 
 #[utoipa::path(
-    delete, path = "/admin/central/tenants/{tenant_id}/users/{user_id}", tag = "central",
+    tag = "central",
     params(("tenant_id" = String, Path), ("user_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
 )]
+#[delete("/admin/central/tenants/{tenant_id}/users/{user_id}")]
 pub async fn delete_tenant_user(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -731,10 +749,11 @@ pub struct PlanList {
 }
 
 #[utoipa::path(
-    get, path = "/admin/central/plans", tag = "central",
+    tag = "central",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = PlanList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/central/plans")]
 pub async fn list_plans(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -748,10 +767,11 @@ pub async fn list_plans(
 }
 
 #[utoipa::path(
-    post, path = "/admin/central/plans", tag = "central", request_body = PlanRequest,
+    tag = "central", request_body = PlanRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = PlanView), (status = 409, description = "`plan_code_taken`", body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/central/plans")]
 pub async fn create_plan(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -766,10 +786,11 @@ pub async fn create_plan(
 }
 
 #[utoipa::path(
-    get, path = "/admin/central/plans/{plan_id}", tag = "central", params(("plan_id" = String, Path)),
+    tag = "central", params(("plan_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = PlanView), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/central/plans/{plan_id}")]
 pub async fn get_plan(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -786,11 +807,12 @@ pub async fn get_plan(
 }
 
 #[utoipa::path(
-    put, path = "/admin/central/plans/{plan_id}", tag = "central", params(("plan_id" = String, Path)),
+    tag = "central", params(("plan_id" = String, Path)),
     request_body = PlanRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = PlanView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[put("/admin/central/plans/{plan_id}")]
 pub async fn update_plan(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -810,10 +832,11 @@ pub async fn update_plan(
 }
 
 #[utoipa::path(
-    delete, path = "/admin/central/plans/{plan_id}", tag = "central", params(("plan_id" = String, Path)),
+    tag = "central", params(("plan_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody), (status = 409, description = "`plan_in_use`", body = ErrorBody))
 )]
+#[delete("/admin/central/plans/{plan_id}")]
 pub async fn delete_plan(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -1,14 +1,13 @@
 //! `/openapi.json` and `/docs`: the API described, and rendered by Swagger UI served from the
 //! binary itself (no CDN, so it works offline and under a strict CSP).
 
+use actix_web::get;
 use std::sync::OnceLock;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use utoipa::OpenApi;
 
 use crate::error::ApiError;
-use crate::openapi::ApiDoc;
 
 const DOCS_HTML: &str = r#"<!doctype html>
 <html lang="en">
@@ -67,7 +66,7 @@ const ASSETS: &[Asset] = &[
 fn openapi_document() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
-        ApiDoc::openapi()
+        crate::openapi::document()
             .to_json()
             .unwrap_or_else(|_| "{}".to_owned())
     })
@@ -75,11 +74,10 @@ fn openapi_document() -> &'static str {
 
 /// The OpenAPI 3.1 document of every endpoint.
 #[utoipa::path(
-    get,
-    path = "/openapi.json",
     tag = "operations",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
 )]
+#[get("/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
@@ -88,12 +86,16 @@ pub async fn openapi_json() -> HttpResponse {
 
 /// Swagger UI rendering `/openapi.json`.
 #[utoipa::path(
-    get,
-    path = "/docs",
     tag = "operations",
     responses((status = 200, description = "The API documentation page", content_type = "text/html", body = String))
 )]
+#[get("/docs")]
 pub async fn docs_page() -> HttpResponse {
+    page().await
+}
+
+/// The page itself (also at `/docs/`).
+pub async fn page() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(DOCS_HTML)

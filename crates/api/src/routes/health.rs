@@ -1,3 +1,4 @@
+use actix_web::get;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -17,14 +18,13 @@ pub struct HealthResponse {
 
 /// Readiness: 200 when the database answers, 503 when it does not.
 #[utoipa::path(
-    get,
-    path = "/health",
     tag = "operations",
     responses(
         (status = 200, description = "The service and its database answer", body = HealthResponse),
         (status = 503, description = "The database does not answer", body = ErrorBody),
     )
 )]
+#[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     match state.health.check().await {
         Ok(()) => Ok(HttpResponse::Ok()
@@ -53,12 +53,15 @@ pub struct ProbeResponse {
 /// Liveness: 200 while the process serves requests. Checks no dependency, so a database outage
 /// never gets healthy instances restarted.
 #[utoipa::path(
-    get,
-    path = "/livez",
     tag = "operations",
     responses((status = 200, description = "The process serves", body = ProbeResponse))
 )]
+#[get("/livez")]
 pub async fn livez() -> HttpResponse {
+    probe_ok()
+}
+
+fn probe_ok() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(ProbeResponse { status: "ok" })
@@ -67,17 +70,16 @@ pub async fn livez() -> HttpResponse {
 /// Readiness: 200 when the database answers and its schema is at this binary's latest
 /// migration; 503 otherwise (`database_unavailable`, `schema_behind`).
 #[utoipa::path(
-    get,
-    path = "/readyz",
     tag = "operations",
     responses(
         (status = 200, description = "Ready for traffic", body = ProbeResponse),
         (status = 503, description = "`database_unavailable` or `schema_behind`", body = ErrorBody),
     )
 )]
+#[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     match state.health.ready().await {
-        Ok(Readiness::Ready) => Ok(livez().await),
+        Ok(Readiness::Ready) => Ok(probe_ok()),
         Ok(Readiness::SchemaBehind) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "schema_behind",

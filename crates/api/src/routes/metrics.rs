@@ -1,3 +1,4 @@
+use actix_web::get;
 use actix_web::{HttpResponse, web};
 
 use crate::state::AppState;
@@ -5,14 +6,13 @@ use crate::state::AppState;
 /// Prometheus text: requests and latency by route and status, database pool gauges, orders
 /// created, notifications pending and dead.
 #[utoipa::path(
-    get,
-    path = "/metrics",
     tag = "operations",
     responses(
         (status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String),
         (status = 401, description = "`not_authenticated`: `METRICS_TOKEN` is set and the bearer token is not it", body = crate::error::ErrorBody),
     )
 )]
+#[get("/metrics")]
 pub async fn metrics(
     request: actix_web::HttpRequest,
     state: web::Data<AppState>,

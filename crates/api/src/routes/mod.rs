@@ -16,10 +16,10 @@ pub mod stores;
 pub mod whatsapp_webhook;
 
 use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 
-/// Every route of the API. Middlewares are added in `startup`.
 /// An id from the request (surrounding spaces allowed); 422 naming `field` otherwise.
 pub fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
     raw.trim()
@@ -27,307 +27,187 @@ pub fn parse_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiEr
         .map_err(|_| ApiError::field(field, "not a valid id"))
 }
 
-pub fn configure(config: &mut web::ServiceConfig) {
+/// Every route of the API, each written once: its method and path are in the handler's
+/// `#[get("…")]`-style attribute, its documentation in `#[utoipa::path]` beside it; this list
+/// only says in which order they are tried (a literal path before a `{param}` one).
+pub fn register(config: &mut ServiceConfig) {
     config
-        .service(web::resource("/health").route(web::get().to(health::health)))
-        .service(web::resource("/livez").route(web::get().to(health::livez)))
-        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
-        .service(web::resource("/stores").route(web::get().to(stores::list_stores)))
-        .service(web::resource("/catalog").route(web::get().to(catalog::catalog)))
-        .service(web::resource("/checkout/preview").route(web::post().to(orders::preview)))
-        .service(web::resource("/checkout").route(web::post().to(orders::checkout)))
-        .service(web::resource("/orders").route(web::get().to(orders::list)))
-        .service(web::resource("/orders/{order_id}").route(web::get().to(orders::get)))
-        .service(web::resource("/admin/orders").route(web::get().to(admin::orders::list)))
-        .service(web::resource("/admin/orders/{order_id}").route(web::get().to(admin::orders::get)))
-        .service(
-            web::resource("/admin/orders/{order_id}/status")
-                .route(web::post().to(admin::orders::set_status)),
-        )
-        .service(
-            web::resource("/admin/orders/{order_id}/cancel")
-                .route(web::post().to(admin::orders::cancel)),
-        )
-        .service(
-            web::resource("/admin/customers").route(web::get().to(admin::orders::list_customers)),
-        )
-        .service(
-            web::resource("/admin/customers/merge")
-                .route(web::post().to(admin::orders::merge_customers)),
-        )
-        .service(
-            web::resource("/admin/customers/{customer_id}")
-                .route(web::get().to(admin::orders::get_customer))
-                .route(web::patch().to(admin::orders::update_customer)),
-        )
-        .service(
-            web::resource("/admin/customers/{customer_id}/export")
-                .route(web::get().to(admin::customer_data::export_customer)),
-        )
-        .service(
-            web::resource("/admin/customers/{customer_id}/erase")
-                .route(web::post().to(admin::customer_data::erase_customer)),
-        )
-        .service(
-            web::resource("/admin/campaigns")
-                .route(web::get().to(admin::campaigns::list))
-                .route(web::post().to(admin::campaigns::create)),
-        )
-        .service(
-            web::resource("/admin/campaigns/{campaign_id}")
-                .route(web::get().to(admin::campaigns::get))
-                .route(web::put().to(admin::campaigns::update))
-                .route(web::delete().to(admin::campaigns::delete)),
-        )
-        .service(
-            web::resource("/admin/campaigns/{campaign_id}/image")
-                .route(web::post().to(admin::campaigns::upload_image)),
-        )
-        .service(web::resource("/admin/inventory").route(web::get().to(admin::operations::levels)))
-        .service(
-            web::resource("/admin/inventory/adjustments")
-                .route(web::post().to(admin::operations::adjust)),
-        )
-        .service(
-            web::resource("/admin/inventory/movements")
-                .route(web::get().to(admin::operations::movements)),
-        )
-        .service(
-            web::resource("/admin/config")
-                .route(web::get().to(admin::operations::get_config))
-                .route(web::put().to(admin::operations::put_config)),
-        )
-        .service(web::resource("/admin/insights").route(web::get().to(admin::operations::insights)))
-        .service(web::resource("/shipping/quote").route(web::post().to(shipping::quote)))
-        .service(web::resource("/media/{key:.+}").route(web::get().to(media::serve)))
-        .service(
-            web::resource("/admin/stores")
-                .route(web::get().to(admin::stores::list))
-                .route(web::post().to(admin::stores::create)),
-        )
-        .service(
-            web::resource("/admin/stores/{store_id}")
-                .route(web::get().to(admin::stores::get))
-                .route(web::patch().to(admin::stores::update))
-                .route(web::delete().to(admin::stores::delete)),
-        )
-        .service(
-            web::resource("/admin/stores/{store_id}/image")
-                .route(web::post().to(admin::stores::upload_image)),
-        )
-        .service(
-            web::resource("/admin/shipping/stores/{store_id}/bands")
-                .route(web::get().to(admin::shipping::bands))
-                .route(web::put().to(admin::shipping::replace)),
-        )
-        .service(
-            web::resource("/admin/catalog/categories")
-                .route(web::get().to(admin::catalog::list_categories))
-                .route(web::post().to(admin::catalog::create_category)),
-        )
-        .service(
-            web::resource("/admin/catalog/categories/{category_id}")
-                .route(web::patch().to(admin::catalog::update_category))
-                .route(web::delete().to(admin::catalog::delete_category)),
-        )
-        .service(
-            web::resource("/admin/catalog/products")
-                .route(web::get().to(admin::catalog::list_products))
-                .route(web::post().to(admin::catalog::create_product)),
-        )
-        .service(
-            web::resource("/admin/catalog/products/{product_id}")
-                .route(web::get().to(admin::catalog::get_product))
-                .route(web::patch().to(admin::catalog::update_product))
-                .route(web::delete().to(admin::catalog::delete_product)),
-        )
-        .service(
-            web::resource("/admin/catalog/products/{product_id}/image")
-                .route(web::post().to(admin::catalog::upload_image)),
-        )
-        .service(
-            web::resource("/admin/catalog/products/{product_id}/video")
-                .route(web::post().to(admin::catalog::upload_video)),
-        )
-        .service(
-            web::resource("/admin/catalog/products/{product_id}/addon-groups")
-                .route(web::post().to(admin::catalog::create_addon_group)),
-        )
-        .service(
-            web::resource("/admin/catalog/addon-groups/{group_id}")
-                .route(web::put().to(admin::catalog::update_addon_group))
-                .route(web::delete().to(admin::catalog::delete_addon_group)),
-        )
-        .service(
-            web::resource("/admin/catalog/addon-groups/{group_id}/addons")
-                .route(web::post().to(admin::catalog::create_addon)),
-        )
-        .service(
-            web::resource("/admin/catalog/addons/{addon_id}")
-                .route(web::put().to(admin::catalog::update_addon))
-                .route(web::delete().to(admin::catalog::delete_addon)),
-        )
-        .service(
-            web::resource("/admin/catalog/availability")
-                .route(web::post().to(admin::catalog::set_availability)),
-        )
-        .service(web::resource("/auth/signup").route(web::post().to(auth::signup)))
-        .service(web::resource("/auth/login").route(web::post().to(auth::login)))
-        .service(web::resource("/auth/me").route(web::get().to(auth::me)))
-        .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))
-        .service(
-            web::resource("/admin/users")
-                .route(web::get().to(admin::users::list))
-                .route(web::post().to(admin::users::create)),
-        )
-        .service(
-            web::resource("/admin/users/{user_id}")
-                .route(web::get().to(admin::users::get))
-                .route(web::patch().to(admin::users::update))
-                .route(web::delete().to(admin::users::delete)),
-        )
-        .service(
-            web::resource("/admin/groups")
-                .route(web::get().to(admin::groups::list))
-                .route(web::post().to(admin::groups::create)),
-        )
-        .service(
-            web::resource("/admin/groups/{group_id}")
-                .route(web::get().to(admin::groups::get))
-                .route(web::patch().to(admin::groups::update))
-                .route(web::delete().to(admin::groups::delete)),
-        )
-        .service(web::resource("/admin/modules").route(web::get().to(admin::modules::list)))
-        .service(web::resource("/admin/audit").route(web::get().to(admin::audit::list)))
-        .service(web::resource("/admin/billing").route(web::get().to(admin::billing::overview)))
-        .service(
-            web::resource("/admin/billing/change-requests")
-                .route(web::post().to(admin::billing::request_change)),
-        )
-        .service(web::resource("/admin/central/dashboard").route(web::get().to(central::dashboard)))
-        .service(
-            web::resource("/admin/central/tenants")
-                .route(web::get().to(central::list_tenants))
-                .route(web::post().to(central::create_tenant)),
-        )
-        .service(
-            web::resource("/admin/central/tenants/{tenant_id}")
-                .route(web::get().to(central::get_tenant))
-                .route(web::patch().to(central::update_tenant))
-                .route(web::delete().to(central::deactivate_tenant)),
-        )
-        .service(
-            web::resource("/admin/central/tenants/{tenant_id}/limits")
-                .route(web::put().to(central::set_limits)),
-        )
-        .service(
-            web::resource("/admin/central/tenants/{tenant_id}/owner-invite")
-                .route(web::post().to(central::invite_owner)),
-        )
-        .service(
-            web::resource("/admin/central/tenants/{tenant_id}/modules")
-                .route(web::put().to(central::set_modules)),
-        )
-        .service(
-            web::resource("/admin/central/tenants/{tenant_id}/plan")
-                .route(web::put().to(central::assign_plan)),
-        )
-        .service(
-            web::resource("/admin/central/tenants/{tenant_id}/messaging")
-                .route(web::get().to(central::messaging))
-                .route(web::put().to(central::set_messaging)),
-        )
-        .service(
-            web::resource("/admin/central/tenants/{tenant_id}/first-access-test")
-                .route(web::put().to(central::first_access_test)),
-        )
-        .service(
-            web::resource("/admin/central/tenants/{tenant_id}/users")
-                .route(web::get().to(central::list_tenant_users))
-                .route(web::post().to(central::create_tenant_user)),
-        )
-        .service(
-            web::resource("/admin/central/tenants/{tenant_id}/users/{user_id}")
-                .route(web::patch().to(central::update_tenant_user))
-                .route(web::delete().to(central::delete_tenant_user)),
-        )
-        .service(
-            web::resource("/admin/central/plans")
-                .route(web::get().to(central::list_plans))
-                .route(web::post().to(central::create_plan)),
-        )
-        .service(
-            web::resource("/admin/central/plans/{plan_id}")
-                .route(web::get().to(central::get_plan))
-                .route(web::put().to(central::update_plan))
-                .route(web::delete().to(central::delete_plan)),
-        )
-        .service(
-            web::resource("/billing/webhook/status")
-                .route(web::post().to(billing_webhooks::status)),
-        )
-        .service(
-            web::resource("/billing/webhook/intake")
-                .route(web::post().to(billing_webhooks::intake)),
-        )
-        .service(
-            web::resource("/webhooks/whatsapp")
-                .route(web::get().to(whatsapp_webhook::verify))
-                .route(web::post().to(whatsapp_webhook::events)),
-        )
-        .service(
-            web::resource("/webhooks/whatsapp/{tenant_slug}")
-                .route(web::get().to(whatsapp_webhook::verify_for_tenant))
-                .route(web::post().to(whatsapp_webhook::events_for_tenant)),
-        )
-        .service(
-            web::resource("/admin/whatsapp/conversations")
-                .route(web::get().to(admin::whatsapp::conversations)),
-        )
-        .service(
-            web::resource("/admin/whatsapp/conversations/{conversation_id}")
-                .route(web::get().to(admin::whatsapp::conversation)),
-        )
-        .service(
-            web::resource("/admin/whatsapp/conversations/{conversation_id}/messages")
-                .route(web::get().to(admin::whatsapp::messages)),
-        )
-        .service(
-            web::resource("/admin/whatsapp/messages").route(web::post().to(admin::whatsapp::send)),
-        )
-        .service(
-            web::resource("/admin/whatsapp/messages/{message_id}/media")
-                .route(web::get().to(admin::whatsapp::media)),
-        )
-        .service(
-            web::resource("/admin/onboarding").route(web::get().to(admin::onboarding::checklist)),
-        )
-        .service(
-            web::resource("/admin/notifications")
-                .route(web::get().to(admin::whatsapp::notifications)),
-        )
-        .service(
-            web::resource("/admin/notifications/{notification_id}/retry")
-                .route(web::post().to(admin::whatsapp::retry_notification)),
-        )
-        .service(
-            web::resource("/admin/webpush/public-key")
-                .route(web::get().to(admin::webpush::public_key)),
-        )
-        .service(
-            web::resource("/admin/webpush/subscriptions")
-                .route(web::get().to(admin::webpush::list))
-                .route(web::post().to(admin::webpush::subscribe))
-                .route(web::delete().to(admin::webpush::unsubscribe)),
-        )
-        .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
-        .service(web::resource("/openapi.json").route(web::get().to(docs::openapi_json)))
-        .service(web::resource("/docs").route(web::get().to(docs::docs_page)))
-        .service(web::resource("/docs/").route(web::get().to(docs::docs_page)))
-        .service(web::resource("/docs/assets/{file}").route(web::get().to(docs::docs_asset)));
+        .service(health::health)
+        .service(health::livez)
+        .service(health::readyz)
+        .service(stores::list_stores)
+        .service(catalog::catalog)
+        .service(orders::preview)
+        .service(orders::checkout)
+        .service(orders::list)
+        .service(orders::get)
+        .service(admin::orders::list)
+        .service(admin::orders::get)
+        .service(admin::orders::set_status)
+        .service(admin::orders::cancel)
+        .service(admin::orders::list_customers)
+        .service(admin::orders::merge_customers)
+        .service(admin::orders::get_customer)
+        .service(admin::orders::update_customer)
+        .service(admin::customer_data::export_customer)
+        .service(admin::customer_data::erase_customer)
+        .service(admin::campaigns::list)
+        .service(admin::campaigns::create)
+        .service(admin::campaigns::get)
+        .service(admin::campaigns::update)
+        .service(admin::campaigns::delete)
+        .service(admin::campaigns::upload_image)
+        .service(admin::operations::levels)
+        .service(admin::operations::adjust)
+        .service(admin::operations::movements)
+        .service(admin::operations::get_config)
+        .service(admin::operations::put_config)
+        .service(admin::operations::insights)
+        .service(shipping::quote)
+        .service(admin::stores::list)
+        .service(admin::stores::create)
+        .service(admin::stores::get)
+        .service(admin::stores::update)
+        .service(admin::stores::delete)
+        .service(admin::stores::upload_image)
+        .service(admin::shipping::bands)
+        .service(admin::shipping::replace)
+        .service(admin::catalog::list_categories)
+        .service(admin::catalog::create_category)
+        .service(admin::catalog::update_category)
+        .service(admin::catalog::delete_category)
+        .service(admin::catalog::list_products)
+        .service(admin::catalog::create_product)
+        .service(admin::catalog::get_product)
+        .service(admin::catalog::update_product)
+        .service(admin::catalog::delete_product)
+        .service(admin::catalog::upload_image)
+        .service(admin::catalog::upload_video)
+        .service(admin::catalog::create_addon_group)
+        .service(admin::catalog::update_addon_group)
+        .service(admin::catalog::delete_addon_group)
+        .service(admin::catalog::create_addon)
+        .service(admin::catalog::update_addon)
+        .service(admin::catalog::delete_addon)
+        .service(admin::catalog::set_availability)
+        .service(auth::signup)
+        .service(auth::login)
+        .service(auth::me)
+        .service(auth::logout)
+        .service(admin::users::list)
+        .service(admin::users::create)
+        .service(admin::users::get)
+        .service(admin::users::update)
+        .service(admin::users::delete)
+        .service(admin::groups::list)
+        .service(admin::groups::create)
+        .service(admin::groups::get)
+        .service(admin::groups::update)
+        .service(admin::groups::delete)
+        .service(admin::modules::list)
+        .service(admin::audit::list)
+        .service(admin::billing::overview)
+        .service(admin::billing::request_change)
+        .service(central::dashboard)
+        .service(central::list_tenants)
+        .service(central::create_tenant)
+        .service(central::get_tenant)
+        .service(central::update_tenant)
+        .service(central::deactivate_tenant)
+        .service(central::set_limits)
+        .service(central::invite_owner)
+        .service(central::set_modules)
+        .service(central::assign_plan)
+        .service(central::messaging)
+        .service(central::set_messaging)
+        .service(central::first_access_test)
+        .service(central::list_tenant_users)
+        .service(central::create_tenant_user)
+        .service(central::update_tenant_user)
+        .service(central::delete_tenant_user)
+        .service(central::list_plans)
+        .service(central::create_plan)
+        .service(central::get_plan)
+        .service(central::update_plan)
+        .service(central::delete_plan)
+        .service(billing_webhooks::status)
+        .service(billing_webhooks::intake)
+        .service(whatsapp_webhook::verify)
+        .service(whatsapp_webhook::events)
+        .service(whatsapp_webhook::verify_for_tenant)
+        .service(whatsapp_webhook::events_for_tenant)
+        .service(admin::whatsapp::conversations)
+        .service(admin::whatsapp::conversation)
+        .service(admin::whatsapp::messages)
+        .service(admin::whatsapp::send)
+        .service(admin::whatsapp::media)
+        .service(admin::onboarding::checklist)
+        .service(admin::whatsapp::notifications)
+        .service(admin::whatsapp::retry_notification)
+        .service(admin::webpush::public_key)
+        .service(admin::webpush::list)
+        .service(admin::webpush::subscribe)
+        .service(admin::webpush::unsubscribe)
+        .service(metrics::metrics)
+        .service(docs::openapi_json)
+        .service(docs::docs_page);
 }
 
-/// Any path no route matches.
-pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::not_found("Not found"))
+/// What the server serves besides the API: the stored media files (local storage) and the
+/// documentation page's assets. Not part of the OpenAPI document.
+pub fn register_unlisted(config: &mut web::ServiceConfig) {
+    config
+        .service(web::resource("/docs/").route(web::get().to(docs::page)))
+        .service(web::resource("/docs/assets/{file}").route(web::get().to(docs::docs_asset)))
+        .service(web::resource("/media/{key:.+}").route(web::get().to(media::serve)));
+}
+
+/// The documented paths with their methods, for telling a wrong method (405) from an unknown
+/// path (404): each handler's route only matches its own method.
+fn known_paths() -> &'static [(actix_web::dev::ResourceDef, Vec<actix_web::http::Method>)] {
+    static KNOWN: std::sync::OnceLock<
+        Vec<(actix_web::dev::ResourceDef, Vec<actix_web::http::Method>)>,
+    > = std::sync::OnceLock::new();
+    KNOWN.get_or_init(|| {
+        crate::openapi::document()
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    (item.get.is_some(), actix_web::http::Method::GET),
+                    (item.post.is_some(), actix_web::http::Method::POST),
+                    (item.put.is_some(), actix_web::http::Method::PUT),
+                    (item.patch.is_some(), actix_web::http::Method::PATCH),
+                    (item.delete.is_some(), actix_web::http::Method::DELETE),
+                ]
+                .into_iter()
+                .filter_map(|(present, method)| present.then_some(method))
+                .collect();
+                (actix_web::dev::ResourceDef::new(path.as_str()), methods)
+            })
+            .collect()
+    })
+}
+
+/// Any request no route takes: 405 with `Allow` when the path is known under other methods,
+/// else 404.
+pub async fn not_found(
+    request: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let allowed: Vec<&str> = known_paths()
+        .iter()
+        .filter(|(path, _)| path.is_match(request.path()))
+        .flat_map(|(_, methods)| methods.iter().map(actix_web::http::Method::as_str))
+        .collect();
+    if allowed.is_empty() {
+        return Err(ApiError::not_found("Not found"));
+    }
+    Err(
+        crate::error::canonical_error(actix_web::http::StatusCode::METHOD_NOT_ALLOWED).with_header(
+            actix_web::http::header::ALLOW,
+            actix_web::http::header::HeaderValue::from_str(&allowed.join(", "))
+                .unwrap_or(actix_web::http::header::HeaderValue::from_static("GET")),
+        ),
+    )
 }

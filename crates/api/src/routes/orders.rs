@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post};
 use chrono::{DateTime, Utc};
 use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod};
 use comanda_domain::pricing::PricedLine;
@@ -400,7 +401,7 @@ pub struct OrderList {
 }
 
 #[utoipa::path(
-    post, path = "/checkout/preview", tag = "storefront", params(TenantHeaderParams),
+    tag = "storefront", params(TenantHeaderParams),
     request_body = CheckoutRequest,
     responses(
         (status = 200, description = "The priced order; nothing is stored", body = PreviewResponse),
@@ -410,6 +411,7 @@ pub struct OrderList {
         (status = 422, description = "`store_closed`, `invalid_phone`, `invalid_address`, `invalid_coupon`, `out_of_delivery_area`, `validation_error`", body = ErrorBody),
     )
 )]
+#[post("/checkout/preview")]
 pub async fn preview(
     state: web::Data<AppState>,
     tenant: Tenant,
@@ -440,7 +442,7 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
 /// `idempotency_key_reused`; a retry sent while the first is still running waits for it and
 /// answers its order. A request that fails leaves its key unused. Keys are kept 24 hours.
 #[utoipa::path(
-    post, path = "/checkout", tag = "storefront",
+    tag = "storefront",
     params(TenantHeaderParams, ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     request_body = CheckoutRequest,
     responses(
@@ -452,6 +454,7 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
         (status = 503, description = "`busy` (conflicting transactions, after one retry) or `service_unavailable`, with `Retry-After`", body = ErrorBody),
     )
 )]
+#[post("/checkout")]
 pub async fn checkout(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -520,11 +523,22 @@ impl OrderQuery {
 
 /// Orders for the tenant's staff.
 #[utoipa::path(
-    get, path = "/orders", tag = "orders", params(ListQuery, OrderQuery),
+    tag = "orders", params(ListQuery, OrderQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = OrderList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
+#[get("/orders")]
 pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: web::Query<ListQuery>,
+    query: web::Query<OrderQuery>,
+) -> Result<web::Json<OrderList>, ApiError> {
+    list_orders(state, user, page, query).await
+}
+
+/// The order list, for `/orders` and `/admin/orders` alike.
+pub async fn list_orders(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: web::Query<ListQuery>,
@@ -558,10 +572,11 @@ pub struct TrackingQuery {
 
 /// One order: for the tenant's staff, or for its customer with `?token=`. A wrong token is 404.
 #[utoipa::path(
-    get, path = "/orders/{order_id}", tag = "orders",
+    tag = "orders",
     params(("order_id" = String, Path), TrackingQuery, TenantHeaderParams),
     responses((status = 200, body = OrderView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
+#[get("/orders/{order_id}")]
 pub async fn get(
     request: HttpRequest,
     state: web::Data<AppState>,

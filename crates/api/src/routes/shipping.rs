@@ -1,5 +1,6 @@
 //! `POST /shipping/quote`.
 
+use actix_web::post;
 use actix_web::web;
 use comanda_domain::StoreId;
 use comanda_domain::geo::GeoPoint;
@@ -48,7 +49,7 @@ pub struct QuoteResponse {
 /// Prices a delivery by distance bands. Beyond the last band: 422 `out_of_delivery_area`;
 /// a bad CEP or an address that cannot be found: 422 `invalid_address`.
 #[utoipa::path(
-    post, path = "/shipping/quote", tag = "storefront", params(TenantHeaderParams),
+    tag = "storefront", params(TenantHeaderParams),
     request_body = QuoteRequest,
     responses(
         (status = 200, body = QuoteResponse),
@@ -57,6 +58,7 @@ pub struct QuoteResponse {
         (status = 503, description = "Geocoding unavailable", body = ErrorBody),
     )
 )]
+#[post("/shipping/quote")]
 pub async fn quote(
     state: web::Data<AppState>,
     tenant: Tenant,

@@ -1,3 +1,4 @@
+use actix_web::get;
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use comanda_domain::opening_hours::OpeningHours;
@@ -127,8 +128,6 @@ pub struct StoreList {
 
 /// The tenant's active stores, with whether each is open now.
 #[utoipa::path(
-    get,
-    path = "/stores",
     tag = "storefront",
     params(TenantHeaderParams, ListQuery),
     responses(
@@ -138,6 +137,7 @@ pub struct StoreList {
         (status = 422, description = "Bad paging (`validation_error`)", body = ErrorBody),
     )
 )]
+#[get("/stores")]
 pub async fn list_stores(
     state: web::Data<AppState>,
     tenant: Tenant,

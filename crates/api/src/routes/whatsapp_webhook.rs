@@ -2,6 +2,7 @@
 //! `POST` carries messages and statuses, signed with `X-Hub-Signature-256` over the raw body.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post};
 use comanda_domain::TenantId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -100,12 +101,13 @@ async fn receive(
 /// Meta's subscription check: echoes `hub.challenge` as text when `hub.mode=subscribe` and
 /// `hub.verify_token` is `WHATSAPP_VERIFY_TOKEN`.
 #[utoipa::path(
-    get, path = "/webhooks/whatsapp", tag = "webhooks", params(ChallengeQuery),
+    tag = "webhooks", params(ChallengeQuery),
     responses(
         (status = 200, description = "The challenge, as text/plain", body = String),
         (status = 403, description = "`invalid_verify_token`", body = ErrorBody),
     )
 )]
+#[get("/webhooks/whatsapp")]
 pub async fn verify(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -119,13 +121,14 @@ pub async fn verify(
 
 /// The same check on a tenant's path: the global token or the tenant's own.
 #[utoipa::path(
-    get, path = "/webhooks/whatsapp/{tenant_slug}", tag = "webhooks",
+    tag = "webhooks",
     params(("tenant_slug" = String, Path), ChallengeQuery),
     responses(
         (status = 200, description = "The challenge, as text/plain", body = String),
         (status = 403, description = "`invalid_verify_token`", body = ErrorBody),
     )
 )]
+#[get("/webhooks/whatsapp/{tenant_slug}")]
 pub async fn verify_for_tenant(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -143,7 +146,7 @@ pub async fn verify_for_tenant(
 /// the customer's 24-hour window; media is fetched in the background; statuses never move a
 /// message backwards.
 #[utoipa::path(
-    post, path = "/webhooks/whatsapp", tag = "webhooks",
+    tag = "webhooks",
     request_body(content = Object, description = "Meta's webhook event"),
     params(("X-Hub-Signature-256" = String, Header, description = "`sha256=<hex HMAC-SHA256 of the raw body with WHATSAPP_APP_SECRET>`")),
     responses(
@@ -152,6 +155,7 @@ pub async fn verify_for_tenant(
         (status = 422, description = "`malformed_body`", body = ErrorBody),
     )
 )]
+#[post("/webhooks/whatsapp")]
 pub async fn events(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -162,7 +166,7 @@ pub async fn events(
 
 /// The same events on a tenant's path: they belong to that tenant.
 #[utoipa::path(
-    post, path = "/webhooks/whatsapp/{tenant_slug}", tag = "webhooks",
+    tag = "webhooks",
     params(("tenant_slug" = String, Path), ("X-Hub-Signature-256" = String, Header, description = "`sha256=<hex HMAC-SHA256 of the raw body with WHATSAPP_APP_SECRET>`")),
     request_body(content = Object, description = "Meta's webhook event"),
     responses(
@@ -172,6 +176,7 @@ pub async fn events(
         (status = 422, description = "`malformed_body`", body = ErrorBody),
     )
 )]
+#[post("/webhooks/whatsapp/{tenant_slug}")]
 pub async fn events_for_tenant(
     request: HttpRequest,
     state: web::Data<AppState>,

@@ -1,3 +1,4 @@
+use actix_web::get;
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use comanda_domain::UserId;
@@ -62,10 +63,11 @@ pub struct AuditQuery {
 
 /// The tenant's audit log, newest first (owners and admins).
 #[utoipa::path(
-    get, path = "/admin/audit", tag = "admin", params(ListQuery, AuditQuery),
+    tag = "admin", params(ListQuery, AuditQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AuditList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/audit")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,

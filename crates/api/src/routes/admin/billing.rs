@@ -2,6 +2,7 @@
 //! grant) even while the subscription is inactive, so the tenant can pay and come back.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use chrono::{DateTime, Utc};
 use comanda_domain::identity::{Permission, Role};
 use comanda_domain::tenancy::{Action, Module};
@@ -101,10 +102,11 @@ fn require_billing(user: &CurrentUser, action: Action) -> Result<(), ApiError> {
 }
 
 #[utoipa::path(
-    get, path = "/admin/billing", tag = "admin",
+    tag = "admin",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = BillingView), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/billing")]
 pub async fn overview(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -128,11 +130,12 @@ pub async fn overview(
 
 /// Asks the operator to move the tenant to another plan.
 #[utoipa::path(
-    post, path = "/admin/billing/change-requests", tag = "admin",
+    tag = "admin",
     request_body = ChangeRequestInput,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = ChangeRequestView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/billing/change-requests")]
 pub async fn request_change(
     state: web::Data<AppState>,
     user: CurrentUser,

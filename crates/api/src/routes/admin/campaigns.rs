@@ -1,5 +1,6 @@
 //! `/admin/campaigns` (module `campaigns`).
 
+use actix_web::{delete, get, post, put};
 use std::collections::BTreeSet;
 
 use actix_multipart::Multipart;
@@ -145,10 +146,11 @@ fn campaign(id: CampaignId, body: CampaignRequest, uses: i32) -> Result<Campaign
 }
 
 #[utoipa::path(
-    get, path = "/admin/campaigns", tag = "admin",
+    tag = "admin",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = CampaignList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/campaigns")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -167,10 +169,11 @@ pub async fn list(
 /// Percentage or fixed discount, or free shipping; optional coupon code, validity window,
 /// minimum subtotal, store/product/category scope, total and per-customer limits.
 #[utoipa::path(
-    post, path = "/admin/campaigns", tag = "admin", request_body = CampaignRequest,
+    tag = "admin", request_body = CampaignRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = CampaignView), (status = 409, description = "`coupon_code_taken`", body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/campaigns")]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -189,10 +192,11 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/admin/campaigns/{campaign_id}", tag = "admin", params(("campaign_id" = String, Path)),
+    tag = "admin", params(("campaign_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = CampaignView), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/campaigns/{campaign_id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -210,11 +214,12 @@ pub async fn get(
 }
 
 #[utoipa::path(
-    put, path = "/admin/campaigns/{campaign_id}", tag = "admin", params(("campaign_id" = String, Path)),
+    tag = "admin", params(("campaign_id" = String, Path)),
     request_body = CampaignRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = CampaignView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[put("/admin/campaigns/{campaign_id}")]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -233,10 +238,11 @@ pub async fn update(
 }
 
 #[utoipa::path(
-    delete, path = "/admin/campaigns/{campaign_id}", tag = "admin", params(("campaign_id" = String, Path)),
+    tag = "admin", params(("campaign_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
 )]
+#[delete("/admin/campaigns/{campaign_id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -255,7 +261,7 @@ pub async fn delete(
 }
 
 #[utoipa::path(
-    post, path = "/admin/campaigns/{campaign_id}/image", tag = "admin", params(("campaign_id" = String, Path)),
+    tag = "admin", params(("campaign_id" = String, Path)),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -265,6 +271,7 @@ pub async fn delete(
         (status = 415, description = "Not JPEG, PNG or WebP", body = ErrorBody),
     )
 )]
+#[post("/admin/campaigns/{campaign_id}/image")]
 pub async fn upload_image(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -3,6 +3,7 @@
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post, put};
 use comanda_domain::catalog::{Addon, AddonGroup, Category, Product};
 use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId};
@@ -74,10 +75,11 @@ pub struct CategoryPatch {
 }
 
 #[utoipa::path(
-    get, path = "/admin/catalog/categories", tag = "admin",
+    tag = "admin",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = CategoryList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/catalog/categories")]
 pub async fn list_categories(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -91,10 +93,11 @@ pub async fn list_categories(
 }
 
 #[utoipa::path(
-    post, path = "/admin/catalog/categories", tag = "admin", request_body = CategoryRequest,
+    tag = "admin", request_body = CategoryRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = CategoryView), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/catalog/categories")]
 pub async fn create_category(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -116,11 +119,12 @@ pub async fn create_category(
 }
 
 #[utoipa::path(
-    patch, path = "/admin/catalog/categories/{category_id}", tag = "admin", params(("category_id" = String, Path)),
+    tag = "admin", params(("category_id" = String, Path)),
     request_body = CategoryPatch,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = CategoryView), (status = 404, body = ErrorBody))
 )]
+#[patch("/admin/catalog/categories/{category_id}")]
 pub async fn update_category(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -148,10 +152,11 @@ pub async fn update_category(
 }
 
 #[utoipa::path(
-    delete, path = "/admin/catalog/categories/{category_id}", tag = "admin", params(("category_id" = String, Path)),
+    tag = "admin", params(("category_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody), (status = 409, description = "`category_not_empty`", body = ErrorBody))
 )]
+#[delete("/admin/catalog/categories/{category_id}")]
 pub async fn delete_category(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -247,10 +252,11 @@ pub struct ProductPatch {
 }
 
 #[utoipa::path(
-    get, path = "/admin/catalog/products", tag = "admin", params(ListQuery, ProductQuery),
+    tag = "admin", params(ListQuery, ProductQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = ProductList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/catalog/products")]
 pub async fn list_products(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -282,10 +288,11 @@ pub async fn list_products(
 }
 
 #[utoipa::path(
-    post, path = "/admin/catalog/products", tag = "admin", request_body = ProductRequest,
+    tag = "admin", request_body = ProductRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = AdminProductView), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/catalog/products")]
 pub async fn create_product(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -310,10 +317,11 @@ pub async fn create_product(
 }
 
 #[utoipa::path(
-    get, path = "/admin/catalog/products/{product_id}", tag = "admin", params(("product_id" = String, Path)),
+    tag = "admin", params(("product_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AdminProductView), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/catalog/products/{product_id}")]
 pub async fn get_product(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -331,11 +339,12 @@ pub async fn get_product(
 }
 
 #[utoipa::path(
-    patch, path = "/admin/catalog/products/{product_id}", tag = "admin", params(("product_id" = String, Path)),
+    tag = "admin", params(("product_id" = String, Path)),
     request_body = ProductPatch,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AdminProductView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[patch("/admin/catalog/products/{product_id}")]
 pub async fn update_product(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -372,10 +381,11 @@ pub async fn update_product(
 }
 
 #[utoipa::path(
-    delete, path = "/admin/catalog/products/{product_id}", tag = "admin", params(("product_id" = String, Path)),
+    tag = "admin", params(("product_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
 )]
+#[delete("/admin/catalog/products/{product_id}")]
 pub async fn delete_product(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -394,7 +404,7 @@ pub async fn delete_product(
 }
 
 #[utoipa::path(
-    post, path = "/admin/catalog/products/{product_id}/image", tag = "admin", params(("product_id" = String, Path)),
+    tag = "admin", params(("product_id" = String, Path)),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -404,6 +414,7 @@ pub async fn delete_product(
         (status = 415, description = "Not JPEG, PNG or WebP", body = ErrorBody),
     )
 )]
+#[post("/admin/catalog/products/{product_id}/image")]
 pub async fn upload_image(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -421,7 +432,7 @@ pub async fn upload_image(
 }
 
 #[utoipa::path(
-    post, path = "/admin/catalog/products/{product_id}/video", tag = "admin", params(("product_id" = String, Path)),
+    tag = "admin", params(("product_id" = String, Path)),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -431,6 +442,7 @@ pub async fn upload_image(
         (status = 415, description = "Not MP4 or WebM", body = ErrorBody),
     )
 )]
+#[post("/admin/catalog/products/{product_id}/video")]
 pub async fn upload_video(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -463,10 +475,11 @@ pub struct AvailabilityResponse {
 
 /// Switches many products on or off at once, in one store or all of them.
 #[utoipa::path(
-    post, path = "/admin/catalog/availability", tag = "admin", request_body = AvailabilityRequest,
+    tag = "admin", request_body = AvailabilityRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AvailabilityResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/catalog/availability")]
 pub async fn set_availability(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -555,11 +568,12 @@ fn group_view(group: AddonGroup) -> AddonGroupView {
 }
 
 #[utoipa::path(
-    post, path = "/admin/catalog/products/{product_id}/addon-groups", tag = "admin", params(("product_id" = String, Path)),
+    tag = "admin", params(("product_id" = String, Path)),
     request_body = AddonGroupRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = AddonGroupView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/catalog/products/{product_id}/addon-groups")]
 pub async fn create_addon_group(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -580,11 +594,12 @@ pub async fn create_addon_group(
 }
 
 #[utoipa::path(
-    put, path = "/admin/catalog/addon-groups/{group_id}", tag = "admin", params(("group_id" = String, Path)),
+    tag = "admin", params(("group_id" = String, Path)),
     request_body = AddonGroupRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AddonGroupView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[put("/admin/catalog/addon-groups/{group_id}")]
 pub async fn update_addon_group(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -605,10 +620,11 @@ pub async fn update_addon_group(
 }
 
 #[utoipa::path(
-    delete, path = "/admin/catalog/addon-groups/{group_id}", tag = "admin", params(("group_id" = String, Path)),
+    tag = "admin", params(("group_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
 )]
+#[delete("/admin/catalog/addon-groups/{group_id}")]
 pub async fn delete_addon_group(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -627,11 +643,12 @@ pub async fn delete_addon_group(
 }
 
 #[utoipa::path(
-    post, path = "/admin/catalog/addon-groups/{group_id}/addons", tag = "admin", params(("group_id" = String, Path)),
+    tag = "admin", params(("group_id" = String, Path)),
     request_body = AddonRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = crate::routes::catalog::AddonView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/catalog/addon-groups/{group_id}/addons")]
 pub async fn create_addon(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -652,11 +669,12 @@ pub async fn create_addon(
 }
 
 #[utoipa::path(
-    put, path = "/admin/catalog/addons/{addon_id}", tag = "admin", params(("addon_id" = String, Path)),
+    tag = "admin", params(("addon_id" = String, Path)),
     request_body = AddonRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = crate::routes::catalog::AddonView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[put("/admin/catalog/addons/{addon_id}")]
 pub async fn update_addon(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -677,10 +695,11 @@ pub async fn update_addon(
 }
 
 #[utoipa::path(
-    delete, path = "/admin/catalog/addons/{addon_id}", tag = "admin", params(("addon_id" = String, Path)),
+    tag = "admin", params(("addon_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
 )]
+#[delete("/admin/catalog/addons/{addon_id}")]
 pub async fn delete_addon(
     state: web::Data<AppState>,
     user: CurrentUser,

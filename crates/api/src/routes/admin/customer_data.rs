@@ -3,6 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use chrono::{DateTime, Utc};
 use comanda_domain::CustomerId;
 use comanda_domain::tenancy::{Action, Module};
@@ -205,7 +206,7 @@ fn export_view(user: &CurrentUser, export: CustomerExport) -> CustomerExportView
 /// addresses, orders, campaign uses, WhatsApp conversations and messages with links to their
 /// files. Audited as `customer.export` (counts only).
 #[utoipa::path(
-    get, path = "/admin/customers/{customer_id}/export", tag = "admin",
+    tag = "admin",
     params(("customer_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -214,6 +215,7 @@ fn export_view(user: &CurrentUser, export: CustomerExport) -> CustomerExportView
         (status = 404, description = "No such customer in this tenant", body = ErrorBody),
     )
 )]
+#[get("/admin/customers/{customer_id}/export")]
 pub async fn export_customer(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -280,7 +282,7 @@ impl From<ErasureOutcome> for ErasureView {
 /// phone makes a new customer. Erasing again is allowed (200). Audited as `customer.erase`
 /// (counts only).
 #[utoipa::path(
-    post, path = "/admin/customers/{customer_id}/erase", tag = "admin",
+    tag = "admin",
     params(("customer_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -290,6 +292,7 @@ impl From<ErasureOutcome> for ErasureView {
         (status = 409, description = "`has_open_orders`: an order is not delivered, picked up or canceled yet; `open_orders` lists their numbers", body = ErrorBody),
     )
 )]
+#[post("/admin/customers/{customer_id}/erase")]
 pub async fn erase_customer(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -1,6 +1,7 @@
 //! `/admin/groups`: groups of `(module, action)` permissions (module `groups`).
 
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use comanda_domain::GroupId;
 use comanda_domain::tenancy::{Action, Module};
 use comanda_ports::{Group, GroupChanges};
@@ -65,10 +66,11 @@ pub struct UpdateGroupRequest {
 }
 
 #[utoipa::path(
-    get, path = "/admin/groups", tag = "admin", params(ListQuery),
+    tag = "admin", params(ListQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = GroupList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/groups")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -87,10 +89,11 @@ pub async fn list(
 
 /// Creates a group; every permission it carries must be the caller's own (SPEC §16).
 #[utoipa::path(
-    post, path = "/admin/groups", tag = "admin", request_body = CreateGroupRequest,
+    tag = "admin", request_body = CreateGroupRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = GroupView), (status = 403, description = "`forbidden`: a permission the caller does not hold", body = ErrorBody), (status = 409, description = "`group_name_taken`", body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/groups")]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -114,10 +117,11 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/admin/groups/{group_id}", tag = "admin", params(("group_id" = String, Path)),
+    tag = "admin", params(("group_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = GroupView), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/groups/{group_id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -136,11 +140,12 @@ pub async fn get(
 
 /// Changes a group; the permissions it adds must be the caller's own (SPEC §16).
 #[utoipa::path(
-    patch, path = "/admin/groups/{group_id}", tag = "admin", params(("group_id" = String, Path)),
+    tag = "admin", params(("group_id" = String, Path)),
     request_body = UpdateGroupRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = GroupView), (status = 403, description = "`forbidden`: adds a permission the caller does not hold", body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[patch("/admin/groups/{group_id}")]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -172,10 +177,11 @@ pub async fn update(
 }
 
 #[utoipa::path(
-    delete, path = "/admin/groups/{group_id}", tag = "admin", params(("group_id" = String, Path)),
+    tag = "admin", params(("group_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody))
 )]
+#[delete("/admin/groups/{group_id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,

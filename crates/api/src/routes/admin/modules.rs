@@ -1,3 +1,4 @@
+use actix_web::get;
 use actix_web::web;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -15,10 +16,11 @@ pub struct ModulesResponse {
 /// The modules the signed-in user can see. Answers whatever the subscription, so the portal
 /// can show why everything else is closed.
 #[utoipa::path(
-    get, path = "/admin/modules", tag = "admin",
+    tag = "admin",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = ModulesResponse), (status = 401, body = ErrorBody))
 )]
+#[get("/admin/modules")]
 pub async fn list(user: CurrentUser) -> Result<web::Json<ModulesResponse>, ApiError> {
     let modules = user
         .principal

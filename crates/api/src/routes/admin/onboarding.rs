@@ -1,5 +1,6 @@
 //! `/admin/onboarding` (module `onboarding`): the first-access checklist.
 
+use actix_web::get;
 use actix_web::web;
 use comanda_domain::tenancy::{Action, Module};
 use serde::Serialize;
@@ -34,10 +35,11 @@ pub struct OnboardingView {
 /// The checklist, computed from the tenant's data: a store, products, delivery bands, a
 /// WhatsApp number, a first order.
 #[utoipa::path(
-    get, path = "/admin/onboarding", tag = "admin",
+    tag = "admin",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = OnboardingView), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/onboarding")]
 pub async fn checklist(
     state: web::Data<AppState>,
     user: CurrentUser,

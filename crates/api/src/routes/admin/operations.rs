@@ -1,5 +1,6 @@
 //! `/admin/inventory`, `/admin/config` and `/admin/insights`.
 
+use actix_web::{get, post, put};
 use std::collections::BTreeMap;
 
 use actix_web::web;
@@ -60,10 +61,11 @@ pub struct InventoryQuery {
 
 /// Stock per product (that tracks it) in a store.
 #[utoipa::path(
-    get, path = "/admin/inventory", tag = "admin", params(ListQuery, StockLevelsQuery),
+    tag = "admin", params(ListQuery, StockLevelsQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = StockList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[get("/admin/inventory")]
 pub async fn levels(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -100,10 +102,11 @@ pub struct AdjustmentRequest {
 
 /// Changes a stock level with a reason; recorded in the movement log.
 #[utoipa::path(
-    post, path = "/admin/inventory/adjustments", tag = "admin", request_body = AdjustmentRequest,
+    tag = "admin", request_body = AdjustmentRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = StockLevelView), (status = 404, body = ErrorBody), (status = 409, description = "`negative_stock`", body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/inventory/adjustments")]
 pub async fn adjust(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -161,10 +164,11 @@ pub struct MovementList {
 }
 
 #[utoipa::path(
-    get, path = "/admin/inventory/movements", tag = "admin", params(ListQuery, InventoryQuery),
+    tag = "admin", params(ListQuery, InventoryQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = MovementList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/inventory/movements")]
 pub async fn movements(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -238,10 +242,11 @@ impl From<TenantConfig> for ConfigView {
 }
 
 #[utoipa::path(
-    get, path = "/admin/config", tag = "admin",
+    tag = "admin",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = ConfigView), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/config")]
 pub async fn get_config(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -253,10 +258,11 @@ pub async fn get_config(
 }
 
 #[utoipa::path(
-    put, path = "/admin/config", tag = "admin", request_body = ConfigView,
+    tag = "admin", request_body = ConfigView,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = ConfigView), (status = 422, body = ErrorBody))
 )]
+#[put("/admin/config")]
 pub async fn put_config(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -320,10 +326,11 @@ pub struct InsightsView {
 }
 
 #[utoipa::path(
-    get, path = "/admin/insights", tag = "admin", params(InsightsQuery),
+    tag = "admin", params(InsightsQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = InsightsView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[get("/admin/insights")]
 pub async fn insights(
     state: web::Data<AppState>,
     user: CurrentUser,

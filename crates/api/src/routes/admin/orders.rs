@@ -1,6 +1,7 @@
 //! `/admin/orders` and `/admin/customers` (modules `orders` and `customers`).
 
 use actix_web::web;
+use actix_web::{get, patch, post};
 use chrono::{DateTime, Utc};
 use comanda_domain::orders::OrderStatus;
 use comanda_domain::tenancy::{Action, Module};
@@ -18,10 +19,11 @@ use crate::routes::patch;
 use crate::state::AppState;
 
 #[utoipa::path(
-    get, path = "/admin/orders", tag = "admin", params(ListQuery, OrderQuery),
+    tag = "admin", params(ListQuery, OrderQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = OrderList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/orders")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -29,16 +31,17 @@ pub async fn list(
     query: web::Query<OrderQuery>,
 ) -> Result<web::Json<OrderList>, ApiError> {
     // The same list as the portal's `/orders`, under the admin prefix.
-    crate::routes::orders::list(state, user, page, query).await
+    crate::routes::orders::list_orders(state, user, page, query).await
 }
 
 /// The whole order (items, add-ons, payment, delivery, status history) in a fixed number of
 /// queries, with its tracking token.
 #[utoipa::path(
-    get, path = "/admin/orders/{order_id}", tag = "admin", params(("order_id" = String, Path)),
+    tag = "admin", params(("order_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/orders/{order_id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -67,11 +70,12 @@ pub struct StatusRequest {
 
 /// Moves the order one step along its path (or cancels it); the customer is notified.
 #[utoipa::path(
-    post, path = "/admin/orders/{order_id}/status", tag = "admin", params(("order_id" = String, Path)),
+    tag = "admin", params(("order_id" = String, Path)),
     request_body = StatusRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 409, description = "`invalid_transition`", body = ErrorBody))
 )]
+#[post("/admin/orders/{order_id}/status")]
 pub async fn set_status(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -104,11 +108,12 @@ pub struct CancelRequest {
 
 /// Cancels an order that is not final; its stock goes back.
 #[utoipa::path(
-    post, path = "/admin/orders/{order_id}/cancel", tag = "admin", params(("order_id" = String, Path)),
+    tag = "admin", params(("order_id" = String, Path)),
     request_body = CancelRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 409, description = "`invalid_transition`", body = ErrorBody))
 )]
+#[post("/admin/orders/{order_id}/cancel")]
 pub async fn cancel(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -179,10 +184,11 @@ pub struct CustomerQuery {
 }
 
 #[utoipa::path(
-    get, path = "/admin/customers", tag = "admin", params(ListQuery, CustomerQuery),
+    tag = "admin", params(ListQuery, CustomerQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = CustomerList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/customers")]
 pub async fn list_customers(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -209,10 +215,11 @@ pub async fn list_customers(
 }
 
 #[utoipa::path(
-    get, path = "/admin/customers/{customer_id}", tag = "admin", params(("customer_id" = String, Path)),
+    tag = "admin", params(("customer_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = CustomerDetail), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/customers/{customer_id}")]
 pub async fn get_customer(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -250,11 +257,12 @@ pub struct CustomerPatch {
 }
 
 #[utoipa::path(
-    patch, path = "/admin/customers/{customer_id}", tag = "admin", params(("customer_id" = String, Path)),
+    tag = "admin", params(("customer_id" = String, Path)),
     request_body = CustomerPatch,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = CustomerView), (status = 404, body = ErrorBody), (status = 409, description = "`phone_taken`", body = ErrorBody))
 )]
+#[patch("/admin/customers/{customer_id}")]
 pub async fn update_customer(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -290,10 +298,11 @@ pub struct MergeRequest {
 }
 
 #[utoipa::path(
-    post, path = "/admin/customers/merge", tag = "admin", request_body = MergeRequest,
+    tag = "admin", request_body = MergeRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = CustomerView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/customers/merge")]
 pub async fn merge_customers(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -1,6 +1,7 @@
 //! `/admin/shipping`: distance bands per store (module `shipping`).
 
 use actix_web::web;
+use actix_web::{get, put};
 use comanda_domain::shipping::DistanceBand;
 use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{BandId, StoreId};
@@ -39,10 +40,10 @@ pub struct BandsRequest {
     pub bands: Vec<BandInput>,
 }
 
-fn list_of(bands: Vec<DistanceBand<BandId>>) -> BandList {
+fn list_of(stored: Vec<DistanceBand<BandId>>) -> BandList {
     BandList {
-        total: bands.len() as u64,
-        items: bands
+        total: stored.len() as u64,
+        items: stored
             .into_iter()
             .map(|band| BandView {
                 id: band.id.to_string(),
@@ -55,10 +56,11 @@ fn list_of(bands: Vec<DistanceBand<BandId>>) -> BandList {
 }
 
 #[utoipa::path(
-    get, path = "/admin/shipping/stores/{store_id}/bands", tag = "admin", params(("store_id" = String, Path)),
+    tag = "admin", params(("store_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = BandList), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/shipping/stores/{store_id}/bands")]
 pub async fn bands(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -77,11 +79,12 @@ pub async fn bands(
 
 /// Replaces the store's bands. They must increase in `max_km`; fees are not negative.
 #[utoipa::path(
-    put, path = "/admin/shipping/stores/{store_id}/bands", tag = "admin", params(("store_id" = String, Path)),
+    tag = "admin", params(("store_id" = String, Path)),
     request_body = BandsRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = BandList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[put("/admin/shipping/stores/{store_id}/bands")]
 pub async fn replace(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -89,7 +92,7 @@ pub async fn replace(
     body: ApiJson<BandsRequest>,
 ) -> Result<web::Json<BandList>, ApiError> {
     user.require_module_action(Module::Shipping, Action::Update)?;
-    let bands = body
+    let new_bands = body
         .0
         .bands
         .into_iter()
@@ -105,7 +108,7 @@ pub async fn replace(
         .replace_bands(
             user.principal.tenant.id,
             StoreId::from_uuid(id.into_inner()),
-            bands,
+            new_bands,
             &user.actor,
         )
         .await?;

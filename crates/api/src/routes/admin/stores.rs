@@ -2,6 +2,7 @@
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use chrono_tz::Tz;
 use comanda_domain::StoreId;
 use comanda_domain::opening_hours::OpeningHours;
@@ -162,10 +163,11 @@ fn store_id(raw: Uuid) -> StoreId {
 }
 
 #[utoipa::path(
-    get, path = "/admin/stores", tag = "admin", params(ListQuery),
+    tag = "admin", params(ListQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AdminStoreList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/stores")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -184,10 +186,11 @@ pub async fn list(
 
 /// Creates a store; the plan's `stores_limit` counts active stores (409 `limit_reached`).
 #[utoipa::path(
-    post, path = "/admin/stores", tag = "admin", request_body = CreateStoreRequest,
+    tag = "admin", request_body = CreateStoreRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 201, body = AdminStoreView), (status = 409, description = "`limit_reached`", body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/admin/stores")]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -224,10 +227,11 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/admin/stores/{store_id}", tag = "admin", params(("store_id" = String, Path)),
+    tag = "admin", params(("store_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AdminStoreView), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/stores/{store_id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -242,11 +246,12 @@ pub async fn get(
 }
 
 #[utoipa::path(
-    patch, path = "/admin/stores/{store_id}", tag = "admin", params(("store_id" = String, Path)),
+    tag = "admin", params(("store_id" = String, Path)),
     request_body = UpdateStoreRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AdminStoreView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[patch("/admin/stores/{store_id}")]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -295,10 +300,11 @@ pub async fn update(
 
 /// Deactivates the store: it leaves the storefront; its history stays.
 #[utoipa::path(
-    delete, path = "/admin/stores/{store_id}", tag = "admin", params(("store_id" = String, Path)),
+    tag = "admin", params(("store_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deactivated"), (status = 404, body = ErrorBody))
 )]
+#[delete("/admin/stores/{store_id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -324,7 +330,7 @@ pub async fn delete(
 }
 
 #[utoipa::path(
-    post, path = "/admin/stores/{store_id}/image", tag = "admin", params(("store_id" = String, Path)),
+    tag = "admin", params(("store_id" = String, Path)),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -334,6 +340,7 @@ pub async fn delete(
         (status = 415, description = "Not JPEG, PNG or WebP", body = ErrorBody),
     )
 )]
+#[post("/admin/stores/{store_id}/image")]
 pub async fn upload_image(
     state: web::Data<AppState>,
     user: CurrentUser,

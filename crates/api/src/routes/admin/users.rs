@@ -1,6 +1,7 @@
 //! `/admin/users`: the tenant's staff accounts (module `users`).
 
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use comanda_domain::identity::Role;
 use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{GroupId, UserId};
@@ -88,7 +89,7 @@ pub(crate) fn update_input(body: UpdateUserRequest) -> Result<UpdateUser, ApiErr
 }
 
 #[utoipa::path(
-    get, path = "/admin/users", tag = "admin",
+    tag = "admin",
     params(ListQuery, UserSearch),
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -96,6 +97,7 @@ pub(crate) fn update_input(body: UpdateUserRequest) -> Result<UpdateUser, ApiErr
         (status = 403, description = "`module_disabled` or `forbidden`", body = ErrorBody),
     )
 )]
+#[get("/admin/users")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -121,7 +123,7 @@ pub async fn list(
 /// `limit_reached`); nobody gives a role above their own, nor a group carrying a permission
 /// they do not hold (403 `forbidden`).
 #[utoipa::path(
-    post, path = "/admin/users", tag = "admin",
+    tag = "admin",
     request_body = CreateUserRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -131,6 +133,7 @@ pub async fn list(
         (status = 422, body = ErrorBody),
     )
 )]
+#[post("/admin/users")]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -152,11 +155,12 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/admin/users/{user_id}", tag = "admin",
+    tag = "admin",
     params(("user_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/users/{user_id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -175,7 +179,7 @@ pub async fn get(
 /// (unless an owner) sets the password of someone of their own rank: 403 `forbidden`.
 /// Re-activating a user counts against `users_limit` (409 `limit_reached`).
 #[utoipa::path(
-    patch, path = "/admin/users/{user_id}", tag = "admin",
+    tag = "admin",
     params(("user_id" = String, Path)),
     request_body = UpdateUserRequest,
     security(("bearer" = []), ("cookie" = [])),
@@ -186,6 +190,7 @@ pub async fn get(
         (status = 409, description = "`last_owner`, `cannot_deactivate_self` or `limit_reached`", body = ErrorBody),
     )
 )]
+#[patch("/admin/users/{user_id}")]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -209,7 +214,7 @@ pub async fn update(
 }
 
 #[utoipa::path(
-    delete, path = "/admin/users/{user_id}", tag = "admin",
+    tag = "admin",
     params(("user_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses(
@@ -218,6 +223,7 @@ pub async fn update(
         (status = 409, description = "`last_owner` or `cannot_delete_self`", body = ErrorBody),
     )
 )]
+#[delete("/admin/users/{user_id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,

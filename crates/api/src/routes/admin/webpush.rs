@@ -1,6 +1,7 @@
 //! `/admin/webpush`: staff browsers subscribe to pushes about new orders and WhatsApp messages.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, post};
 use comanda_ports::messaging::PushSubscription;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -57,10 +58,11 @@ pub struct SubscriptionList {
 }
 
 #[utoipa::path(
-    get, path = "/admin/webpush/public-key", tag = "admin",
+    tag = "admin",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = PublicKeyView), (status = 422, description = "`webpush_not_configured`", body = ErrorBody))
 )]
+#[get("/admin/webpush/public-key")]
 pub async fn public_key(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -72,10 +74,11 @@ pub async fn public_key(
 
 /// This user's subscribed browsers.
 #[utoipa::path(
-    get, path = "/admin/webpush/subscriptions", tag = "admin",
+    tag = "admin",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = SubscriptionList))
 )]
+#[get("/admin/webpush/subscriptions")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -94,13 +97,14 @@ pub async fn list(
 
 /// Subscribes this browser; subscribing the same endpoint again updates it.
 #[utoipa::path(
-    post, path = "/admin/webpush/subscriptions", tag = "admin", request_body = SubscribeRequest,
+    tag = "admin", request_body = SubscribeRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 201, body = SubscriptionView),
         (status = 422, description = "`invalid_endpoint` (not https, or a loopback, private or link-local address), `webpush_not_configured`, or bad keys", body = ErrorBody),
     )
 )]
+#[post("/admin/webpush/subscriptions")]
 pub async fn subscribe(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -121,10 +125,11 @@ pub async fn subscribe(
 
 /// Unsubscribes one of this user's browsers.
 #[utoipa::path(
-    delete, path = "/admin/webpush/subscriptions", tag = "admin", request_body = UnsubscribeRequest,
+    tag = "admin", request_body = UnsubscribeRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Removed"), (status = 404, body = ErrorBody))
 )]
+#[delete("/admin/webpush/subscriptions")]
 pub async fn unsubscribe(
     state: web::Data<AppState>,
     user: CurrentUser,

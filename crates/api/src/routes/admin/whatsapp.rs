@@ -4,6 +4,7 @@
 use actix_web::http::header;
 use actix_web::mime;
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use chrono::{DateTime, Utc};
 use comanda_domain::tenancy::{Action, Module};
 use comanda_ports::messaging::{ChatMessage, Conversation, OutboxEntry};
@@ -29,15 +30,15 @@ pub struct ConversationView {
     pub window_open: bool,
 }
 
-fn conversation_view(state: &AppState, conversation: Conversation) -> ConversationView {
+fn conversation_view(state: &AppState, stored: Conversation) -> ConversationView {
     ConversationView {
-        window_open: state.whatsapp.window_open(&conversation),
-        id: conversation.id,
-        customer_phone: conversation.customer_phone,
-        customer_name: conversation.customer_name,
-        last_inbound_at: conversation.last_inbound_at,
-        last_message_at: conversation.last_message_at,
-        unread_count: conversation.unread_count,
+        window_open: state.whatsapp.window_open(&stored),
+        id: stored.id,
+        customer_phone: stored.customer_phone,
+        customer_name: stored.customer_name,
+        last_inbound_at: stored.last_inbound_at,
+        last_message_at: stored.last_message_at,
+        unread_count: stored.unread_count,
     }
 }
 
@@ -123,10 +124,11 @@ pub struct SendRequest {
 }
 
 #[utoipa::path(
-    get, path = "/admin/whatsapp/conversations", tag = "admin", params(ListQuery),
+    tag = "admin", params(ListQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = ConversationList), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/whatsapp/conversations")]
 pub async fn conversations(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -142,17 +144,18 @@ pub async fn conversations(
         items: page
             .items
             .into_iter()
-            .map(|conversation| conversation_view(&state, conversation))
+            .map(|stored| conversation_view(&state, stored))
             .collect(),
     }))
 }
 
 #[utoipa::path(
-    get, path = "/admin/whatsapp/conversations/{conversation_id}", tag = "admin",
+    tag = "admin",
     params(("conversation_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = ConversationView), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/whatsapp/conversations/{conversation_id}")]
 pub async fn conversation(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -168,11 +171,12 @@ pub async fn conversation(
 
 /// Oldest first; reading them clears the conversation's unread count.
 #[utoipa::path(
-    get, path = "/admin/whatsapp/conversations/{conversation_id}/messages", tag = "admin",
+    tag = "admin",
     params(("conversation_id" = String, Path), ListQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = MessageList), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/whatsapp/conversations/{conversation_id}/messages")]
 pub async fn messages(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -194,13 +198,14 @@ pub async fn messages(
 /// only inside the customer's 24-hour window: outside it, 422 `window_closed` — send an
 /// approved template.
 #[utoipa::path(
-    post, path = "/admin/whatsapp/messages", tag = "admin", request_body = SendRequest,
+    tag = "admin", request_body = SendRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 202, body = MessageView),
         (status = 422, description = "`window_closed`, `whatsapp_not_configured` or invalid fields", body = ErrorBody),
     )
 )]
+#[post("/admin/whatsapp/messages")]
 pub async fn send(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -228,11 +233,12 @@ pub async fn send(
 
 /// A received image, audio, video or document.
 #[utoipa::path(
-    get, path = "/admin/whatsapp/messages/{message_id}/media", tag = "admin",
+    tag = "admin",
     params(("message_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, description = "The file, with its type"), (status = 404, body = ErrorBody))
 )]
+#[get("/admin/whatsapp/messages/{message_id}/media")]
 pub async fn media(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -306,10 +312,11 @@ pub struct NotificationList {
 /// Messages to customers, store chats and staff browsers, newest first, with their tries and
 /// last error.
 #[utoipa::path(
-    get, path = "/admin/notifications", tag = "admin", params(ListQuery, NotificationQuery),
+    tag = "admin", params(ListQuery, NotificationQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = NotificationList), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[get("/admin/notifications")]
 pub async fn notifications(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -333,11 +340,12 @@ pub async fn notifications(
 
 /// Tries a dead notification again from scratch.
 #[utoipa::path(
-    post, path = "/admin/notifications/{notification_id}/retry", tag = "admin",
+    tag = "admin",
     params(("notification_id" = String, Path)),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 202, description = "Queued again"), (status = 404, description = "No dead notification with this id", body = ErrorBody))
 )]
+#[post("/admin/notifications/{notification_id}/retry")]
 pub async fn retry_notification(
     state: web::Data<AppState>,
     user: CurrentUser,
