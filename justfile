@@ -8,7 +8,7 @@ run:
 test *args:
     scripts/test {{args}}
 
-# The benchmark of SPEC §13 (release build, wrk, pgbench); prints one table. See docs/performance.md.
+# The benchmark of docs/performance.md#targets (release build, wrk, pgbench); prints one table. See docs/performance.md.
 bench:
     scripts/bench
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Comanda's benchmark (SPEC §13), run by `scripts/bench` (`just bench`).
+"""Comanda's benchmark (docs/performance.md#targets), run by `scripts/bench` (`just bench`).
 
 Prepares a database with a 200-product store, starts the release server, loads it from wrk on
 loopback and prints one table (requests/s, p50, p99, error rate, server peak RSS per scenario),
-then replays the checkout's own SQL with pgbench and prints the ratios SPEC §13 sets targets
+then replays the checkout's own SQL with pgbench and prints the ratios docs/performance.md#targets sets targets
 for. Correctness is checked on the way: no stock below zero, every 201 is an order, a product
 with 100 units sells exactly 100 under contention. Standard library only.
 

@@ -1,6 +1,6 @@
 //! Rendered `GET /catalog` bodies, reused while the tenant's `version` stands still.
 //!
-//! The database moves a tenant's version on any change the menu shows (SPEC §13: the catalog
+//! The database moves a tenant's version on any change the menu shows (docs/performance.md#targets: the catalog
 //! must answer near `/health`'s speed), and every request already reads that version to resolve
 //! its tenant, so a hit costs no query at all and a change shows on the next request, on every
 //! instance. Each menu is kept as JSON and gzipped once (a 200-product menu is ~135 kB, ~15 kB

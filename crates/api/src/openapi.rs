@@ -8,7 +8,7 @@ use utoipa::{IntoParams, Modify, OpenApi};
 use crate::error::{ErrorBody, FieldError};
 use crate::routes;
 
-/// How a request names its tenant (SPEC §4). Without either, the legacy fallback tenant is
+/// How a request names its tenant (docs/api.md#tenancy). Without either, the legacy fallback tenant is
 /// used when one is configured.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Header)]

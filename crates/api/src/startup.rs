@@ -72,7 +72,7 @@ use crate::routes;
 use crate::state::AppState;
 use crate::workers::Workers;
 
-/// How long a request waits for a password-hashing slot before 503 `busy` (SPEC §16).
+/// How long a request waits for a password-hashing slot before 503 `busy` (docs/operations.md#fairness-and-saturation).
 const PASSWORD_HASHING_PATIENCE: Duration = Duration::from_secs(2);
 
 /// How long in-flight requests get to finish after a stop signal.
@@ -166,7 +166,7 @@ pub fn seed_service(settings: &Settings) -> anyhow::Result<SeedService> {
 }
 
 /// Start-up data: the super-admin tenant when `SUPER_ADMIN_TENANT_SLUG` names one that does
-/// not exist yet (SPEC §8).
+/// not exist yet (docs/api.md#the-central-admin).
 pub async fn ensure_startup_data(settings: &Settings) -> anyhow::Result<()> {
     if let Some(slug) = settings.tenancy.super_admin_tenant_slug.clone() {
         let outcome = seed_service(settings)?

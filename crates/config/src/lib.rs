@@ -1,4 +1,4 @@
-//! Settings (SPEC §2): every environment variable of the original system, parsed and validated
+//! Settings (README.md#configuration): every environment variable of the original system, parsed and validated
 //! once at start-up. Each problem is one line; secrets cannot be printed.
 
 mod ip_range;
@@ -249,7 +249,7 @@ impl std::error::Error for ConfigError {}
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/comanda";
 
-/// What to do when `AUTH_SECRET` or `ORDER_TRACKING_SECRET` is missing (SPEC §15).
+/// What to do when `AUTH_SECRET` or `ORDER_TRACKING_SECRET` is missing (docs/deployment.md#production-checklist).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MissingSecrets {
     /// A deployment: refuse to start, naming each one (the default).

@@ -1,4 +1,4 @@
-//! Billing events (SPEC §9): applied once, and never backwards in time.
+//! Billing events (docs/api.md#messaging): applied once, and never backwards in time.
 
 use chrono::{DateTime, Utc};
 

@@ -1,4 +1,4 @@
-//! Who may do what (SPEC §5): roles, permissions, e-mail addresses, passwords.
+//! Who may do what (docs/api.md#signing-in): roles, permissions, e-mail addresses, passwords.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -171,7 +171,7 @@ impl Grants<'_> {
     }
 }
 
-/// Why a grant or a change to a user is refused (SPEC §16 "Grants"); always 403 `forbidden`.
+/// Why a grant or a change to a user is refused (docs/operations.md#fairness-and-saturation "Grants"); always 403 `forbidden`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum GrantDenied {
     /// The permission is not the grantor's own.
@@ -192,7 +192,7 @@ pub enum GrantDenied {
     PasswordOfSameRank(Role),
 }
 
-/// Who grants (SPEC §16 "Grants"): their role and the permissions of their own groups. They
+/// Who grants (docs/operations.md#fairness-and-saturation "Grants"): their role and the permissions of their own groups. They
 /// hold — and so may grant, to a group or to a user through groups — every action of the
 /// modules their role covers ([`Role::holds_module`]) and the `(module, action)` pairs of
 /// their groups. Whether the tenant has the module enabled does not matter here: enabling a

@@ -1,4 +1,4 @@
-//! Order statuses and the moves between them (SPEC §7).
+//! Order statuses and the moves between them (docs/api.md#tenant-portal).
 
 use std::str::FromStr;
 

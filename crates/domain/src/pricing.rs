@@ -1,4 +1,4 @@
-//! Pricing an order (SPEC §6, §7): lines from server prices and chosen add-ons, at most one
+//! Pricing an order (docs/api.md#checkout, docs/api.md#tenant-portal): lines from server prices and chosen add-ons, at most one
 //! discount (the coupon when given, else the best automatic campaign), free shipping when a
 //! campaign or the store grants it, and totals that are never negative.
 

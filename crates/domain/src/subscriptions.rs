@@ -1,4 +1,4 @@
-//! Plans and the modules they bring (SPEC §8, `services/subscriptions` in the original).
+//! Plans and the modules they bring (docs/api.md#the-central-admin, `services/subscriptions` in the original).
 
 use std::collections::{BTreeMap, BTreeSet};
 

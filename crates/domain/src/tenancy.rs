@@ -1,4 +1,4 @@
-//! Tenancy rules (SPEC §4): which tenant a request belongs to, and what it may use.
+//! Tenancy rules (docs/api.md#tenancy): which tenant a request belongs to, and what it may use.
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -1,4 +1,4 @@
-//! What the central admin (SPEC §8) needs: plans and tenants across the whole SaaS.
+//! What the central admin (docs/api.md#the-central-admin) needs: plans and tenants across the whole SaaS.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -30,7 +30,7 @@ pub trait PasswordHasher: Send + Sync {
     async fn burn_verification(&self, password: &str) -> Result<(), CryptoError>;
 }
 
-/// The claims of a session token (SPEC §5).
+/// The claims of a session token (docs/api.md#signing-in).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenClaims {
     pub user_id: UserId,

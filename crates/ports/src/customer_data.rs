@@ -1,4 +1,4 @@
-//! Customers' data rights (LGPD, SPEC §16): everything held about a customer, and erasing it.
+//! Customers' data rights (LGPD, docs/operations.md#fairness-and-saturation): everything held about a customer, and erasing it.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

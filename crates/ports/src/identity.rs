@@ -38,7 +38,7 @@ pub struct NewUser {
     pub group_ids: Vec<GroupId>,
 }
 
-/// An invitation to become a tenant's first owner (SPEC §15). Only the token's digest is kept;
+/// An invitation to become a tenant's first owner (docs/deployment.md#production-checklist). Only the token's digest is kept;
 /// the token itself is answered once, to the operator who made the invite.
 #[derive(Debug, Clone)]
 pub struct NewOwnerInvite {

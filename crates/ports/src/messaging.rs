@@ -339,7 +339,7 @@ pub trait PushSubscriptionRepository: Send + Sync {
     async fn delete(&self, id: &str) -> RepoResult<()>;
 }
 
-/// Browsers one staff account may subscribe (SPEC §16).
+/// Browsers one staff account may subscribe (docs/operations.md#fairness-and-saturation).
 pub const MAX_PUSH_SUBSCRIPTIONS_PER_USER: i64 = 10;
 
 /// A lock only one instance holds at a time (PostgreSQL advisory lock).

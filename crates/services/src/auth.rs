@@ -1,4 +1,4 @@
-//! Sign-up, login, token authentication and logout (SPEC §5).
+//! Sign-up, login, token authentication and logout (docs/api.md#signing-in).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -22,7 +22,7 @@ pub struct AuthPolicy {
     pub max_active_sessions: u32,
 }
 
-/// Who may become a tenant's first user (SPEC §15).
+/// Who may become a tenant's first user (docs/deployment.md#production-checklist).
 #[derive(Debug, Clone, Default)]
 pub struct SignupPolicy {
     /// `ALLOW_OPEN_SIGNUP`: the first user of a userless tenant needs no invite.
@@ -57,7 +57,7 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// What this user may grant to groups and users (SPEC §16 "Grants").
+    /// What this user may grant to groups and users (docs/operations.md#fairness-and-saturation "Grants").
     pub fn grantor(&self) -> Grantor<'_> {
         Grantor {
             role: self.user.role,
@@ -152,7 +152,7 @@ impl AuthService {
         }
     }
 
-    /// The tenant's first user, as `owner` (SPEC §5, §15): 403 `bootstrap_via_cli` on the
+    /// The tenant's first user, as `owner` (docs/api.md#signing-in, docs/deployment.md#production-checklist): 403 `bootstrap_via_cli` on the
     /// central admin's tenant, 409 `already_bootstrapped` once it has users, 403
     /// `invite_required` without a valid invite (unless open signup is allowed). Every refusal
     /// comes before the password is hashed.

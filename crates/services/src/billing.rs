@@ -1,4 +1,4 @@
-//! Billing webhooks (SPEC §9) and the tenant's billing page (`/admin/billing`).
+//! Billing webhooks (docs/api.md#messaging) and the tenant's billing page (`/admin/billing`).
 
 use std::sync::Arc;
 

@@ -33,7 +33,7 @@ fn repo_error(error: RepoError) -> ServiceError {
     }
 }
 
-/// The rules of SPEC §7 for a campaign's settings.
+/// The rules of docs/api.md#tenant-portal for a campaign's settings.
 fn validate(campaign: &mut Campaign) -> Result<(), ServiceError> {
     let mut problems = Vec::new();
     let mut problem = |field: &str, message: &str| {

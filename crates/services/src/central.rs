@@ -1,4 +1,4 @@
-//! The central admin (SPEC §8): tenants, plans, modules and subscriptions across the SaaS.
+//! The central admin (docs/api.md#the-central-admin): tenants, plans, modules and subscriptions across the SaaS.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ pub struct CentralService {
     clock: Arc<dyn Clock>,
 }
 
-/// How long an owner invite can be spent (SPEC §15).
+/// How long an owner invite can be spent (docs/deployment.md#production-checklist).
 pub const OWNER_INVITE_VALIDITY: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 /// The future owner of a tenant made in the central admin.

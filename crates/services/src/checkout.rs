@@ -1,4 +1,4 @@
-//! Checkout (SPEC §6): price an order from server data only, then place it in one
+//! Checkout (docs/api.md#checkout): price an order from server data only, then place it in one
 //! transaction (stock, coupon uses, order, outbox), with idempotent retries.
 
 use std::collections::HashMap;
@@ -47,7 +47,7 @@ pub struct ItemInput {
     pub addons: Vec<(AddonId, u32)>,
 }
 
-/// The checkout body (SPEC §6), ids already parsed. Client prices are not part of it.
+/// The checkout body (docs/api.md#checkout), ids already parsed. Client prices are not part of it.
 #[derive(Debug, Clone)]
 pub struct CheckoutInput {
     pub store_id: StoreId,
@@ -158,7 +158,7 @@ impl CheckoutService {
         }
     }
 
-    /// Steps 1 to 6 of SPEC §6: everything but writing. Stock is checked without locks here;
+    /// Steps 1 to 6 of docs/api.md#checkout: everything but writing. Stock is checked without locks here;
     /// the order transaction checks it again under locks.
     pub async fn price(
         &self,

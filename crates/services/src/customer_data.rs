@@ -1,4 +1,4 @@
-//! Customers' data rights (LGPD, SPEC §16): the export of everything held about a customer,
+//! Customers' data rights (LGPD, docs/operations.md#fairness-and-saturation): the export of everything held about a customer,
 //! and the erasure that anonymises them while their orders keep their amounts.
 
 use std::sync::Arc;

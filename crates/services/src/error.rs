@@ -135,7 +135,7 @@ impl From<comanda_domain::identity::AccessDenied> for ServiceError {
     }
 }
 
-/// SPEC §16 "Grants": 403 `forbidden`, the message naming what is missing.
+/// docs/operations.md#fairness-and-saturation "Grants": 403 `forbidden`, the message naming what is missing.
 impl From<comanda_domain::identity::GrantDenied> for ServiceError {
     fn from(denied: comanda_domain::identity::GrantDenied) -> Self {
         Self::forbidden(denied.to_string())

@@ -56,7 +56,7 @@ impl GroupService {
             .ok_or(ServiceError::NotFound("group"))
     }
 
-    /// Creates a group; its permissions must all be held by `grantor` (SPEC §16 "Grants").
+    /// Creates a group; its permissions must all be held by `grantor` (docs/operations.md#fairness-and-saturation "Grants").
     pub async fn create(
         &self,
         tenant: TenantId,

@@ -1,4 +1,4 @@
-//! Forgetting what is no longer needed (SPEC §16): sent notifications after
+//! Forgetting what is no longer needed (docs/operations.md#fairness-and-saturation): sent notifications after
 //! `OUTBOX_RETENTION_DAYS`, idempotency keys after a day. Safe with several instances: each
 //! purge is a plain DELETE of rows past their date.
 

@@ -280,7 +280,7 @@ impl SeedService {
         Ok(())
     }
 
-    /// The central admin's tenant (SPEC §8): created active with every module when missing.
+    /// The central admin's tenant (docs/api.md#the-central-admin): created active with every module when missing.
     pub async fn ensure_super_admin_tenant(
         &self,
         slug: TenantSlug,

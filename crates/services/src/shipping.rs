@@ -1,4 +1,4 @@
-//! Distance bands and delivery quotes (SPEC §6).
+//! Distance bands and delivery quotes (docs/api.md#checkout).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -12,7 +12,7 @@ use crate::ServiceError;
 /// Tenants kept in memory per instance; past this the cache starts over.
 const CACHED_TENANTS: usize = 10_000;
 
-/// Resolves the tenant a request runs for (SPEC §4).
+/// Resolves the tenant a request runs for (docs/api.md#tenancy).
 ///
 /// Every request reads the tenant's `version` (one indexed read) and reuses the context cached
 /// for that version, so a suspension or a module change applies on the next request, on every

@@ -15,7 +15,7 @@ use comanda_ports::{
 use crate::ServiceError;
 
 /// Who is acting: their role decides which roles they may hand out, their role and their
-/// groups' permissions which groups they may assign (SPEC §16 "Grants").
+/// groups' permissions which groups they may assign (docs/operations.md#fairness-and-saturation "Grants").
 #[derive(Debug, Clone)]
 pub struct Acting {
     pub user_id: Option<UserId>,
@@ -185,7 +185,7 @@ impl UserService {
             .map_err(repo_error)
     }
 
-    /// Changes a user under SPEC §16 "Grants" ([`check_user_change`]); the groups added must
+    /// Changes a user under docs/operations.md#fairness-and-saturation "Grants" ([`check_user_change`]); the groups added must
     /// carry only permissions the acting user holds, as they stand now. Re-activating a user
     /// counts against `users_limit`.
     pub async fn update(

@@ -23,7 +23,7 @@ pub struct Argon2PasswordHasher {
 }
 
 /// At most `permits` hash computations at once (19 MiB each); a caller that waited `patience`
-/// is refused as busy rather than queued without bound (SPEC §16).
+/// is refused as busy rather than queued without bound (docs/operations.md#fairness-and-saturation).
 #[derive(Clone)]
 pub struct HashingGate {
     permits: std::sync::Arc<tokio::sync::Semaphore>,
@@ -227,7 +227,7 @@ mod tests {
         assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
-    // The libpass test vectors of SPEC §5.
+    // The libpass test vectors of docs/api.md#signing-in.
     const PASSWORD_VECTOR: &str =
         "$bcrypt-sha256$v=2,t=2b,r=5$5Hg1DKFqPE8C2aflZ5vVoe$wOK1VFFtS8IGTrGa7.h5fs0u84qyPbS";
     const EMPTY_VECTOR: &str =

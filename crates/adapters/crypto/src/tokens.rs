@@ -1,4 +1,4 @@
-//! Session tokens: HMAC-signed JWTs with the claims of SPEC §5.
+//! Session tokens: HMAC-signed JWTs with the claims of docs/api.md#signing-in.
 
 use comanda_domain::identity::Role;
 use comanda_ports::{CryptoError, TokenClaims, TokenCodec, TokenError};

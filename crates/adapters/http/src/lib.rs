@@ -1,6 +1,6 @@
 //! Outbound HTTP for the adapters (maps, messaging, storage): one recipe for a client (rustls,
 //! a timeout, our user agent, no redirects) and the W3C trace context of the current span on
-//! every request, so a trace continues into the services we call (SPEC §15).
+//! every request, so a trace continues into the services we call (docs/deployment.md#production-checklist).
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! Connections over TLS to the test PostgreSQL, which `scripts/services` serves with a
-//! certificate for `localhost` signed by a throw-away CA (SPEC §15).
+//! certificate for `localhost` signed by a throw-away CA (docs/deployment.md#production-checklist).
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! The signed-in user (`current_user`) and the guards of SPEC §5.
+//! The signed-in user (`current_user`) and the guards of docs/api.md#signing-in.
 
 use actix_web::dev::Payload;
 use actix_web::http::{Method, header};

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError};
 
-/// JSON bodies are at most 1 MiB (SPEC §3).
+/// JSON bodies are at most 1 MiB (docs/api.md#headers).
 pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
 
 /// A JSON body with Comanda's error contract: not JSON → 415, over 1 MiB → 413, broken JSON

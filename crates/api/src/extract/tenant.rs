@@ -6,7 +6,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The tenant a request runs for (SPEC §4): `X-Tenant-Id`, else `X-Tenant`, else the legacy
+/// The tenant a request runs for (docs/api.md#tenancy): `X-Tenant-Id`, else `X-Tenant`, else the legacy
 /// fallback tenant.
 #[derive(Debug, Clone)]
 pub struct Tenant(pub TenantContext);

@@ -1,4 +1,4 @@
-//! The middlewares of SPEC §3, outermost first: trusted host, CORS, security headers, request
+//! The middlewares of docs/api.md#headers, outermost first: trusted host, CORS, security headers, request
 //! log (request id, metrics), rate limiting. `error_shape` sits innermost and turns any bare
 //! framework error (unknown route, wrong method) into the `{"detail","code"}` body.
 

@@ -68,7 +68,7 @@ pub async fn refused_webhook(
     }
 }
 
-/// Per client IP for every route, and stricter per IP on `POST /checkout` (SPEC §12).
+/// Per client IP for every route, and stricter per IP on `POST /checkout` (docs/operations.md#rate-limiting).
 pub async fn rate_limit(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

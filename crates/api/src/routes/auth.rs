@@ -1,4 +1,4 @@
-//! `/auth/*`: sign-up of a tenant's first user, login, the current user, logout (SPEC §5).
+//! `/auth/*`: sign-up of a tenant's first user, login, the current user, logout (docs/api.md#signing-in).
 
 use actix_web::{get, post};
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! `POST /billing/webhook/status` and `/billing/webhook/intake` (SPEC §9): signed with
+//! `POST /billing/webhook/status` and `/billing/webhook/intake` (docs/api.md#messaging): signed with
 //! `X-Signature` over the raw body, idempotent by event id, never backwards in time.
 
 use actix_web::http::StatusCode;

@@ -1,4 +1,4 @@
-//! `/admin/central/*`: the SaaS operator's console (SPEC §8), for the owner of the
+//! `/admin/central/*`: the SaaS operator's console (docs/api.md#the-central-admin), for the owner of the
 //! `SUPER_ADMIN_TENANT_SLUG` tenant only.
 
 use actix_web::{delete, get, patch, post, put};

@@ -51,7 +51,7 @@ pub struct ItemRequest {
     pub addons: Vec<AddonSelection>,
 }
 
-/// The checkout body (SPEC §6). Prices sent by the client are ignored.
+/// The checkout body (docs/api.md#checkout). Prices sent by the client are ignored.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CheckoutRequest {
     pub store_id: String,

@@ -1,4 +1,4 @@
-//! The WhatsApp Cloud API webhook (SPEC §9): `GET` answers Meta's subscription challenge,
+//! The WhatsApp Cloud API webhook (docs/api.md#messaging): `GET` answers Meta's subscription challenge,
 //! `POST` carries messages and statuses, signed with `X-Hub-Signature-256` over the raw body.
 
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -260,7 +260,7 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_deactivated() {
     let app = spawn_app().await;
     let owner = app.tenant_with_owner("dono").await;
     let owner_id = id_of(&app, &owner.token).await;
-    // Nobody changes their own role (SPEC §16), which comes first; the central admin demoting
+    // Nobody changes their own role (docs/operations.md#fairness-and-saturation), which comes first; the central admin demoting
     // a tenant's last owner is 409 `last_owner` (grants.rs).
     let demote = app
         .send(

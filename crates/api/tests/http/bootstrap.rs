@@ -1,4 +1,4 @@
-//! Who may become a tenant's first owner (SPEC §15): nobody claims the central admin by signing
+//! Who may become a tenant's first owner (docs/deployment.md#production-checklist): nobody claims the central admin by signing
 //! up first, and a tenant made in the central admin is claimed only with its invite.
 
 use comanda_domain::tenancy::SubscriptionStatus;

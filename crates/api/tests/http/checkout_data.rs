@@ -1,4 +1,4 @@
-//! What a checkout may and may not do to stored data (SPEC §16 "Checkout data"), and how it
+//! What a checkout may and may not do to stored data (docs/operations.md#fairness-and-saturation "Checkout data"), and how it
 //! answers when the database fights back.
 
 use std::time::{Duration, Instant};

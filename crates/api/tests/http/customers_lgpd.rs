@@ -1,4 +1,4 @@
-//! Customers' data rights (LGPD, SPEC §16): the export of everything held about a customer and
+//! Customers' data rights (LGPD, docs/operations.md#fairness-and-saturation): the export of everything held about a customer and
 //! the erasure, down to the rows and the stored files.
 
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! One tenant cannot hurt the others through the outbox (SPEC §16): fair claiming, concurrent
+//! One tenant cannot hurt the others through the outbox (docs/operations.md#fairness-and-saturation): fair claiming, concurrent
 //! jobs under a deadline, leases, purges; pushes only to the staff who may see them.
 
 use std::sync::Arc;

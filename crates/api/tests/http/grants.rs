@@ -1,4 +1,4 @@
-//! Least privilege (SPEC §16 "Grants"), role by role through real HTTP: nobody grants — to a
+//! Least privilege (docs/operations.md#fairness-and-saturation "Grants"), role by role through real HTTP: nobody grants — to a
 //! group, or to a user through groups — a permission they do not hold; nobody changes their
 //! own role or groups; only an owner resets the password of someone of their own rank;
 //! re-activating a user counts against `users_limit`.

@@ -1,4 +1,4 @@
-//! The server binary as an operator deploys it (SPEC §15): secrets required, TLS to a managed
+//! The server binary as an operator deploys it (docs/deployment.md#production-checklist): secrets required, TLS to a managed
 //! PostgreSQL and Redis, one clear line for a bad TLS setting, version, library logs.
 
 use std::io::{BufRead, BufReader};

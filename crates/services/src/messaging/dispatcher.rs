@@ -78,7 +78,7 @@ pub struct DispatchReport {
     pub unsettled: usize,
 }
 
-/// How a pass runs its jobs (SPEC §16): several at once, each under a deadline, so one
+/// How a pass runs its jobs (docs/operations.md#fairness-and-saturation): several at once, each under a deadline, so one
 /// tenant's hanging endpoints delay the others by at most the deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DispatchLimits {

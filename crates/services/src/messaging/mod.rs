@@ -1,4 +1,4 @@
-//! Talking to people outside (SPEC §7, §9): the outbox dispatcher, the WhatsApp webhook and
+//! Talking to people outside (docs/api.md#tenant-portal, docs/api.md#messaging): the outbox dispatcher, the WhatsApp webhook and
 //! portal, Web Push subscriptions and the WhatsApp media clean-up.
 
 pub mod cleanup;

@@ -1,4 +1,4 @@
-//! The WhatsApp Cloud API webhook (SPEC §9) and the portal's conversations (`/admin/whatsapp`).
+//! The WhatsApp Cloud API webhook (docs/api.md#messaging) and the portal's conversations (`/admin/whatsapp`).
 
 use std::collections::HashMap;
 use std::sync::Arc;

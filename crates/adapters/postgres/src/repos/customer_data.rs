@@ -1,4 +1,4 @@
-//! Customers' data rights (LGPD, SPEC §16): the export and the erasure, each one transaction.
+//! Customers' data rights (LGPD, docs/operations.md#fairness-and-saturation): the export and the erasure, each one transaction.
 
 use std::collections::BTreeMap;
 

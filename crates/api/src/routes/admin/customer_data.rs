@@ -1,5 +1,5 @@
 //! `/admin/customers/{customer_id}/export` and `/erase` (module `customers`, action `update`):
-//! the customer's data rights under the LGPD (SPEC §16).
+//! the customer's data rights under the LGPD (docs/operations.md#fairness-and-saturation).
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};

@@ -87,7 +87,7 @@ pub async fn list(
     }))
 }
 
-/// Creates a group; every permission it carries must be the caller's own (SPEC §16).
+/// Creates a group; every permission it carries must be the caller's own (docs/operations.md#fairness-and-saturation).
 #[utoipa::path(
     tag = "admin", request_body = CreateGroupRequest,
     security(("bearer" = []), ("cookie" = [])),
@@ -138,7 +138,7 @@ pub async fn get(
     Ok(web::Json(group.into()))
 }
 
-/// Changes a group; the permissions it adds must be the caller's own (SPEC §16).
+/// Changes a group; the permissions it adds must be the caller's own (docs/operations.md#fairness-and-saturation).
 #[utoipa::path(
     tag = "admin", params(("group_id" = String, Path)),
     request_body = UpdateGroupRequest,
