@@ -15,6 +15,7 @@ mod grants;
 mod health;
 mod messaging;
 mod middleware;
+mod openapi_contract;
 mod operations;
 mod production;
 mod rate_limits;
