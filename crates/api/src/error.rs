@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use comanda_domain::tenancy::TenancyError;
-use comanda_services::ServiceError;
+use comanda_services::{ErrorCode, ServiceError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -13,8 +13,9 @@ use utoipa::ToSchema;
 pub struct ErrorBody {
     /// A human-readable message.
     pub detail: String,
-    /// A stable snake_case code.
-    pub code: String,
+    /// A stable snake_case code (by status: docs/api.md#errors).
+    #[schema(schema_with = error_code_schema)]
+    pub code: ErrorCode,
     /// For validation errors: which field is wrong and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -23,6 +24,17 @@ pub struct ErrorBody {
     #[serde(flatten)]
     #[schema(ignore)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `code` as the OpenAPI document states it: a string, one of every `ErrorCode`.
+fn error_code_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some(
+            "A stable snake_case code; by status in docs/api.md#errors",
+        ))
+        .enum_values(Some(ErrorCode::ALL.iter().map(|code| code.as_str())))
+        .build()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -41,12 +53,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             status,
             body: Box::new(ErrorBody {
                 detail: detail.into(),
-                code: code.to_owned(),
+                code,
                 errors: Vec::new(),
                 extra: serde_json::Map::new(),
             }),
@@ -54,22 +66,22 @@ impl ApiError {
         }
     }
 
-    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
     /// 401 with the `WWW-Authenticate` challenge.
-    pub fn unauthorized(code: &str, detail: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, detail)
             .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
     }
 
-    pub fn forbidden(code: &str, detail: impl Into<String>) -> Self {
+    pub fn forbidden(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, detail)
     }
 
     /// 422 with the fields at fault.
@@ -78,7 +90,11 @@ impl ApiError {
             [only] => format!("{}: {}", only.field, only.message),
             _ => "The request has invalid fields".to_owned(),
         };
-        let mut error = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_error", detail);
+        let mut error = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationError,
+            detail,
+        );
         error.body.errors = errors;
         error
     }
@@ -96,7 +112,7 @@ impl ApiError {
         tracing::error!(cause, "dependency unavailable");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
+            ErrorCode::ServiceUnavailable,
             "The service is temporarily unavailable; try again shortly",
         )
         .with_header(header::RETRY_AFTER, HeaderValue::from_static("5"))
@@ -107,7 +123,7 @@ impl ApiError {
         tracing::warn!(cause, "busy");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
+            ErrorCode::Busy,
             "Too many requests are being handled at once; try again in a moment",
         )
         .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
@@ -118,7 +134,7 @@ impl ApiError {
         tracing::error!(cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "Something went wrong on our side",
         )
     }
@@ -129,7 +145,7 @@ impl ApiError {
     }
 
     pub fn code(&self) -> &str {
-        &self.body.code
+        self.body.code.as_str()
     }
 
     pub fn body(&self) -> &ErrorBody {
@@ -168,17 +184,21 @@ impl ResponseError for ApiError {
 impl From<TenancyError> for ApiError {
     fn from(error: TenancyError) -> Self {
         match error {
-            TenancyError::NotFound => {
-                Self::new(StatusCode::NOT_FOUND, "tenant_not_found", error.to_string())
-            }
-            TenancyError::Required => Self::new(
-                StatusCode::BAD_REQUEST,
-                "tenant_required",
+            TenancyError::NotFound => Self::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::TenantNotFound,
                 error.to_string(),
             ),
-            TenancyError::Mismatch => {
-                Self::new(StatusCode::FORBIDDEN, "tenant_mismatch", error.to_string())
-            }
+            TenancyError::Required => Self::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::TenantRequired,
+                error.to_string(),
+            ),
+            TenancyError::Mismatch => Self::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::TenantMismatch,
+                error.to_string(),
+            ),
         }
     }
 }
@@ -218,12 +238,14 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden { code, message } => {
                 Self::new(StatusCode::FORBIDDEN, code, message)
             }
-            ServiceError::PayloadTooLarge(message) => {
-                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
-            }
+            ServiceError::PayloadTooLarge(message) => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                message,
+            ),
             ServiceError::UnsupportedMediaType(message) => Self::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 message,
             ),
             ServiceError::Unavailable(cause) => Self::unavailable(&cause),
@@ -236,15 +258,52 @@ impl From<ServiceError> for ApiError {
 /// The body for a status no handler described (unknown route, wrong method, framework errors).
 pub fn canonical_error(status: StatusCode) -> ApiError {
     let (code, detail) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "Not found"),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Method not allowed"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Unsupported media type"),
-        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "The request took too long to arrive"),
-        status if status.is_server_error() => {
-            ("internal_error", "Something went wrong on our side")
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "Not found"),
+        StatusCode::METHOD_NOT_ALLOWED => (ErrorCode::MethodNotAllowed, "Method not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            (ErrorCode::PayloadTooLarge, "The request body is too large")
         }
-        _ => ("bad_request", "The request could not be understood"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            (ErrorCode::UnsupportedMediaType, "Unsupported media type")
+        }
+        StatusCode::REQUEST_TIMEOUT => (
+            ErrorCode::RequestTimeout,
+            "The request took too long to arrive",
+        ),
+        status if status.is_server_error() => {
+            (ErrorCode::InternalError, "Something went wrong on our side")
+        }
+        _ => (ErrorCode::BadRequest, "The request could not be understood"),
     };
     ApiError::new(status, code, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_code_is_in_the_docs_table() {
+        let docs = include_str!("../../../docs/api.md");
+        let table = &docs[docs.find("## Errors").unwrap_or(0)..];
+        let table = &table[..table.find("\n## ").map_or(table.len(), |end| end + 1)];
+        let missing: Vec<&str> = ErrorCode::ALL
+            .iter()
+            .map(|code| code.as_str())
+            .filter(|code| !table.contains(&format!("`{code}`")))
+            .collect();
+        assert!(missing.is_empty(), "not in docs/api.md#errors: {missing:?}");
+    }
+
+    #[test]
+    fn the_openapi_document_lists_every_error_code() {
+        let document = serde_json::to_value(crate::openapi::document()).unwrap_or_default();
+        let listed: Vec<&str> =
+            document["components"]["schemas"]["ErrorBody"]["properties"]["code"]["enum"]
+                .as_array()
+                .map(|values| values.iter().filter_map(|value| value.as_str()).collect())
+                .unwrap_or_default();
+        let all: Vec<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
+        assert_eq!(listed, all);
+    }
 }

@@ -1,5 +1,6 @@
 //! Sign-up, login, token authentication and logout (docs/api.md#signing-in).
 
+use crate::ErrorCode;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,28 +98,28 @@ pub struct AuthService {
 
 fn invite_required(message: &str) -> ServiceError {
     ServiceError::Forbidden {
-        code: "invite_required",
+        code: ErrorCode::InviteRequired,
         message: message.into(),
     }
 }
 
 fn already_bootstrapped() -> ServiceError {
     ServiceError::conflict(
-        "already_bootstrapped",
+        ErrorCode::AlreadyBootstrapped,
         "This tenant already has users: ask its owner for an account",
     )
 }
 
 fn invalid_credentials() -> ServiceError {
     ServiceError::Unauthenticated {
-        code: "invalid_credentials",
+        code: ErrorCode::InvalidCredentials,
         message: "Incorrect e-mail or password".into(),
     }
 }
 
 fn invalid_token() -> ServiceError {
     ServiceError::Unauthenticated {
-        code: "invalid_token",
+        code: ErrorCode::InvalidToken,
         message: "The session token is invalid or has expired; sign in again".into(),
     }
 }
@@ -164,7 +165,7 @@ impl AuthService {
     ) -> Result<User, ServiceError> {
         if self.signup.bootstrap_tenant.as_ref() == Some(&tenant.slug) {
             return Err(ServiceError::Forbidden {
-                code: "bootstrap_via_cli",
+                code: ErrorCode::BootstrapViaCli,
                 message: "The central admin's first owner is made with `comanda create-owner`"
                     .into(),
             });

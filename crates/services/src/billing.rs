@@ -1,5 +1,6 @@
 //! Billing webhooks (docs/api.md#messaging) and the tenant's billing page (`/admin/billing`).
 
+use crate::ErrorCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -62,7 +63,7 @@ impl BillingService {
         match signature {
             Some(signature) if self.signatures.verify(body, signature) => Ok(()),
             _ => Err(ServiceError::Unauthenticated {
-                code: "invalid_signature",
+                code: ErrorCode::InvalidSignature,
                 message: "Missing or invalid X-Signature".into(),
             }),
         }
@@ -127,9 +128,10 @@ impl BillingService {
             })
             .await
             .map_err(|error| match error {
-                RepoError::Conflict(_) => {
-                    ServiceError::conflict("slug_taken", "A tenant with this slug already exists")
-                }
+                RepoError::Conflict(_) => ServiceError::conflict(
+                    ErrorCode::SlugTaken,
+                    "A tenant with this slug already exists",
+                ),
                 other => other.into(),
             })
     }

@@ -1,3 +1,4 @@
+use crate::ErrorCode;
 use std::sync::Arc;
 
 use comanda_domain::media::{MediaSlot, check_upload};
@@ -21,7 +22,7 @@ fn repo_error(error: RepoError) -> ServiceError {
     match error {
         RepoError::NotFound => ServiceError::NotFound("campaign"),
         RepoError::Conflict(_) => ServiceError::conflict(
-            "coupon_code_taken",
+            ErrorCode::CouponCodeTaken,
             "Another campaign uses this coupon code",
         ),
         // Ids of another tenant, or of nothing: the same answer, so nothing is learnt.

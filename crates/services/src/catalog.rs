@@ -1,5 +1,6 @@
 //! The catalog: the portal's menu editing and the storefront's menu of a store.
 
+use crate::ErrorCode;
 use std::sync::Arc;
 
 use comanda_domain::catalog::{
@@ -36,7 +37,7 @@ fn not_found(what: &'static str) -> impl Fn(RepoError) -> ServiceError {
         RepoError::NotFound => ServiceError::NotFound(what),
         RepoError::InvalidReference(_) => ServiceError::field("category_id", "unknown category"),
         RepoError::Conflict(code) if code == "category_not_empty" => ServiceError::conflict(
-            "category_not_empty",
+            ErrorCode::CategoryNotEmpty,
             "Move or delete the category's products first",
         ),
         other => other.into(),

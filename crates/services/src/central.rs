@@ -1,5 +1,6 @@
 //! The central admin (docs/api.md#the-central-admin): tenants, plans, modules and subscriptions across the SaaS.
 
+use crate::ErrorCode;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -55,11 +56,12 @@ pub struct NewTenantInput {
 fn tenant_error(error: RepoError) -> ServiceError {
     match error {
         RepoError::NotFound => ServiceError::NotFound("tenant"),
-        RepoError::Conflict(what) if what.contains("slug") => {
-            ServiceError::conflict("slug_taken", "A tenant with this slug already exists")
-        }
+        RepoError::Conflict(what) if what.contains("slug") => ServiceError::conflict(
+            ErrorCode::SlugTaken,
+            "A tenant with this slug already exists",
+        ),
         RepoError::Conflict(what) if what.contains("phone_number") => ServiceError::conflict(
-            "phone_number_taken",
+            ErrorCode::PhoneNumberTaken,
             "Another tenant already uses this WhatsApp number id",
         ),
         other => other.into(),
@@ -70,12 +72,13 @@ fn plan_error(error: RepoError) -> ServiceError {
     match error {
         RepoError::NotFound => ServiceError::NotFound("plan"),
         RepoError::Conflict(what) if what == "plan_in_use" => ServiceError::conflict(
-            "plan_in_use",
+            ErrorCode::PlanInUse,
             "Tenants are on this plan: deactivate it instead",
         ),
-        RepoError::Conflict(_) => {
-            ServiceError::conflict("plan_code_taken", "A plan with this code already exists")
-        }
+        RepoError::Conflict(_) => ServiceError::conflict(
+            ErrorCode::PlanCodeTaken,
+            "A plan with this code already exists",
+        ),
         other => other.into(),
     }
 }
@@ -167,7 +170,7 @@ impl CentralService {
             .await
             .map_err(|error| match error {
                 RepoError::Conflict(_) => ServiceError::conflict(
-                    "already_bootstrapped",
+                    ErrorCode::AlreadyBootstrapped,
                     "This tenant already has users: its owner adds the others",
                 ),
                 other => tenant_error(other),

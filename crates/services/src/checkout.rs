@@ -1,6 +1,7 @@
 //! Checkout (docs/api.md#checkout): price an order from server data only, then place it in one
 //! transaction (stock, coupon uses, order, outbox), with idempotent retries.
 
+use crate::ErrorCode;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -68,7 +69,7 @@ pub struct CheckoutInput {
 /// 409 `price_changed` with the figures the buyer should see now.
 fn price_changed(price: &OrderPrice) -> ServiceError {
     ServiceError::ConflictWith {
-        code: "price_changed",
+        code: ErrorCode::PriceChanged,
         message: "The price changed since it was shown; review the new figures".into(),
         details: serde_json::json!({
             "shipping_fee_cents": price.shipping_fee_cents,
@@ -81,7 +82,7 @@ fn price_changed(price: &OrderPrice) -> ServiceError {
 
 fn key_reused() -> ServiceError {
     invalid(
-        "idempotency_key_reused",
+        ErrorCode::IdempotencyKeyReused,
         "This Idempotency-Key was used with a different request",
     )
 }
@@ -119,7 +120,7 @@ pub struct CheckoutService {
     clock: Arc<dyn Clock>,
 }
 
-fn invalid(code: &'static str, message: impl Into<String>) -> ServiceError {
+fn invalid(code: ErrorCode, message: impl Into<String>) -> ServiceError {
     ServiceError::Invalid {
         code,
         message: message.into(),
@@ -128,7 +129,7 @@ fn invalid(code: &'static str, message: impl Into<String>) -> ServiceError {
 
 fn out_of_stock(products: &[ProductId]) -> ServiceError {
     ServiceError::ConflictWith {
-        code: "out_of_stock",
+        code: ErrorCode::OutOfStock,
         message: "Some items are unavailable or short of stock".into(),
         details: serde_json::json!({ "items": products }),
     }
@@ -168,7 +169,7 @@ impl CheckoutService {
         // 1. The tenant takes orders, the store exists and is active.
         if !tenant.takes_orders() {
             return Err(ServiceError::Forbidden {
-                code: "subscription_inactive",
+                code: ErrorCode::SubscriptionInactive,
                 message: "This business is not taking orders right now".into(),
             });
         }
@@ -178,26 +179,25 @@ impl CheckoutService {
         check_schedule(&store, &config, input.scheduled_for, self.clock.now())?;
         // 3. A phone we can reach.
         let phone = Phone::parse(&input.customer_phone)
-            .map_err(|error| invalid("invalid_phone", error.to_string()))?;
+            .map_err(|error| invalid(ErrorCode::InvalidPhone, error.to_string()))?;
         check_lines(input)?;
         // 4 and 5. Where it goes, and what that costs.
         let (quote, address) = match input.fulfillment {
             Fulfillment::Pickup => {
                 if !store.pickup_enabled {
                     return Err(invalid(
-                        "pickup_unavailable",
+                        ErrorCode::PickupUnavailable,
                         "This store does not offer pickup",
                     ));
                 }
                 (None, None)
             }
             Fulfillment::Delivery => {
-                let address = input
-                    .address
-                    .clone()
-                    .ok_or_else(|| invalid("invalid_address", "A delivery needs an address"))?;
+                let address = input.address.clone().ok_or_else(|| {
+                    invalid(ErrorCode::InvalidAddress, "A delivery needs an address")
+                })?;
                 Cep::parse(&address.cep)
-                    .map_err(|error| invalid("invalid_address", error.to_string()))?;
+                    .map_err(|error| invalid(ErrorCode::InvalidAddress, error.to_string()))?;
                 let quote = self
                     .shipping
                     .quote_for(&store, &address, input.point)
@@ -225,10 +225,10 @@ impl CheckoutService {
             input.coupon_code.as_deref(),
             &context,
         )
-        .map_err(|error| invalid("invalid_coupon", error.to_string()))?;
+        .map_err(|error| invalid(ErrorCode::InvalidCoupon, error.to_string()))?;
         if price.subtotal_cents < config.min_order_cents {
             return Err(invalid(
-                "below_minimum_order",
+                ErrorCode::BelowMinimumOrder,
                 format!("The minimum order is {} cents", config.min_order_cents),
             ));
         }
@@ -341,7 +341,7 @@ impl CheckoutService {
             Err(PlaceOrderError::OutOfStock(products)) => return Err(out_of_stock(&products)),
             Err(PlaceOrderError::CampaignExhausted(_)) if input.coupon_code.is_some() => {
                 return Err(invalid(
-                    "invalid_coupon",
+                    ErrorCode::InvalidCoupon,
                     "The coupon ran out of uses before the order was placed",
                 ));
             }
@@ -467,7 +467,7 @@ fn check_schedule(
 ) -> Result<(), ServiceError> {
     if !config.accepting_orders {
         return Err(invalid(
-            "store_closed",
+            ErrorCode::StoreClosed,
             "The business is not taking orders right now",
         ));
     }
@@ -475,7 +475,7 @@ fn check_schedule(
     match scheduled_for {
         None if open_now => Ok(()),
         None => Err(invalid(
-            "store_closed",
+            ErrorCode::StoreClosed,
             "The store is closed; choose a time for a pre-order",
         )),
         Some(at) => {
@@ -487,7 +487,7 @@ fn check_schedule(
                 Ok(())
             } else if !open_now {
                 Err(invalid(
-                    "store_closed",
+                    ErrorCode::StoreClosed,
                     "The store is closed and the time is not in a coming opening window",
                 ))
             } else {

@@ -1,6 +1,7 @@
 //! Customers' data rights (LGPD, docs/operations.md#fairness-and-saturation): the export of everything held about a customer,
 //! and the erasure that anonymises them while their orders keep their amounts.
 
+use crate::ErrorCode;
 use std::sync::Arc;
 
 use comanda_domain::{CustomerId, TenantId};
@@ -67,7 +68,7 @@ impl CustomerDataService {
                 .map_err(|error| match error {
                     EraseError::NotFound => ServiceError::NotFound("customer"),
                     EraseError::OpenOrders(numbers) => ServiceError::ConflictWith {
-                        code: "has_open_orders",
+                        code: ErrorCode::HasOpenOrders,
                         message: "The customer has orders that are not delivered, picked up or \
                               canceled yet: erase them once those are finished"
                             .into(),
@@ -268,7 +269,7 @@ mod tests {
         .expect_err("refused");
         match error {
             ServiceError::ConflictWith { code, details, .. } => {
-                assert_eq!(code, "has_open_orders");
+                assert_eq!(code, ErrorCode::HasOpenOrders);
                 assert_eq!(details, serde_json::json!({"open_orders": [3, 5]}));
             }
             other => panic!("unexpected {other:?}"),

@@ -1,3 +1,4 @@
+use crate::ErrorCode;
 use std::sync::Arc;
 
 use comanda_domain::identity::Email;
@@ -52,7 +53,7 @@ fn repo_error(error: RepoError) -> ServiceError {
     match error {
         RepoError::NotFound => ServiceError::NotFound("customer"),
         RepoError::Conflict(_) => ServiceError::conflict(
-            "phone_taken",
+            ErrorCode::PhoneTaken,
             "Another customer has this phone: merge them instead",
         ),
         other => other.into(),

@@ -1,6 +1,109 @@
 use comanda_domain::tenancy::TenancyError;
 use comanda_ports::RepoError;
 
+/// Declares every error code once: the enum, its snake_case text and the list of all of them.
+macro_rules! error_codes {
+    ($($variant:ident => $code:literal,)*) => {
+        /// Every `code` an error answer can carry. docs/api.md#errors lists them by status, and
+        /// the OpenAPI document gives them as the values of `ErrorBody.code`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ErrorCode {
+            $($variant,)*
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    MalformedJson => "malformed_json",
+    MalformedBody => "malformed_body",
+    TenantRequired => "tenant_required",
+    InvalidHost => "invalid_host",
+    BadRequest => "bad_request",
+    NotAuthenticated => "not_authenticated",
+    InvalidToken => "invalid_token",
+    InvalidCredentials => "invalid_credentials",
+    InvalidSignature => "invalid_signature",
+    Forbidden => "forbidden",
+    ModuleDisabled => "module_disabled",
+    TenantMismatch => "tenant_mismatch",
+    SubscriptionInactive => "subscription_inactive",
+    CsrfOriginDenied => "csrf_origin_denied",
+    OriginNotAllowed => "origin_not_allowed",
+    InviteRequired => "invite_required",
+    BootstrapViaCli => "bootstrap_via_cli",
+    InvalidVerifyToken => "invalid_verify_token",
+    NotFound => "not_found",
+    TenantNotFound => "tenant_not_found",
+    MethodNotAllowed => "method_not_allowed",
+    RequestTimeout => "request_timeout",
+    AlreadyBootstrapped => "already_bootstrapped",
+    LimitReached => "limit_reached",
+    EmailTaken => "email_taken",
+    LastOwner => "last_owner",
+    CannotDeactivateSelf => "cannot_deactivate_self",
+    CannotDeleteSelf => "cannot_delete_self",
+    SlugTaken => "slug_taken",
+    PlanCodeTaken => "plan_code_taken",
+    PlanInUse => "plan_in_use",
+    GroupNameTaken => "group_name_taken",
+    CouponCodeTaken => "coupon_code_taken",
+    PhoneTaken => "phone_taken",
+    PhoneNumberTaken => "phone_number_taken",
+    CategoryNotEmpty => "category_not_empty",
+    NegativeStock => "negative_stock",
+    InvalidTransition => "invalid_transition",
+    PriceChanged => "price_changed",
+    OutOfStock => "out_of_stock",
+    HasOpenOrders => "has_open_orders",
+    Conflict => "conflict",
+    PayloadTooLarge => "payload_too_large",
+    UnsupportedMediaType => "unsupported_media_type",
+    ValidationError => "validation_error",
+    StoreClosed => "store_closed",
+    InvalidPhone => "invalid_phone",
+    InvalidAddress => "invalid_address",
+    OutOfDeliveryArea => "out_of_delivery_area",
+    DeliveryUnavailable => "delivery_unavailable",
+    PickupUnavailable => "pickup_unavailable",
+    StoreLocationMissing => "store_location_missing",
+    InvalidCoupon => "invalid_coupon",
+    BelowMinimumOrder => "below_minimum_order",
+    IdempotencyKeyReused => "idempotency_key_reused",
+    InvalidReference => "invalid_reference",
+    WindowClosed => "window_closed",
+    WhatsappNotConfigured => "whatsapp_not_configured",
+    WebpushNotConfigured => "webpush_not_configured",
+    InvalidEndpoint => "invalid_endpoint",
+    RateLimited => "rate_limited",
+    InternalError => "internal_error",
+    ServiceUnavailable => "service_unavailable",
+    DatabaseUnavailable => "database_unavailable",
+    SchemaBehind => "schema_behind",
+    Busy => "busy",
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// What a use case can answer besides success. The HTTP adapter maps each variant to a status
 /// and a `code`; the CLI prints the message.
 #[derive(Debug, thiserror::Error)]
@@ -10,13 +113,13 @@ pub enum ServiceError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     #[error("{message}")]
-    Invalid { code: &'static str, message: String },
+    Invalid { code: ErrorCode, message: String },
     /// A conflict the client can act on, with figures (409 with extra fields in the body).
     #[error("{message}")]
     ConflictWith {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         details: serde_json::Value,
     },
@@ -25,10 +128,10 @@ pub enum ServiceError {
     Validation(Vec<FieldProblem>),
     /// Not signed in, or the credentials or token are not good (401).
     #[error("{message}")]
-    Unauthenticated { code: &'static str, message: String },
+    Unauthenticated { code: ErrorCode, message: String },
     /// Signed in but not allowed (403).
     #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
+    Forbidden { code: ErrorCode, message: String },
     /// An upload over its size limit (413).
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -65,17 +168,17 @@ impl From<RepoError> for ServiceError {
             RepoError::Conflict(what) => {
                 tracing::info!(constraint = %what, "unique conflict");
                 Self::Conflict {
-                    code: "conflict",
+                    code: ErrorCode::Conflict,
                     message: "This conflicts with something that already exists".into(),
                 }
             }
             RepoError::Internal(cause) => Self::Internal(cause),
             RepoError::LimitReached(what) => Self::Conflict {
-                code: "limit_reached",
+                code: ErrorCode::LimitReached,
                 message: format!("The plan's {what} has been reached"),
             },
             RepoError::InvalidReference(what) => Self::Invalid {
-                code: "invalid_reference",
+                code: ErrorCode::InvalidReference,
                 message: format!("Unknown {what}"),
             },
         }
@@ -109,12 +212,12 @@ impl ServiceError {
 
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::Forbidden {
-            code: "forbidden",
+            code: ErrorCode::Forbidden,
             message: message.into(),
         }
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Conflict {
             code,
             message: message.into(),
@@ -127,7 +230,7 @@ impl From<comanda_domain::identity::AccessDenied> for ServiceError {
         use comanda_domain::identity::AccessDenied;
         match denied {
             AccessDenied::ModuleDisabled(_) => Self::Forbidden {
-                code: "module_disabled",
+                code: ErrorCode::ModuleDisabled,
                 message: denied.to_string(),
             },
             AccessDenied::Forbidden => Self::forbidden(denied.to_string()),
@@ -153,7 +256,7 @@ mod tests {
             matches!(
                 &error,
                 ServiceError::Conflict {
-                    code: "conflict",
+                    code: ErrorCode::Conflict,
                     ..
                 }
             ),

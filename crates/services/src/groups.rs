@@ -1,5 +1,6 @@
 //! Groups of `(module, action)` permissions (`/admin/groups`).
 
+use crate::ErrorCode;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -18,9 +19,10 @@ pub struct GroupService {
 fn repo_error(error: RepoError) -> ServiceError {
     match error {
         RepoError::NotFound => ServiceError::NotFound("group"),
-        RepoError::Conflict(_) => {
-            ServiceError::conflict("group_name_taken", "A group with this name already exists")
-        }
+        RepoError::Conflict(_) => ServiceError::conflict(
+            ErrorCode::GroupNameTaken,
+            "A group with this name already exists",
+        ),
         other => other.into(),
     }
 }

@@ -29,4 +29,4 @@ pub mod users;
 #[cfg(test)]
 mod fakes;
 
-pub use error::{FieldProblem, ServiceError};
+pub use error::{ErrorCode, FieldProblem, ServiceError};

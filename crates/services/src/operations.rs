@@ -1,5 +1,6 @@
 //! Inventory, the tenant's settings and insights.
 
+use crate::ErrorCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -61,7 +62,7 @@ impl InventoryService {
             .map_err(|error| match error {
                 RepoError::NotFound => ServiceError::NotFound("store or product"),
                 RepoError::Conflict(_) => {
-                    ServiceError::conflict("negative_stock", "Stock cannot go below zero")
+                    ServiceError::conflict(ErrorCode::NegativeStock, "Stock cannot go below zero")
                 }
                 other => other.into(),
             })

@@ -1,5 +1,6 @@
 //! Reading and running orders (`/orders`, `/admin/orders`).
 
+use crate::ErrorCode;
 use std::sync::Arc;
 
 use comanda_domain::orders::OrderStatus;
@@ -83,7 +84,7 @@ impl OrderService {
             .map_err(|error| match error {
                 TransitionError::NotFound => ServiceError::NotFound("order"),
                 TransitionError::Invalid { from, to } => ServiceError::conflict(
-                    "invalid_transition",
+                    ErrorCode::InvalidTransition,
                     format!(
                         "An order that is {} cannot become {}",
                         from.as_str(),

@@ -1,5 +1,6 @@
 //! Distance bands and delivery quotes (docs/api.md#checkout).
 
+use crate::ErrorCode;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -48,7 +49,7 @@ pub struct ShippingService {
 
 fn invalid_address(message: &str) -> ServiceError {
     ServiceError::Invalid {
-        code: "invalid_address",
+        code: ErrorCode::InvalidAddress,
         message: message.to_owned(),
     }
 }
@@ -146,13 +147,13 @@ impl ShippingService {
     ) -> Result<Quote, ServiceError> {
         if !store.delivery_enabled {
             return Err(ServiceError::Invalid {
-                code: "delivery_unavailable",
+                code: ErrorCode::DeliveryUnavailable,
                 message: "This store does not deliver".into(),
             });
         }
         let cep = Cep::parse(&address.cep).map_err(|error| invalid_address(&error.to_string()))?;
         let origin = store.location().ok_or_else(|| ServiceError::Invalid {
-            code: "store_location_missing",
+            code: ErrorCode::StoreLocationMissing,
             message: "This store has no coordinates to measure distances from".into(),
         })?;
         let (distance_km, source) = self
@@ -165,7 +166,7 @@ impl ShippingService {
         let band = bands
             .band_for(distance_km)
             .ok_or_else(|| ServiceError::Invalid {
-                code: "out_of_delivery_area",
+                code: ErrorCode::OutOfDeliveryArea,
                 message: format!(
                     "The address is {distance_km:.1} km away, beyond this store's delivery area"
                 ),

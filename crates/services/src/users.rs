@@ -1,5 +1,6 @@
 //! The tenant's staff accounts (`/admin/users`, and the central admin's users of any tenant).
 
+use crate::ErrorCode;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -65,11 +66,12 @@ fn not_found() -> ServiceError {
 fn repo_error(error: RepoError) -> ServiceError {
     match error {
         RepoError::NotFound => not_found(),
-        RepoError::Conflict(what) if what == "user_email" => {
-            ServiceError::conflict("email_taken", "A user with this e-mail already exists")
-        }
+        RepoError::Conflict(what) if what == "user_email" => ServiceError::conflict(
+            ErrorCode::EmailTaken,
+            "A user with this e-mail already exists",
+        ),
         RepoError::Conflict(what) if what == "last_owner" => ServiceError::conflict(
-            "last_owner",
+            ErrorCode::LastOwner,
             "The tenant must keep at least one active owner",
         ),
         RepoError::InvalidReference(_) => ServiceError::field("group_ids", "unknown group"),
@@ -221,7 +223,7 @@ impl UserService {
         self.check_assignable(tenant, acting, &added).await?;
         if acting.user_id == Some(id) && input.is_active == Some(false) {
             return Err(ServiceError::conflict(
-                "cannot_deactivate_self",
+                ErrorCode::CannotDeactivateSelf,
                 "You cannot deactivate yourself",
             ));
         }
@@ -289,7 +291,7 @@ impl UserService {
         let target = self.get(tenant, id).await?;
         if acting.user_id == Some(id) {
             return Err(ServiceError::conflict(
-                "cannot_delete_self",
+                ErrorCode::CannotDeleteSelf,
                 "You cannot delete yourself",
             ));
         }

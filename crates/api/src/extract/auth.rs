@@ -7,6 +7,7 @@ use comanda_domain::TenantId;
 use comanda_domain::identity::Role;
 use comanda_domain::tenancy::{Action, Module, TenancyError, check_authenticated_tenant};
 use comanda_ports::Actor;
+use comanda_services::ErrorCode;
 use comanda_services::auth::Principal;
 use futures_util::future::LocalBoxFuture;
 
@@ -111,7 +112,7 @@ pub fn check_form_origin(request: &HttpRequest, state: &AppState) -> Result<(), 
 
 fn csrf_refused() -> ApiError {
     ApiError::forbidden(
-        "csrf_origin_denied",
+        ErrorCode::CsrfOriginDenied,
         "Requests authenticated by cookie must come from an allowed origin",
     )
 }
@@ -160,7 +161,7 @@ impl FromRequest for CurrentUser {
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::internal("application state is not registered"))?;
             let (token, source) = request_token(&request).ok_or_else(|| {
-                ApiError::unauthorized("not_authenticated", "Sign in to continue")
+                ApiError::unauthorized(ErrorCode::NotAuthenticated, "Sign in to continue")
             })?;
             if source == TokenSource::Cookie {
                 check_csrf(&request, state)?;
@@ -204,7 +205,7 @@ impl CurrentUser {
             Ok(())
         } else {
             Err(ApiError::forbidden(
-                "forbidden",
+                ErrorCode::Forbidden,
                 "Your role does not allow this",
             ))
         }
@@ -222,7 +223,7 @@ impl CurrentUser {
             Ok(())
         } else {
             Err(ApiError::forbidden(
-                "forbidden",
+                ErrorCode::Forbidden,
                 "Only the central admin may do this",
             ))
         }

@@ -1,6 +1,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest};
+use comanda_services::ErrorCode;
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -32,7 +33,7 @@ fn is_json(request: &HttpRequest) -> bool {
 fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!(
             "The JSON body is larger than {} KiB",
             JSON_BODY_LIMIT / 1024
@@ -56,7 +57,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             if !json {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     "Send the body as application/json",
                 ));
             }
@@ -66,7 +67,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             let mut body = Vec::with_capacity(declared_length.unwrap_or(1024).min(JSON_BODY_LIMIT));
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|_| {
-                    ApiError::bad_request("malformed_body", "The request body could not be read")
+                    ApiError::bad_request(
+                        ErrorCode::MalformedBody,
+                        "The request body could not be read",
+                    )
                 })?;
                 if body.len() + chunk.len() > JSON_BODY_LIMIT {
                     return Err(too_large());
@@ -104,7 +108,7 @@ fn json_error(error: serde_json::Error, path: Option<String>) -> ApiError {
     use serde_json::error::Category;
     match error.classify() {
         Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
-            "malformed_json",
+            ErrorCode::MalformedJson,
             format!(
                 "The body is not valid JSON (line {}, column {})",
                 error.line(),

@@ -4,6 +4,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, ResponseError};
+use comanda_services::ErrorCode;
 
 use super::app_state;
 use crate::error::ApiError;
@@ -41,7 +42,7 @@ pub async fn cors(
         if !allowed {
             let response = ApiError::new(
                 StatusCode::FORBIDDEN,
-                "origin_not_allowed",
+                ErrorCode::OriginNotAllowed,
                 "This origin may not call the API",
             )
             .error_response();

@@ -1,3 +1,4 @@
+use comanda_services::ErrorCode;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -153,7 +154,7 @@ pub async fn enforce_rate_limit(
     let retry_after = decision.retry_after.as_secs_f64().ceil().max(1.0) as u64;
     let mut error = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
+        ErrorCode::RateLimited,
         format!("Too many requests; try again in {retry_after} s"),
     )
     .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after));

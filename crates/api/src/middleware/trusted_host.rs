@@ -3,6 +3,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError};
+use comanda_services::ErrorCode;
 
 use super::app_state;
 use crate::error::ApiError;
@@ -26,8 +27,8 @@ pub async fn trusted_host(
             .as_deref()
             .is_some_and(|host| host_allowed(host, &allowed))
         {
-            let response =
-                ApiError::bad_request("invalid_host", "Invalid host header").error_response();
+            let response = ApiError::bad_request(ErrorCode::InvalidHost, "Invalid host header")
+                .error_response();
             return Ok(request.into_response(response));
         }
     }

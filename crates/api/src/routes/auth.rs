@@ -1,6 +1,7 @@
 //! `/auth/*`: sign-up of a tenant's first user, login, the current user, logout (docs/api.md#signing-in).
 
 use actix_web::{get, post};
+use comanda_services::ErrorCode;
 use std::time::Duration;
 
 use actix_web::cookie::{Cookie, SameSite, time};
@@ -130,12 +131,15 @@ impl FromRequest for LoginRequest {
             let mut body = Vec::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|_| {
-                    ApiError::bad_request("malformed_body", "The request body could not be read")
+                    ApiError::bad_request(
+                        ErrorCode::MalformedBody,
+                        "The request body could not be read",
+                    )
                 })?;
                 if body.len() + chunk.len() > JSON_BODY_LIMIT {
                     return Err(ApiError::new(
                         StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
+                        ErrorCode::PayloadTooLarge,
                         "The body is too large",
                     ));
                 }

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use comanda_domain::tenancy::{SubscriptionStatus, TenantSlug};
 use comanda_ports::billing::{IntakeOutcome, StatusEvent, TenantRef};
+use comanda_services::ErrorCode;
 use comanda_services::billing::Intake;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -22,12 +23,15 @@ pub(crate) async fn raw_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiEr
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| {
-            ApiError::bad_request("malformed_body", "The request body could not be read")
+            ApiError::bad_request(
+                ErrorCode::MalformedBody,
+                "The request body could not be read",
+            )
         })?;
         if body.len() + chunk.len() > JSON_BODY_LIMIT {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 "The body is too large",
             ));
         }

@@ -2,6 +2,7 @@
 //! `SUPER_ADMIN_TENANT_SLUG` tenant only.
 
 use actix_web::{delete, get, patch, post, put};
+use comanda_services::ErrorCode;
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::{HttpResponse, web};
@@ -367,7 +368,7 @@ pub async fn deactivate_tenant(
     if Some(id) == Some(user.principal.tenant.id) {
         return Err(ApiError::new(
             actix_web::http::StatusCode::CONFLICT,
-            "cannot_deactivate_self",
+            ErrorCode::CannotDeactivateSelf,
             "The central admin's own tenant cannot be deactivated",
         ));
     }

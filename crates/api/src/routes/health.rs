@@ -1,6 +1,7 @@
 use actix_web::get;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use comanda_services::ErrorCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -37,7 +38,7 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             tracing::warn!(%error, "health check failed");
             Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "database_unavailable",
+                ErrorCode::DatabaseUnavailable,
                 "The database is unavailable",
             ))
         }
@@ -82,14 +83,14 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         Ok(Readiness::Ready) => Ok(probe_ok()),
         Ok(Readiness::SchemaBehind) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "schema_behind",
+            ErrorCode::SchemaBehind,
             "The database schema is older than this release: apply the migrations",
         )),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "database_unavailable",
+                ErrorCode::DatabaseUnavailable,
                 "The database is unavailable",
             ))
         }

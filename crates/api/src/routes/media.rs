@@ -4,6 +4,7 @@ use actix_multipart::{Multipart, MultipartError};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use comanda_domain::media::MediaKind;
+use comanda_services::ErrorCode;
 use comanda_services::media::{MediaService, MediaTarget};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -32,7 +33,7 @@ pub struct UploadForm {
 fn not_multipart() -> ApiError {
     ApiError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        ErrorCode::UnsupportedMediaType,
         "Send the file as multipart/form-data in a `file` field",
     )
 }
@@ -40,7 +41,7 @@ fn not_multipart() -> ApiError {
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!("The file is larger than {} MB", limit / (1024 * 1024)),
     )
 }
@@ -53,7 +54,7 @@ async fn read_file(mut form: Multipart, limit: usize) -> Result<Vec<u8>, ApiErro
             | MultipartError::ContentTypeParse
             | MultipartError::ContentTypeIncompatible
             | MultipartError::BoundaryMissing => not_multipart(),
-            _ => ApiError::bad_request("malformed_body", "The multipart body is malformed"),
+            _ => ApiError::bad_request(ErrorCode::MalformedBody, "The multipart body is malformed"),
         })?;
         let is_file = field.name() == Some("file")
             || field
@@ -62,7 +63,7 @@ async fn read_file(mut form: Multipart, limit: usize) -> Result<Vec<u8>, ApiErro
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| {
-                ApiError::bad_request("malformed_body", "The multipart body is malformed")
+                ApiError::bad_request(ErrorCode::MalformedBody, "The multipart body is malformed")
             })?;
             if bytes.len() + chunk.len() > limit {
                 return Err(too_large(limit));

@@ -1,5 +1,6 @@
 use actix_web::get;
 use actix_web::{HttpResponse, web};
+use comanda_services::ErrorCode;
 
 use crate::state::AppState;
 
@@ -28,7 +29,7 @@ pub async fn metrics(
             .unwrap_or_default();
         if !constant_time_eq(presented.trim().as_bytes(), token.expose().as_bytes()) {
             return Err(crate::error::ApiError::unauthorized(
-                "not_authenticated",
+                ErrorCode::NotAuthenticated,
                 "/metrics needs the METRICS_TOKEN as a bearer token",
             ));
         }

@@ -4,6 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web::{get, post};
 use comanda_domain::TenantId;
+use comanda_services::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -55,7 +56,7 @@ async fn challenge(
     let tenant = tenant(state, slug).await.ok().flatten();
     if slug.is_some() && tenant.is_none() {
         return Err(comanda_services::ServiceError::Forbidden {
-            code: "invalid_verify_token",
+            code: ErrorCode::InvalidVerifyToken,
             message: "hub.mode must be subscribe and hub.verify_token must match".into(),
         }
         .into());

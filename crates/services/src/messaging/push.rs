@@ -1,5 +1,6 @@
 //! Staff browsers' Web Push subscriptions (`/admin/webpush/subscriptions`).
 
+use crate::ErrorCode;
 use std::sync::Arc;
 
 use comanda_domain::messaging::EndpointRejection;
@@ -32,7 +33,7 @@ impl PushService {
 
     fn client(&self) -> Result<&Arc<dyn PushClient>, ServiceError> {
         self.push.as_ref().ok_or_else(|| ServiceError::Invalid {
-            code: "webpush_not_configured",
+            code: ErrorCode::WebpushNotConfigured,
             message: "Web Push is not configured on this server (VAPID keys)".into(),
         })
     }
@@ -67,7 +68,7 @@ impl PushService {
                 EndpointRejection::BadKeys => ServiceError::field("keys", rejection),
                 EndpointRejection::NotHttps | EndpointRejection::PrivateAddress => {
                     ServiceError::Invalid {
-                        code: "invalid_endpoint",
+                        code: ErrorCode::InvalidEndpoint,
                         message: rejection.to_string(),
                     }
                 }

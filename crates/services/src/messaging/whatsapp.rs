@@ -1,5 +1,6 @@
 //! The WhatsApp Cloud API webhook (docs/api.md#messaging) and the portal's conversations (`/admin/whatsapp`).
 
+use crate::ErrorCode;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -345,7 +346,7 @@ impl WhatsAppService {
         challenge: Option<&str>,
     ) -> Result<String, ServiceError> {
         let forbidden = || ServiceError::Forbidden {
-            code: "invalid_verify_token",
+            code: ErrorCode::InvalidVerifyToken,
             message: "hub.mode must be subscribe and hub.verify_token must match".into(),
         };
         if mode != Some("subscribe") {
@@ -367,7 +368,7 @@ impl WhatsAppService {
         match signature {
             Some(signature) if self.signatures.verify(body, signature) => Ok(()),
             _ => Err(ServiceError::Unauthenticated {
-                code: "invalid_signature",
+                code: ErrorCode::InvalidSignature,
                 message: "Missing or invalid X-Hub-Signature-256".into(),
             }),
         }
@@ -382,7 +383,7 @@ impl WhatsAppService {
     ) -> Result<WebhookReport, ServiceError> {
         let envelope: Envelope =
             serde_json::from_slice(body).map_err(|_| ServiceError::Invalid {
-                code: "malformed_body",
+                code: ErrorCode::MalformedBody,
                 message: "The body is not a WhatsApp webhook event".into(),
             })?;
         let mut report = WebhookReport::default();
@@ -600,7 +601,7 @@ impl WhatsAppService {
         }
         if self.channels.whatsapp(tenant).await?.is_none() {
             return Err(ServiceError::Invalid {
-                code: "whatsapp_not_configured",
+                code: ErrorCode::WhatsappNotConfigured,
                 message: "This tenant has no WhatsApp number configured".into(),
             });
         }
@@ -615,7 +616,7 @@ impl WhatsAppService {
                     self.clock.now(),
                 ) {
                     return Err(ServiceError::Invalid {
-                        code: "window_closed",
+                        code: ErrorCode::WindowClosed,
                         message: "The customer has not written in the last 24 hours: send an approved template".into(),
                     });
                 }

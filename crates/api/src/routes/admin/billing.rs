@@ -8,6 +8,7 @@ use comanda_domain::identity::{Permission, Role};
 use comanda_domain::tenancy::{Action, Module};
 use comanda_ports::admin::Plan;
 use comanda_ports::billing::ChangeRequest;
+use comanda_services::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -95,7 +96,7 @@ fn require_billing(user: &CurrentUser, action: Action) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::forbidden(
-            "forbidden",
+            ErrorCode::Forbidden,
             "Billing is for the tenant's owner",
         ))
     }
