@@ -54,9 +54,9 @@ pub enum RepoError {
     /// A uniqueness rule was broken; the name says which.
     #[error("conflict on {0}")]
     Conflict(String),
-    /// The row does not exist for this tenant.
-    #[error("not found")]
-    NotFound,
+    /// The row does not exist for this tenant; the name says what it is (`"store"`).
+    #[error("{0} not found")]
+    NotFound(&'static str),
     /// A reference to a row that does not exist (for this tenant); the name says which.
     #[error("invalid reference: {0}")]
     InvalidReference(String),

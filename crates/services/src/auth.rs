@@ -215,7 +215,7 @@ impl AuthService {
             .await
             .map_err(|error| match error {
                 RepoError::Conflict(_) => already_bootstrapped(),
-                RepoError::NotFound => invite_required("The invite was used meanwhile"),
+                RepoError::NotFound(_) => invite_required("The invite was used meanwhile"),
                 other => other.into(),
             })
     }

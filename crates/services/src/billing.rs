@@ -75,7 +75,7 @@ impl BillingService {
             .apply_status_event(event)
             .await
             .map_err(|error| match error {
-                RepoError::NotFound => {
+                RepoError::NotFound(_) => {
                     ServiceError::Tenancy(comanda_domain::tenancy::TenancyError::NotFound)
                 }
                 other => other.into(),

@@ -20,7 +20,6 @@ pub struct CampaignService {
 
 fn repo_error(error: RepoError) -> ServiceError {
     match error {
-        RepoError::NotFound => ServiceError::NotFound("campaign"),
         RepoError::Conflict(_) => ServiceError::conflict(
             ErrorCode::CouponCodeTaken,
             "Another campaign uses this coupon code",

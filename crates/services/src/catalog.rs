@@ -32,9 +32,8 @@ pub struct Menu {
     pub sections: Vec<MenuSection>,
 }
 
-fn not_found(what: &'static str) -> impl Fn(RepoError) -> ServiceError {
-    move |error| match error {
-        RepoError::NotFound => ServiceError::NotFound(what),
+fn catalog_error(error: RepoError) -> ServiceError {
+    match error {
         RepoError::InvalidReference(_) => ServiceError::field("category_id", "unknown category"),
         RepoError::Conflict(code) if code == "category_not_empty" => ServiceError::conflict(
             ErrorCode::CategoryNotEmpty,
@@ -63,7 +62,7 @@ impl CatalogService {
             .catalog
             .menu(tenant, store.id)
             .await
-            .map_err(not_found("store"))?;
+            .map_err(catalog_error)?;
         let sections = assemble_menu(
             data.categories,
             data.products,
@@ -87,7 +86,7 @@ impl CatalogService {
         self.catalog
             .create_category(tenant, input, actor)
             .await
-            .map_err(not_found("category"))
+            .map_err(catalog_error)
     }
 
     pub async fn update_category(
@@ -103,7 +102,7 @@ impl CatalogService {
         self.catalog
             .update_category(tenant, id, changes, actor)
             .await
-            .map_err(not_found("category"))
+            .map_err(catalog_error)
     }
 
     pub async fn delete_category(
@@ -115,7 +114,7 @@ impl CatalogService {
         self.catalog
             .delete_category(tenant, id, actor)
             .await
-            .map_err(not_found("category"))
+            .map_err(catalog_error)
     }
 
     pub async fn products(
@@ -145,7 +144,7 @@ impl CatalogService {
         self.catalog
             .create_product(tenant, input, actor)
             .await
-            .map_err(not_found("product"))
+            .map_err(catalog_error)
     }
 
     pub async fn update_product(
@@ -164,7 +163,7 @@ impl CatalogService {
         self.catalog
             .update_product(tenant, id, changes, actor)
             .await
-            .map_err(not_found("product"))
+            .map_err(catalog_error)
     }
 
     pub async fn delete_product(
@@ -176,7 +175,7 @@ impl CatalogService {
         self.catalog
             .delete_product(tenant, id, actor)
             .await
-            .map_err(not_found("product"))
+            .map_err(catalog_error)
     }
 
     /// Switches products on or off in one store, or in all the tenant's stores.
@@ -194,7 +193,7 @@ impl CatalogService {
         self.catalog
             .set_availability(tenant, store, products, available, actor)
             .await
-            .map_err(not_found("store or product"))
+            .map_err(catalog_error)
     }
 
     pub async fn create_addon_group(
@@ -208,7 +207,7 @@ impl CatalogService {
         self.catalog
             .create_addon_group(tenant, product, input, actor)
             .await
-            .map_err(not_found("product"))
+            .map_err(catalog_error)
     }
 
     pub async fn update_addon_group(
@@ -222,7 +221,7 @@ impl CatalogService {
         self.catalog
             .update_addon_group(tenant, id, input, actor)
             .await
-            .map_err(not_found("add-on group"))
+            .map_err(catalog_error)
     }
 
     pub async fn delete_addon_group(
@@ -234,7 +233,7 @@ impl CatalogService {
         self.catalog
             .delete_addon_group(tenant, id, actor)
             .await
-            .map_err(not_found("add-on group"))
+            .map_err(catalog_error)
     }
 
     pub async fn create_addon(
@@ -248,7 +247,7 @@ impl CatalogService {
         self.catalog
             .create_addon(tenant, group, input, actor)
             .await
-            .map_err(not_found("add-on group"))
+            .map_err(catalog_error)
     }
 
     pub async fn update_addon(
@@ -262,7 +261,7 @@ impl CatalogService {
         self.catalog
             .update_addon(tenant, id, input, actor)
             .await
-            .map_err(not_found("add-on"))
+            .map_err(catalog_error)
     }
 
     pub async fn delete_addon(
@@ -274,7 +273,7 @@ impl CatalogService {
         self.catalog
             .delete_addon(tenant, id, actor)
             .await
-            .map_err(not_found("add-on"))
+            .map_err(catalog_error)
     }
 }
 

@@ -55,7 +55,6 @@ pub struct NewTenantInput {
 
 fn tenant_error(error: RepoError) -> ServiceError {
     match error {
-        RepoError::NotFound => ServiceError::NotFound("tenant"),
         RepoError::Conflict(what) if what.contains("slug") => ServiceError::conflict(
             ErrorCode::SlugTaken,
             "A tenant with this slug already exists",
@@ -70,7 +69,6 @@ fn tenant_error(error: RepoError) -> ServiceError {
 
 fn plan_error(error: RepoError) -> ServiceError {
     match error {
-        RepoError::NotFound => ServiceError::NotFound("plan"),
         RepoError::Conflict(what) if what == "plan_in_use" => ServiceError::conflict(
             ErrorCode::PlanInUse,
             "Tenants are on this plan: deactivate it instead",

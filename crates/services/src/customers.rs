@@ -51,7 +51,6 @@ pub struct MergeGroup {
 
 fn repo_error(error: RepoError) -> ServiceError {
     match error {
-        RepoError::NotFound => ServiceError::NotFound("customer"),
         RepoError::Conflict(_) => ServiceError::conflict(
             ErrorCode::PhoneTaken,
             "Another customer has this phone: merge them instead",

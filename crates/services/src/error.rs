@@ -163,7 +163,7 @@ impl From<RepoError> for ServiceError {
         match error {
             RepoError::Unavailable(cause) => Self::Unavailable(cause),
             RepoError::Busy(cause) => Self::Busy(cause),
-            RepoError::NotFound => Self::NotFound("resource"),
+            RepoError::NotFound(entity) => Self::NotFound(entity),
             // The constraint's name is for the log, never the client.
             RepoError::Conflict(what) => {
                 tracing::info!(constraint = %what, "unique conflict");

@@ -18,7 +18,6 @@ pub struct GroupService {
 
 fn repo_error(error: RepoError) -> ServiceError {
     match error {
-        RepoError::NotFound => ServiceError::NotFound("group"),
         RepoError::Conflict(_) => ServiceError::conflict(
             ErrorCode::GroupNameTaken,
             "A group with this name already exists",

@@ -34,10 +34,7 @@ impl InventoryService {
         self.inventory
             .levels(tenant, store, page)
             .await
-            .map_err(|error| match error {
-                RepoError::NotFound => ServiceError::NotFound("store"),
-                other => other.into(),
-            })
+            .map_err(ServiceError::from)
     }
 
     pub async fn adjust(
@@ -60,7 +57,6 @@ impl InventoryService {
             .adjust(tenant, store, product, adjustment, note, actor)
             .await
             .map_err(|error| match error {
-                RepoError::NotFound => ServiceError::NotFound("store or product"),
                 RepoError::Conflict(_) => {
                     ServiceError::conflict(ErrorCode::NegativeStock, "Stock cannot go below zero")
                 }
@@ -189,10 +185,7 @@ impl InsightsService {
             .insights
             .insights(tenant, from, to, store)
             .await
-            .map_err(|error| match error {
-                RepoError::NotFound => ServiceError::NotFound("store"),
-                other => other.into(),
-            })?;
+            .map_err(ServiceError::from)?;
         Ok((insights, from, to))
     }
 }

@@ -15,7 +15,7 @@ use comanda_domain::{BandId, StoreId, TenantId};
 use comanda_ports::shipping::{
     Destination, DrivingDistance, Geocoder, MapsError, ShippingRepository,
 };
-use comanda_ports::{Actor, Clock, RepoError};
+use comanda_ports::{Actor, Clock};
 
 use crate::ServiceError;
 use crate::stores::StoreService;
@@ -101,10 +101,7 @@ impl ShippingService {
         self.bands
             .bands(tenant, store)
             .await
-            .map_err(|error| match error {
-                RepoError::NotFound => ServiceError::NotFound("store"),
-                other => other.into(),
-            })
+            .map_err(ServiceError::from)
     }
 
     /// Replaces the store's bands; they must increase in `max_km`, with no negative fee.
@@ -120,10 +117,7 @@ impl ShippingService {
         self.bands
             .replace_bands(tenant, store, checked.bands().to_vec(), actor)
             .await
-            .map_err(|error| match error {
-                RepoError::NotFound => ServiceError::NotFound("store"),
-                other => other.into(),
-            })
+            .map_err(ServiceError::from)
     }
 
     /// Prices a delivery from an active store of the tenant to an address (or the client's

@@ -22,7 +22,6 @@ pub struct StoreService {
 
 fn repo_error(error: RepoError) -> ServiceError {
     match error {
-        RepoError::NotFound => ServiceError::NotFound("store"),
         other => other.into(),
     }
 }

@@ -65,7 +65,6 @@ fn not_found() -> ServiceError {
 
 fn repo_error(error: RepoError) -> ServiceError {
     match error {
-        RepoError::NotFound => not_found(),
         RepoError::Conflict(what) if what == "user_email" => ServiceError::conflict(
             ErrorCode::EmailTaken,
             "A user with this e-mail already exists",

@@ -47,7 +47,7 @@ pub(crate) fn diesel_error(error: DieselError) -> RepoError {
         return RepoError::Unavailable(error.to_string());
     }
     match error {
-        DieselError::NotFound => RepoError::NotFound,
+        DieselError::NotFound => RepoError::NotFound("record"),
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             RepoError::Conflict(info.constraint_name().unwrap_or("unique").to_owned())
         }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use comanda_domain::messaging::EndpointRejection;
 use comanda_domain::{TenantId, UserId};
-use comanda_ports::RepoError;
+
 use comanda_ports::messaging::{PushClient, PushSubscription, PushSubscriptionRepository};
 
 use crate::ServiceError;
@@ -88,10 +88,7 @@ impl PushService {
         self.subscriptions
             .remove(tenant, user, endpoint.trim())
             .await
-            .map_err(|error| match error {
-                RepoError::NotFound => ServiceError::NotFound("subscription"),
-                other => other.into(),
-            })
+            .map_err(ServiceError::from)
     }
 
     pub async fn list(

@@ -679,10 +679,7 @@ impl WhatsAppService {
         self.outbox
             .requeue(tenant, id)
             .await
-            .map_err(|error| match error {
-                comanda_ports::RepoError::NotFound => ServiceError::NotFound("dead notification"),
-                other => other.into(),
-            })
+            .map_err(ServiceError::from)
     }
 }
 

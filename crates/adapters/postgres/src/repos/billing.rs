@@ -97,7 +97,7 @@ impl BillingRepository for PgBillingRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             let tenant = resolve_tenant(conn, &event.tenant)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("tenant"))?;
             let tenant_id = TenantId::from_uuid(tenant);
             if !record_event(
                 conn,

@@ -247,7 +247,7 @@ impl CampaignRepository for PgCampaignRepository {
                 .await?;
             let (created, _) = load(conn, tenant, campaign.id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("campaign"))?;
             audit::record(
                 conn,
                 actor,
@@ -277,7 +277,7 @@ impl CampaignRepository for PgCampaignRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             let (before, _) = load(conn, tenant, campaign.id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("campaign"))?;
             check_scope(conn, tenant, &campaign).await?;
             let (kind, value) = kind_value(campaign.kind);
             diesel::update(
@@ -305,7 +305,7 @@ impl CampaignRepository for PgCampaignRepository {
             .await?;
             let (after, _) = load(conn, tenant, campaign.id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("campaign"))?;
             audit::record(
                 conn,
                 actor,
@@ -347,7 +347,7 @@ impl CampaignRepository for PgCampaignRepository {
             .execute(conn)
             .await?;
             if changed == 0 {
-                return Err(RepoError::NotFound.into());
+                return Err(RepoError::NotFound("campaign").into());
             }
             audit::record(
                 conn,
@@ -373,7 +373,7 @@ impl CampaignRepository for PgCampaignRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             let (before, _) = load(conn, tenant, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("campaign"))?;
             diesel::delete(
                 campaigns::table
                     .filter(campaigns::tenant_id.eq(tenant.as_uuid()))

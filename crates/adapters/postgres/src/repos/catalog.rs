@@ -352,7 +352,7 @@ impl CatalogRepository for PgCatalogRepository {
                 .await?;
             let created = load_category(conn, tenant, id)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("category"))?;
             (id.to_string(), None, Some(category_json(&created)), created)
         })
     }
@@ -367,7 +367,7 @@ impl CatalogRepository for PgCatalogRepository {
         audited!(self, tenant, actor, "category.update", "category", |conn| {
             let before = load_category(conn, tenant, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("category"))?;
             diesel::update(
                 categories::table
                     .filter(categories::tenant_id.eq(tenant.as_uuid()))
@@ -387,7 +387,7 @@ impl CatalogRepository for PgCatalogRepository {
             .await?;
             let after = load_category(conn, tenant, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("category"))?;
             (
                 id.to_string(),
                 Some(category_json(&before)),
@@ -406,7 +406,7 @@ impl CatalogRepository for PgCatalogRepository {
         audited!(self, tenant, actor, "category.delete", "category", |conn| {
             let before = load_category(conn, tenant, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("category"))?;
             let used: i64 = products::table
                 .filter(products::tenant_id.eq(tenant.as_uuid()))
                 .filter(products::category_id.eq(id.as_uuid()))
@@ -503,7 +503,7 @@ impl CatalogRepository for PgCatalogRepository {
                     .await?;
                 let created = load_product(conn, tenant, id)
                     .await?
-                    .ok_or(RepoError::NotFound)?;
+                    .ok_or(RepoError::NotFound("product"))?;
                 (id.to_string(), None, Some(product_json(&created)), created)
             });
         created.map_err(category_reference)
@@ -520,7 +520,7 @@ impl CatalogRepository for PgCatalogRepository {
             audited!(self, tenant, actor, "product.update", "product", |conn| {
                 let before = load_product(conn, tenant, id.as_uuid())
                     .await?
-                    .ok_or(RepoError::NotFound)?;
+                    .ok_or(RepoError::NotFound("product"))?;
                 diesel::update(
                     products::table
                         .filter(products::tenant_id.eq(tenant.as_uuid()))
@@ -552,7 +552,7 @@ impl CatalogRepository for PgCatalogRepository {
                 .await?;
                 let after = load_product(conn, tenant, id.as_uuid())
                     .await?
-                    .ok_or(RepoError::NotFound)?;
+                    .ok_or(RepoError::NotFound("product"))?;
                 (
                     id.to_string(),
                     Some(product_json(&before)),
@@ -572,7 +572,7 @@ impl CatalogRepository for PgCatalogRepository {
         audited!(self, tenant, actor, "product.delete", "product", |conn| {
             let before = load_product(conn, tenant, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("product"))?;
             diesel::delete(
                 products::table
                     .filter(products::tenant_id.eq(tenant.as_uuid()))
@@ -608,7 +608,7 @@ impl CatalogRepository for PgCatalogRepository {
                 }
                 let store_ids: Vec<Uuid> = store_query.select(stores::id).load(conn).await?;
                 if store.is_some() && store_ids.is_empty() {
-                    return Err(RepoError::NotFound.into());
+                    return Err(RepoError::NotFound("store").into());
                 }
                 let found: i64 = products::table
                     .filter(products::tenant_id.eq(tenant.as_uuid()))
@@ -618,7 +618,7 @@ impl CatalogRepository for PgCatalogRepository {
                     .await?;
                 let unique: std::collections::BTreeSet<&Uuid> = ids.iter().collect();
                 if usize::try_from(found).unwrap_or(0) != unique.len() {
-                    return Err(RepoError::NotFound.into());
+                    return Err(RepoError::NotFound("product").into());
                 }
                 let rows: Vec<_> = store_ids
                     .iter()
@@ -679,7 +679,7 @@ impl CatalogRepository for PgCatalogRepository {
             |conn| {
                 load_product(conn, tenant, product.as_uuid())
                     .await?
-                    .ok_or(RepoError::NotFound)?;
+                    .ok_or(RepoError::NotFound("product"))?;
                 let id = AddonGroupId::generate().as_uuid();
                 diesel::insert_into(addon_groups::table)
                     .values((
@@ -695,7 +695,7 @@ impl CatalogRepository for PgCatalogRepository {
                     .await?;
                 let created = load_group(conn, tenant, id)
                     .await?
-                    .ok_or(RepoError::NotFound)?;
+                    .ok_or(RepoError::NotFound("add-on group"))?;
                 (id.to_string(), None, Some(group_json(&created)), created)
             }
         )
@@ -717,7 +717,7 @@ impl CatalogRepository for PgCatalogRepository {
             |conn| {
                 let before = load_group(conn, tenant, id.as_uuid())
                     .await?
-                    .ok_or(RepoError::NotFound)?;
+                    .ok_or(RepoError::NotFound("add-on group"))?;
                 diesel::update(
                     addon_groups::table
                         .filter(addon_groups::tenant_id.eq(tenant.as_uuid()))
@@ -733,7 +733,7 @@ impl CatalogRepository for PgCatalogRepository {
                 .await?;
                 let after = load_group(conn, tenant, id.as_uuid())
                     .await?
-                    .ok_or(RepoError::NotFound)?;
+                    .ok_or(RepoError::NotFound("add-on group"))?;
                 (
                     id.to_string(),
                     Some(group_json(&before)),
@@ -759,7 +759,7 @@ impl CatalogRepository for PgCatalogRepository {
             |conn| {
                 let before = load_group(conn, tenant, id.as_uuid())
                     .await?
-                    .ok_or(RepoError::NotFound)?;
+                    .ok_or(RepoError::NotFound("add-on group"))?;
                 diesel::delete(
                     addon_groups::table
                         .filter(addon_groups::tenant_id.eq(tenant.as_uuid()))
@@ -782,7 +782,7 @@ impl CatalogRepository for PgCatalogRepository {
         audited!(self, tenant, actor, "addon.create", "addon", |conn| {
             load_group(conn, tenant, group.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("add-on group"))?;
             let id = AddonId::generate().as_uuid();
             diesel::insert_into(addons::table)
                 .values((
@@ -798,7 +798,7 @@ impl CatalogRepository for PgCatalogRepository {
                 .await?;
             let created = load_addon(conn, tenant, id)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("add-on"))?;
             (id.to_string(), None, Some(addon_json(&created)), created)
         })
     }
@@ -813,7 +813,7 @@ impl CatalogRepository for PgCatalogRepository {
         audited!(self, tenant, actor, "addon.update", "addon", |conn| {
             let before = load_addon(conn, tenant, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("add-on"))?;
             diesel::update(
                 addons::table
                     .filter(addons::tenant_id.eq(tenant.as_uuid()))
@@ -829,7 +829,7 @@ impl CatalogRepository for PgCatalogRepository {
             .await?;
             let after = load_addon(conn, tenant, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("add-on"))?;
             (
                 id.to_string(),
                 Some(addon_json(&before)),
@@ -843,7 +843,7 @@ impl CatalogRepository for PgCatalogRepository {
         audited!(self, tenant, actor, "addon.delete", "addon", |conn| {
             let before = load_addon(conn, tenant, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("add-on"))?;
             diesel::delete(
                 addons::table
                     .filter(addons::tenant_id.eq(tenant.as_uuid()))

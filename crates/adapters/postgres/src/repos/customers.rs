@@ -185,7 +185,7 @@ impl CustomerRepository for PgCustomerRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             let before = load(conn, tenant, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("customer"))?;
             diesel::update(
                 customers::table
                     .filter(customers::tenant_id.eq(tenant.as_uuid()))
@@ -205,7 +205,7 @@ impl CustomerRepository for PgCustomerRepository {
             .await?;
             let after = load(conn, tenant, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("customer"))?;
             audit::record(
                 conn,
                 actor,
@@ -268,8 +268,8 @@ impl CustomerRepository for PgCustomerRepository {
     ) -> RepoResult<Customer> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async move |conn| {
-            let kept = load(conn, tenant, survivor.as_uuid()).await?.ok_or(RepoError::NotFound)?;
-            let gone = load(conn, tenant, merged.as_uuid()).await?.ok_or(RepoError::NotFound)?;
+            let kept = load(conn, tenant, survivor.as_uuid()).await?.ok_or(RepoError::NotFound("customer"))?;
+            let gone = load(conn, tenant, merged.as_uuid()).await?.ok_or(RepoError::NotFound("customer"))?;
             let moved = diesel::update(orders::table.filter(orders::tenant_id.eq(tenant.as_uuid())).filter(orders::customer_id.eq(merged.as_uuid())))
                 .set(orders::customer_id.eq(survivor.as_uuid()))
                 .execute(conn)
@@ -291,7 +291,7 @@ impl CustomerRepository for PgCustomerRepository {
             diesel::delete(customers::table.filter(customers::tenant_id.eq(tenant.as_uuid())).filter(customers::id.eq(merged.as_uuid())))
                 .execute(conn)
                 .await?;
-            let after = load(conn, tenant, survivor.as_uuid()).await?.ok_or(RepoError::NotFound)?;
+            let after = load(conn, tenant, survivor.as_uuid()).await?.ok_or(RepoError::NotFound("customer"))?;
             audit::record(
                 conn,
                 actor,

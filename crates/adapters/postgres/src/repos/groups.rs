@@ -190,7 +190,7 @@ impl GroupRepository for PgGroupRepository {
             set_permissions(conn, tenant, id.as_uuid(), &permissions).await?;
             let group = load_group(conn, tenant, id)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("group"))?;
             audit::record(
                 conn,
                 actor,
@@ -221,7 +221,7 @@ impl GroupRepository for PgGroupRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             let before = load_group(conn, tenant, id)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("group"))?;
             diesel::update(
                 groups::table
                     .filter(groups::tenant_id.eq(tenant.as_uuid()))
@@ -242,7 +242,7 @@ impl GroupRepository for PgGroupRepository {
             }
             let after = load_group(conn, tenant, id)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("group"))?;
             audit::record(
                 conn,
                 actor,
@@ -267,7 +267,7 @@ impl GroupRepository for PgGroupRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             let before = load_group(conn, tenant, id)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("group"))?;
             diesel::delete(
                 groups::table
                     .filter(groups::tenant_id.eq(tenant.as_uuid()))

@@ -103,7 +103,7 @@ impl InventoryRepository for PgInventoryRepository {
                 .first(conn)
                 .await
                 .optional()?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("product"))?;
             // Create the row if needed, then lock it like a checkout would.
             diesel::insert_into(stock_levels::table)
                 .values((

@@ -30,7 +30,7 @@ use crate::schema::{
 };
 
 fn parse_uuid(raw: &str) -> RepoResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| RepoError::NotFound)
+    Uuid::parse_str(raw).map_err(|_| RepoError::NotFound("record"))
 }
 
 fn interval(duration: Duration) -> TimeDelta {
@@ -209,7 +209,7 @@ impl OutboxRepository for PgOutboxRepository {
         .await
         .map_err(diesel_error)?;
         if requeued == 0 {
-            Err(RepoError::NotFound)
+            Err(RepoError::NotFound("notification"))
         } else {
             Ok(())
         }
@@ -699,7 +699,8 @@ impl WhatsAppRepository for PgWhatsAppRepository {
         conversation: &str,
         page: PageRequest,
     ) -> RepoResult<Page<ChatMessage>> {
-        let conversation = Uuid::parse_str(conversation).map_err(|_| RepoError::NotFound)?;
+        let conversation =
+            Uuid::parse_str(conversation).map_err(|_| RepoError::NotFound("message"))?;
         let mut conn = self.db.conn().await?;
         let in_conversation = whatsapp_messages::tenant_id
             .eq(tenant.as_uuid())
@@ -1036,7 +1037,7 @@ impl PushSubscriptionRepository for PgPushSubscriptionRepository {
         .await
         .map_err(diesel_error)?;
         if removed == 0 {
-            Err(RepoError::NotFound)
+            Err(RepoError::NotFound("subscription"))
         } else {
             Ok(())
         }

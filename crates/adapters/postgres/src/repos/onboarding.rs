@@ -55,7 +55,7 @@ impl OnboardingRepository for PgOnboardingRepository {
         .await
         .optional()
         .map_err(diesel_error)?;
-        let row = row.ok_or(RepoError::NotFound)?;
+        let row = row.ok_or(RepoError::NotFound("tenant"))?;
         Ok(OnboardingFacts {
             stores: row.stores,
             products: row.products,

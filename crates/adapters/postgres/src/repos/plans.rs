@@ -155,7 +155,9 @@ impl PlanRepository for PgPlanRepository {
                 ))
                 .execute(conn)
                 .await?;
-            let created = load_plan(conn, id).await?.ok_or(RepoError::NotFound)?;
+            let created = load_plan(conn, id)
+                .await?
+                .ok_or(RepoError::NotFound("plan"))?;
             audit::record(
                 conn,
                 actor,
@@ -180,7 +182,7 @@ impl PlanRepository for PgPlanRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             let before = load_plan(conn, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("plan"))?;
             diesel::update(plans::table.find(id.as_uuid()))
                 .set((
                     plans::code.eq(&plan.code),
@@ -197,7 +199,7 @@ impl PlanRepository for PgPlanRepository {
                 .await?;
             let after = load_plan(conn, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("plan"))?;
             audit::record(
                 conn,
                 actor,
@@ -222,7 +224,7 @@ impl PlanRepository for PgPlanRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             let before = load_plan(conn, id.as_uuid())
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("plan"))?;
             let in_use: i64 = tenant_subscriptions::table
                 .filter(tenant_subscriptions::plan_id.eq(id.as_uuid()))
                 .count()

@@ -64,7 +64,7 @@ impl SessionRepository for PgSessionRepository {
                 .first::<Uuid>(conn)
                 .await
                 .optional()?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("session"))?;
             let row: SessionRow = diesel::insert_into(user_sessions::table)
                 .values((
                     user_sessions::id.eq(SessionId::generate().as_uuid()),

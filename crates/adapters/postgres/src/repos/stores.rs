@@ -141,7 +141,7 @@ pub(crate) async fn ensure_store(
         .first::<Uuid>(conn)
         .await
         .optional()?
-        .ok_or(RepoError::NotFound)?;
+        .ok_or(RepoError::NotFound("store"))?;
     Ok(())
 }
 
@@ -180,7 +180,7 @@ async fn check_limit(
         .first::<Uuid>(conn)
         .await
         .optional()?
-        .ok_or(RepoError::NotFound)?;
+        .ok_or(RepoError::NotFound("store"))?;
     if let Some(limit) = limit {
         let active: i64 = stores::table
             .filter(stores::tenant_id.eq(tenant.as_uuid()))
@@ -320,7 +320,7 @@ impl StoreRepository for PgStoreRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             let before = load(conn, tenant, id, true)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("store"))?;
             if changes.is_active == Some(true) && !before.is_active {
                 check_limit(conn, tenant, limit).await?;
             }
@@ -385,7 +385,7 @@ impl StoreRepository for PgStoreRepository {
             .await?;
             let after = load(conn, tenant, id, false)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("store"))?;
             audit::record(
                 conn,
                 actor,

@@ -161,8 +161,10 @@ async fn lock_subscription(
         .first::<Uuid>(conn)
         .await
         .optional()?
-        .ok_or(RepoError::NotFound)?;
-    Ok(load_summary(conn, id).await?.ok_or(RepoError::NotFound)?)
+        .ok_or(RepoError::NotFound("tenant"))?;
+    Ok(load_summary(conn, id)
+        .await?
+        .ok_or(RepoError::NotFound("tenant"))?)
 }
 
 fn mask(token: &Option<String>) -> serde_json::Value {
@@ -312,7 +314,9 @@ impl TenantAdminRepository for PgTenantAdminRepository {
             if let Some(owner) = &owner {
                 replace_owner_invite(conn, id, owner).await?;
             }
-            let created = load_summary(conn, id).await?.ok_or(RepoError::NotFound)?;
+            let created = load_summary(conn, id)
+                .await?
+                .ok_or(RepoError::NotFound("tenant"))?;
             audit::record(
                 conn,
                 actor,
@@ -405,7 +409,9 @@ impl TenantAdminRepository for PgTenantAdminRepository {
                     .execute(conn)
                     .await?;
             }
-            let after = load_summary(conn, id).await?.ok_or(RepoError::NotFound)?;
+            let after = load_summary(conn, id)
+                .await?
+                .ok_or(RepoError::NotFound("tenant"))?;
             audit::record(
                 conn,
                 actor,
@@ -436,7 +442,9 @@ impl TenantAdminRepository for PgTenantAdminRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             let before = lock_subscription(conn, id).await?;
             write_modules(conn, id, &modules_set_by_hand(&before.modules, &modules)).await?;
-            let after = load_summary(conn, id).await?.ok_or(RepoError::NotFound)?;
+            let after = load_summary(conn, id)
+                .await?
+                .ok_or(RepoError::NotFound("tenant"))?;
             audit::record(
                 conn,
                 actor,
@@ -500,7 +508,9 @@ impl TenantAdminRepository for PgTenantAdminRepository {
                 ))
                 .execute(conn)
                 .await?;
-            let after = load_summary(conn, id).await?.ok_or(RepoError::NotFound)?;
+            let after = load_summary(conn, id)
+                .await?
+                .ok_or(RepoError::NotFound("tenant"))?;
             audit::record(
                 conn,
                 actor,

@@ -141,7 +141,7 @@ pub(crate) async fn lock_tenant(
         .first::<Uuid>(conn)
         .await
         .optional()?
-        .ok_or(TxError::Repo(RepoError::NotFound))
+        .ok_or(TxError::Repo(RepoError::NotFound("tenant")))
         .map(|_| ())
 }
 
@@ -479,13 +479,13 @@ impl UserRepository for PgUserRepository {
                 .execute(conn)
                 .await?;
                 if spent == 0 {
-                    return Err(RepoError::NotFound.into());
+                    return Err(RepoError::NotFound("user").into());
                 }
             }
             let id = insert_user(conn, tenant, &user).await?;
             let created = load_user(conn, tenant, id, false)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("user"))?;
             audit::record(
                 conn,
                 actor,
@@ -519,7 +519,7 @@ impl UserRepository for PgUserRepository {
             let id = insert_user(conn, tenant, &user).await?;
             let created = load_user(conn, tenant, id, false)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("user"))?;
             audit::record(
                 conn,
                 actor,
@@ -552,7 +552,7 @@ impl UserRepository for PgUserRepository {
             lock_tenant(conn, tenant).await?;
             let before = load_user(conn, tenant, id.as_uuid(), true)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("user"))?;
             let stays_owner = changes.role.unwrap_or(before.role) == Role::Owner;
             let stays_active = changes.is_active.unwrap_or(before.is_active);
             if !before.is_active
@@ -606,7 +606,7 @@ impl UserRepository for PgUserRepository {
             }
             let after = load_user(conn, tenant, id.as_uuid(), false)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("user"))?;
             let mut after_json = user_json(&after);
             if changes.password_hash.is_some() {
                 after_json["password_changed"] = true.into();
@@ -636,7 +636,7 @@ impl UserRepository for PgUserRepository {
             lock_tenant(conn, tenant).await?;
             let before = load_user(conn, tenant, id.as_uuid(), true)
                 .await?
-                .ok_or(RepoError::NotFound)?;
+                .ok_or(RepoError::NotFound("user"))?;
             if before.role == Role::Owner
                 && before.is_active
                 && other_active_owners(conn, tenant, id.as_uuid()).await? == 0
