@@ -3,7 +3,7 @@ use std::sync::Arc;
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::store::{NewStore, OpenStatus, Store};
 use comanda_domain::{StoreId, TenantId};
-use comanda_ports::{Actor, Clock, RepoError, StoreChanges, StoreRepository};
+use comanda_ports::{Actor, Clock, StoreChanges, StoreRepository};
 
 use crate::ServiceError;
 
@@ -18,12 +18,6 @@ pub struct PublicStore {
 pub struct StoreService {
     stores: Arc<dyn StoreRepository>,
     clock: Arc<dyn Clock>,
-}
-
-fn repo_error(error: RepoError) -> ServiceError {
-    match error {
-        other => other.into(),
-    }
 }
 
 fn validate(name: Option<&str>, free_shipping: Option<Option<i64>>) -> Result<(), ServiceError> {
@@ -101,7 +95,7 @@ impl StoreService {
             .stores
             .create(tenant, store, Some(stores_limit), actor)
             .await
-            .map_err(repo_error)?;
+            .map_err(ServiceError::from)?;
         Ok(self.public(created))
     }
 
@@ -118,7 +112,7 @@ impl StoreService {
             .stores
             .update(tenant, id, changes, Some(stores_limit), actor)
             .await
-            .map_err(repo_error)?;
+            .map_err(ServiceError::from)?;
         Ok(self.public(updated))
     }
 }
