@@ -5,7 +5,9 @@ use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use comanda_domain::TenantId;
 use comanda_domain::identity::Role;
-use comanda_domain::tenancy::{Action, Module, TenancyError, check_authenticated_tenant};
+use comanda_domain::tenancy::{
+    Action, Module, TenancyError, TenantSlug, check_authenticated_tenant,
+};
 use comanda_ports::Actor;
 use comanda_services::ErrorCode;
 use comanda_services::auth::Principal;
@@ -26,11 +28,31 @@ pub enum TokenSource {
 }
 
 /// A signed-in staff member: token valid, session alive, user active, tenant consistent.
+/// Handlers reach the tenant only through a check (`allow`, `allow_module`, `allow_roles`,
+/// or `own_scope` for what concerns the user alone): authorization by construction, not by
+/// convention.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    pub principal: Principal,
-    pub source: TokenSource,
+    principal: Principal,
+    source: TokenSource,
     /// Who and from where, for the audit log.
+    actor: Actor,
+}
+
+/// What a handler may act on once the user passed its check: the tenant, who acts (for the
+/// audit log), and the signed-in principal.
+#[derive(Debug, Clone, Copy)]
+pub struct TenantScope<'a> {
+    pub tenant: TenantId,
+    pub actor: &'a Actor,
+    pub principal: &'a Principal,
+}
+
+/// The central admin: the owner of the `SUPER_ADMIN_TENANT_SLUG` tenant (403 `forbidden` for
+/// anybody else).
+#[derive(Debug, Clone)]
+pub struct SuperAdmin {
+    pub principal: Principal,
     pub actor: Actor,
 }
 
@@ -183,26 +205,36 @@ impl FromRequest for CurrentUser {
 }
 
 impl CurrentUser {
-    /// `require_module_action`: 403 `module_disabled` or `forbidden`.
-    pub fn require_module_action(&self, module: Module, action: Action) -> Result<(), ApiError> {
+    fn scope(&self) -> TenantScope<'_> {
+        TenantScope {
+            tenant: self.principal.tenant.id,
+            actor: &self.actor,
+            principal: &self.principal,
+        }
+    }
+
+    /// The user may do `action` in `module`: else 403 `module_disabled` or `forbidden`.
+    pub fn allow(&self, module: Module, action: Action) -> Result<TenantScope<'_>, ApiError> {
         self.principal
             .grants()
             .check(module, action)
             .map_err(|denied| comanda_services::ServiceError::from(denied).into())
+            .map(|()| self.scope())
     }
 
-    /// `require_module`: the module is enabled and the user sees it.
-    pub fn require_module(&self, module: Module) -> Result<(), ApiError> {
+    /// The module is enabled and the user sees it.
+    pub fn allow_module(&self, module: Module) -> Result<TenantScope<'_>, ApiError> {
         self.principal
             .grants()
             .check_module(module)
             .map_err(|denied| comanda_services::ServiceError::from(denied).into())
+            .map(|()| self.scope())
     }
 
-    /// `require_roles`: 403 `forbidden` for any other role.
-    pub fn require_roles(&self, roles: &[Role]) -> Result<(), ApiError> {
+    /// One of these roles: else 403 `forbidden`.
+    pub fn allow_roles(&self, roles: &[Role]) -> Result<TenantScope<'_>, ApiError> {
         if roles.contains(&self.principal.user.role) {
-            Ok(())
+            Ok(self.scope())
         } else {
             Err(ApiError::forbidden(
                 ErrorCode::Forbidden,
@@ -211,21 +243,52 @@ impl CurrentUser {
         }
     }
 
-    /// The central admin: an owner of the `SUPER_ADMIN_TENANT_SLUG` tenant.
-    pub fn require_super_admin(&self, state: &AppState) -> Result<(), ApiError> {
-        let is_super_tenant = state
-            .settings
-            .tenancy
-            .super_admin_tenant_slug
-            .as_ref()
-            .is_some_and(|slug| *slug == self.principal.tenant.slug);
-        if is_super_tenant && self.principal.user.role == Role::Owner {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(
-                ErrorCode::Forbidden,
-                "Only the central admin may do this",
-            ))
-        }
+    /// Any signed-in user, for what concerns only them (their profile, session, browsers):
+    /// whatever the handler does must stay within the user's own records.
+    pub fn own_scope(&self) -> TenantScope<'_> {
+        self.scope()
+    }
+
+    pub fn source(&self) -> TokenSource {
+        self.source
+    }
+
+    /// Whether the user is the central admin (the owner of the super-admin tenant).
+    pub fn is_super_admin(&self, state: &AppState) -> bool {
+        is_super_admin(
+            &self.principal,
+            state.settings.tenancy.super_admin_tenant_slug.as_ref(),
+        )
+    }
+}
+
+fn is_super_admin(principal: &Principal, super_slug: Option<&TenantSlug>) -> bool {
+    super_slug.is_some_and(|slug| *slug == principal.tenant.slug)
+        && principal.user.role == Role::Owner
+}
+
+impl FromRequest for SuperAdmin {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = CurrentUser::from_request(request, payload);
+        let super_slug = request
+            .app_data::<web::Data<AppState>>()
+            .and_then(|state| state.settings.tenancy.super_admin_tenant_slug.clone());
+        Box::pin(async move {
+            let user = user.await?;
+            if is_super_admin(&user.principal, super_slug.as_ref()) {
+                Ok(Self {
+                    principal: user.principal,
+                    actor: user.actor,
+                })
+            } else {
+                Err(ApiError::forbidden(
+                    ErrorCode::Forbidden,
+                    "Only the central admin may do this",
+                ))
+            }
+        })
     }
 }

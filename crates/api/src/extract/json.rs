@@ -12,9 +12,18 @@ use crate::error::{ApiError, FieldError};
 pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
 
 /// A JSON body with Comanda's error contract: not JSON → 415, over 1 MiB → 413, broken JSON
-/// → 400 `malformed_json`, wrong fields → 422 with the path of each field at fault.
+/// → 400 `malformed_json`, wrong fields → 422 with the path of each field at fault. Read
+/// first, judged when the handler asks (`into_inner`), after its authorization check: a user
+/// without the right learns nothing about what the body should hold.
 #[derive(Debug)]
-pub struct ApiJson<T>(pub T);
+pub struct ApiJson<T>(Result<T, ApiError>);
+
+impl<T> ApiJson<T> {
+    /// The body, or the error it earned.
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 fn is_json(request: &HttpRequest) -> bool {
     request
@@ -46,6 +55,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_json::<T>(request, payload);
+        Box::pin(async move { Ok(ApiJson(body.await)) })
+    }
+}
+
+/// Reads and parses a JSON body.
+fn read_json<T: DeserializeOwned + 'static>(
+    request: &HttpRequest,
+    payload: &mut Payload,
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    {
         let json = is_json(request);
         let declared_length = request
             .headers()
@@ -77,7 +97,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse_json(&body).map(ApiJson)
+            parse_json(&body)
         })
     }
 }

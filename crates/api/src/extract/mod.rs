@@ -6,7 +6,8 @@ mod list;
 mod tenant;
 
 pub use auth::{
-    AUTH_COOKIE, CurrentUser, TokenSource, actor_for, check_form_origin, request_token,
+    AUTH_COOKIE, CurrentUser, SuperAdmin, TenantScope, TokenSource, actor_for, check_form_origin,
+    request_token,
 };
 pub use json::{ApiJson, JSON_BODY_LIMIT, parse_json, parse_value};
 pub use list::ListQuery;

@@ -89,7 +89,8 @@ pub async fn signup(
     tenant: Tenant,
     body: ApiJson<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
+    let body = body.into_inner()?;
+    let body = body;
     let actor = actor_for(&request, None);
     let input = SignupInput {
         email: body.email,
@@ -124,7 +125,7 @@ impl FromRequest for LoginRequest {
             .eq_ignore_ascii_case("application/x-www-form-urlencoded");
         if !is_form {
             let json = ApiJson::<LoginRequest>::from_request(request, payload);
-            return Box::pin(async move { json.await.map(|json| json.0) });
+            return Box::pin(async move { json.await?.into_inner() });
         }
         let mut payload = payload.take();
         Box::pin(async move {
@@ -287,8 +288,9 @@ pub async fn me(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<web::Json<MeResponse>, ApiError> {
-    let is_super_admin = user.require_super_admin(&state).is_ok();
-    let grants = user.principal.grants();
+    let is_super_admin = user.is_super_admin(&state);
+    let principal = user.own_scope().principal;
+    let grants = principal.grants();
     let modules = grants
         .visible_modules()
         .iter()
@@ -302,14 +304,13 @@ pub async fn me(
             action: p.action.as_str().to_owned(),
         })
         .collect();
-    let principal = user.principal;
     Ok(web::Json(MeResponse {
         tenant_slug: principal.tenant.slug.to_string(),
         subscription_status: principal.tenant.subscription_status.as_str().to_owned(),
         modules,
         permissions,
         is_super_admin,
-        user: principal.user.into(),
+        user: principal.user.clone().into(),
     }))
 }
 
@@ -327,7 +328,7 @@ pub async fn logout(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<HttpResponse, ApiError> {
-    state.auth.logout(&user.principal).await?;
+    state.auth.logout(user.own_scope().principal).await?;
     let mut expired = auth_cookie(String::new(), Duration::ZERO);
     expired.make_removal();
     Ok(HttpResponse::NoContent().cookie(expired).finish())

@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, CurrentUser, ListQuery};
+use crate::extract::{ApiJson, ListQuery, SuperAdmin};
 use crate::routes::admin::billing::PlanView;
 use crate::routes::admin::users::{
     CreateUserRequest, UpdateUserRequest, UserList, create_input, update_input,
@@ -114,9 +114,8 @@ pub struct DashboardView {
 #[get("/admin/central/dashboard")]
 pub async fn dashboard(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    _admin: SuperAdmin,
 ) -> Result<web::Json<DashboardView>, ApiError> {
-    user.require_super_admin(&state)?;
     let dashboard = state.central.dashboard().await?;
     Ok(web::Json(DashboardView {
         tenants_total: dashboard.tenants_total,
@@ -150,11 +149,10 @@ pub struct TenantQuery {
 #[get("/admin/central/tenants")]
 pub async fn list_tenants(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    _admin: SuperAdmin,
     page: web::Query<ListQuery>,
     query: web::Query<TenantQuery>,
 ) -> Result<web::Json<TenantList>, ApiError> {
-    user.require_super_admin(&state)?;
     let query = query.into_inner();
     let filter = TenantFilter {
         status: query.status.as_deref().map(parse_status).transpose()?,
@@ -218,11 +216,11 @@ fn owner_input(owner: OwnerRequest) -> OwnerInput {
 #[post("/admin/central/tenants")]
 pub async fn create_tenant(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     body: ApiJson<CreateTenantRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_super_admin(&state)?;
-    let body = body.0;
+    let body = body.into_inner()?;
+    let body = body;
     let status = body.status.as_deref().map(parse_status).transpose()?;
     let (tenant, invite) = state
         .central
@@ -271,16 +269,16 @@ pub struct OwnerInviteView {
 #[post("/admin/central/tenants/{tenant_id}/owner-invite")]
 pub async fn invite_owner(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     id: web::Path<Uuid>,
     body: ApiJson<OwnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_super_admin(&state)?;
+    let body = body.into_inner()?;
     let invite = state
         .central
         .invite_owner(
             TenantId::from_uuid(id.into_inner()),
-            &owner_input(body.0),
+            &owner_input(body),
             &user.actor,
         )
         .await?;
@@ -299,10 +297,9 @@ pub async fn invite_owner(
 #[get("/admin/central/tenants/{tenant_id}")]
 pub async fn get_tenant(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    _admin: SuperAdmin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TenantView>, ApiError> {
-    user.require_super_admin(&state)?;
     Ok(web::Json(
         state
             .central
@@ -330,12 +327,12 @@ pub struct UpdateTenantRequest {
 #[patch("/admin/central/tenants/{tenant_id}")]
 pub async fn update_tenant(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     id: web::Path<Uuid>,
     body: ApiJson<UpdateTenantRequest>,
 ) -> Result<web::Json<TenantView>, ApiError> {
-    user.require_super_admin(&state)?;
-    let body = body.0;
+    let body = body.into_inner()?;
+    let body = body;
     let changes = TenantChanges {
         name: body.name,
         is_active: body.is_active,
@@ -360,10 +357,9 @@ pub async fn update_tenant(
 #[delete("/admin/central/tenants/{tenant_id}")]
 pub async fn deactivate_tenant(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_super_admin(&state)?;
     let id = TenantId::from_uuid(id.into_inner());
     if Some(id) == Some(user.principal.tenant.id) {
         return Err(ApiError::new(
@@ -398,14 +394,14 @@ pub struct LimitsRequest {
 #[put("/admin/central/tenants/{tenant_id}/limits")]
 pub async fn set_limits(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     id: web::Path<Uuid>,
     body: ApiJson<LimitsRequest>,
 ) -> Result<web::Json<TenantView>, ApiError> {
-    user.require_super_admin(&state)?;
+    let body = body.into_inner()?;
     let changes = TenantChanges {
-        users_limit: Some(body.0.users_limit),
-        stores_limit: Some(body.0.stores_limit),
+        users_limit: Some(body.users_limit),
+        stores_limit: Some(body.stores_limit),
         ..TenantChanges::default()
     };
     let tenant = state
@@ -430,12 +426,12 @@ pub struct ModulesRequest {
 #[put("/admin/central/tenants/{tenant_id}/modules")]
 pub async fn set_modules(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     id: web::Path<Uuid>,
     body: ApiJson<ModulesRequest>,
 ) -> Result<web::Json<TenantView>, ApiError> {
-    user.require_super_admin(&state)?;
-    let modules = parse_modules(&body.0.modules)?;
+    let body = body.into_inner()?;
+    let modules = parse_modules(&body.modules)?;
     let tenant = state
         .central
         .set_modules(TenantId::from_uuid(id.into_inner()), &modules, &user.actor)
@@ -459,16 +455,16 @@ pub struct AssignPlanRequest {
 #[put("/admin/central/tenants/{tenant_id}/plan")]
 pub async fn assign_plan(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     id: web::Path<Uuid>,
     body: ApiJson<AssignPlanRequest>,
 ) -> Result<web::Json<TenantView>, ApiError> {
-    user.require_super_admin(&state)?;
+    let body = body.into_inner()?;
     let tenant = state
         .central
         .assign_plan(
             TenantId::from_uuid(id.into_inner()),
-            &body.0.plan_code,
+            &body.plan_code,
             &user.actor,
         )
         .await?;
@@ -512,10 +508,9 @@ pub struct MessagingRequest {
 #[get("/admin/central/tenants/{tenant_id}/messaging")]
 pub async fn messaging(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    _admin: SuperAdmin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<MessagingView>, ApiError> {
-    user.require_super_admin(&state)?;
     Ok(web::Json(
         state
             .central
@@ -534,12 +529,12 @@ pub async fn messaging(
 #[put("/admin/central/tenants/{tenant_id}/messaging")]
 pub async fn set_messaging(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     id: web::Path<Uuid>,
     body: ApiJson<MessagingRequest>,
 ) -> Result<web::Json<MessagingView>, ApiError> {
-    user.require_super_admin(&state)?;
-    let body = body.0;
+    let body = body.into_inner()?;
+    let body = body;
     let config = MessagingConfig {
         whatsapp_phone_number_id: body.whatsapp_phone_number_id,
         whatsapp_access_token: body.whatsapp_access_token,
@@ -569,13 +564,13 @@ pub struct FirstAccessRequest {
 #[put("/admin/central/tenants/{tenant_id}/first-access-test")]
 pub async fn first_access_test(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     id: web::Path<Uuid>,
     body: ApiJson<FirstAccessRequest>,
 ) -> Result<web::Json<TenantView>, ApiError> {
-    user.require_super_admin(&state)?;
+    let body = body.into_inner()?;
     let changes = TenantChanges {
-        first_access_test_mode: Some(body.0.enabled),
+        first_access_test_mode: Some(body.enabled),
         ..TenantChanges::default()
     };
     let tenant = state
@@ -587,7 +582,7 @@ pub async fn first_access_test(
 
 /// The central admin acts with an owner's authority in any tenant: an owner holds every
 /// permission, so no group of theirs is needed to grant.
-fn central_acting(user: &CurrentUser) -> Acting {
+fn central_acting(user: &SuperAdmin) -> Acting {
     Acting {
         user_id: Some(user.principal.user.id),
         role: Role::Owner,
@@ -603,11 +598,10 @@ fn central_acting(user: &CurrentUser) -> Acting {
 #[get("/admin/central/tenants/{tenant_id}/users")]
 pub async fn list_tenant_users(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    _admin: SuperAdmin,
     id: web::Path<Uuid>,
     page: web::Query<ListQuery>,
 ) -> Result<web::Json<UserList>, ApiError> {
-    user.require_super_admin(&state)?;
     let tenant = state
         .central
         .tenant(TenantId::from_uuid(id.into_inner()))
@@ -631,11 +625,11 @@ pub async fn list_tenant_users(
 #[post("/admin/central/tenants/{tenant_id}/users")]
 pub async fn create_tenant_user(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     id: web::Path<Uuid>,
     body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_super_admin(&state)?;
+    let body = body.into_inner()?;
     let tenant = state
         .central
         .tenant(TenantId::from_uuid(id.into_inner()))
@@ -646,7 +640,7 @@ pub async fn create_tenant_user(
             tenant.id,
             tenant.users_limit,
             &central_acting(&user),
-            create_input(body.0)?,
+            create_input(body)?,
             &user.actor,
         )
         .await?;
@@ -663,11 +657,11 @@ pub async fn create_tenant_user(
 #[patch("/admin/central/tenants/{tenant_id}/users/{user_id}")]
 pub async fn update_tenant_user(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     ids: web::Path<(Uuid, Uuid)>,
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<web::Json<UserView>, ApiError> {
-    user.require_super_admin(&state)?;
+    let body = body.into_inner()?;
     let (tenant_id, user_id) = ids.into_inner();
     let tenant = state.central.tenant(TenantId::from_uuid(tenant_id)).await?;
     let updated = state
@@ -677,7 +671,7 @@ pub async fn update_tenant_user(
             tenant.users_limit,
             &central_acting(&user),
             UserId::from_uuid(user_id),
-            update_input(body.0)?,
+            update_input(body)?,
             &user.actor,
         )
         .await?;
@@ -693,10 +687,9 @@ pub async fn update_tenant_user(
 #[delete("/admin/central/tenants/{tenant_id}/users/{user_id}")]
 pub async fn delete_tenant_user(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     ids: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_super_admin(&state)?;
     let (tenant_id, user_id) = ids.into_inner();
     let tenant = state.central.tenant(TenantId::from_uuid(tenant_id)).await?;
     state
@@ -757,9 +750,8 @@ pub struct PlanList {
 #[get("/admin/central/plans")]
 pub async fn list_plans(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    _admin: SuperAdmin,
 ) -> Result<web::Json<PlanList>, ApiError> {
-    user.require_super_admin(&state)?;
     let plans = state.central.plans(true).await?;
     Ok(web::Json(PlanList {
         total: plans.len() as u64,
@@ -775,13 +767,13 @@ pub async fn list_plans(
 #[post("/admin/central/plans")]
 pub async fn create_plan(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     body: ApiJson<PlanRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_super_admin(&state)?;
+    let body = body.into_inner()?;
     let plan = state
         .central
-        .create_plan(plan_input(body.0)?, &user.actor)
+        .create_plan(plan_input(body)?, &user.actor)
         .await?;
     Ok(HttpResponse::Created().json(PlanView::from(plan)))
 }
@@ -794,10 +786,9 @@ pub async fn create_plan(
 #[get("/admin/central/plans/{plan_id}")]
 pub async fn get_plan(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    _admin: SuperAdmin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<PlanView>, ApiError> {
-    user.require_super_admin(&state)?;
     Ok(web::Json(
         state
             .central
@@ -816,16 +807,16 @@ pub async fn get_plan(
 #[put("/admin/central/plans/{plan_id}")]
 pub async fn update_plan(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     id: web::Path<Uuid>,
     body: ApiJson<PlanRequest>,
 ) -> Result<web::Json<PlanView>, ApiError> {
-    user.require_super_admin(&state)?;
+    let body = body.into_inner()?;
     let plan = state
         .central
         .update_plan(
             PlanId::from_uuid(id.into_inner()),
-            plan_input(body.0)?,
+            plan_input(body)?,
             &user.actor,
         )
         .await?;
@@ -840,10 +831,9 @@ pub async fn update_plan(
 #[delete("/admin/central/plans/{plan_id}")]
 pub async fn delete_plan(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SuperAdmin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_super_admin(&state)?;
     state
         .central
         .delete_plan(PlanId::from_uuid(id.into_inner()), &user.actor)

@@ -11,7 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::extract::CurrentUser;
+use crate::extract::TenantScope;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,15 +91,15 @@ pub async fn read_upload(
 /// Shared by every upload route: read within the target's limit, then store.
 pub async fn upload(
     state: &AppState,
-    user: &CurrentUser,
+    scope: TenantScope<'_>,
     target: MediaTarget,
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     let bytes = read_upload(form, MediaService::limit(target)).await?;
-    let tenant = &user.principal.tenant;
+    let tenant = &scope.principal.tenant;
     let url = state
         .media
-        .upload(tenant.id, tenant.stores_limit, target, bytes, &user.actor)
+        .upload(tenant.id, tenant.stores_limit, target, bytes, scope.actor)
         .await?;
     Ok(HttpResponse::Created().json(UploadResponse { url }))
 }

@@ -417,7 +417,8 @@ pub async fn preview(
     tenant: Tenant,
     body: ApiJson<serde_json::Value>,
 ) -> Result<web::Json<PreviewResponse>, ApiError> {
-    let input = parse_value::<CheckoutRequest>(body.0)?.into_input()?;
+    let body = body.into_inner()?;
+    let input = parse_value::<CheckoutRequest>(body)?.into_input()?;
     let priced = state.checkout.price(&tenant.0, &input).await?;
     Ok(web::Json(priced.into()))
 }
@@ -461,13 +462,14 @@ pub async fn checkout(
     tenant: Tenant,
     body: ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     // serde_json keeps object keys sorted: the same body always hashes the same. Only a retry
     // with the same key compares hashes, so a body without a key is not hashed.
     let idempotency = idempotency_key(&request)?.map(|key| IdempotencyKey {
         key,
-        request_hash: comanda_crypto::sha256_hex(body.0.to_string().as_bytes()),
+        request_hash: comanda_crypto::sha256_hex(body.to_string().as_bytes()),
     });
-    let input = parse_value::<CheckoutRequest>(body.0)?.into_input()?;
+    let input = parse_value::<CheckoutRequest>(body)?.into_input()?;
     let placed = state.checkout.place(&tenant.0, &input, idempotency).await?;
     let mut response = HttpResponse::build(StatusCode::CREATED);
     if placed.replayed {
@@ -544,11 +546,11 @@ pub async fn list_orders(
     page: web::Query<ListQuery>,
     query: web::Query<OrderQuery>,
 ) -> Result<web::Json<OrderList>, ApiError> {
-    user.require_module_action(Module::Orders, Action::View)?;
+    let scope = user.allow(Module::Orders, Action::View)?;
     let orders = state
         .orders
         .list(
-            user.principal.tenant.id,
+            scope.tenant,
             &query.into_inner().filter()?,
             page.into_inner().page()?,
         )
@@ -591,7 +593,7 @@ pub async fn get(
         return Ok(web::Json(OrderView::new(order, None)));
     }
     let user = CurrentUser::extract(&request).await?;
-    user.require_module_action(Module::Orders, Action::View)?;
-    let order = state.orders.get(user.principal.tenant.id, id).await?;
+    let scope = user.allow(Module::Orders, Action::View)?;
+    let order = state.orders.get(scope.tenant, id).await?;
     Ok(web::Json(OrderView::new(order, None)))
 }

@@ -64,7 +64,8 @@ pub async fn quote(
     tenant: Tenant,
     body: ApiJson<QuoteRequest>,
 ) -> Result<web::Json<QuoteResponse>, ApiError> {
-    let body = body.0;
+    let body = body.into_inner()?;
+    let body = body;
     let store: StoreId = body
         .store_id
         .parse()

@@ -103,3 +103,66 @@ async fn the_document_matches_its_snapshot() {
         );
     }
 }
+
+/// `/admin` operations any signed-in user may use: what concerns only themselves.
+const OPEN_TO_EVERY_USER: [(&str, &str); 5] = [
+    ("get", "/admin/modules"),
+    ("get", "/admin/webpush/public-key"),
+    ("get", "/admin/webpush/subscriptions"),
+    ("post", "/admin/webpush/subscriptions"),
+    ("delete", "/admin/webpush/subscriptions"),
+];
+
+#[tokio::test]
+async fn every_admin_operation_needs_a_token_and_a_grant() {
+    let app = spawn_app().await;
+    let owner = app.tenant_with_owner("guarda").await;
+    let nobody = app
+        .staff(&owner, "sem-grupo@guarda.com", "operator", &[])
+        .await;
+    let document = json(app.get("/openapi.json").await).await;
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        if !path.starts_with("/admin") {
+            continue;
+        }
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            let verb = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let url = app.url(&concrete(path));
+            let anonymous = app
+                .client
+                .request(verb.clone(), &url)
+                .header("X-Tenant", "guarda")
+                .header("Content-Type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(anonymous.status(), 401, "{method} {path} without a token");
+            if OPEN_TO_EVERY_USER.contains(&(method, path.as_str())) {
+                continue;
+            }
+            let ungranted = app
+                .client
+                .request(verb, &url)
+                .bearer_auth(&nobody)
+                .header("Content-Type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .expect("sent");
+            let status = ungranted.status().as_u16();
+            let body: serde_json::Value = ungranted.json().await.unwrap_or_default();
+            assert_eq!(
+                status, 403,
+                "{method} {path} for a user with no grants: {body}"
+            );
+            assert_eq!(body["code"], "forbidden", "{method} {path}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 80, "{checked} operations checked");
+}

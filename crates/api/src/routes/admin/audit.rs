@@ -74,7 +74,7 @@ pub async fn list(
     page: web::Query<ListQuery>,
     query: web::Query<AuditQuery>,
 ) -> Result<web::Json<AuditList>, ApiError> {
-    user.require_roles(&[Role::Owner, Role::Admin])?;
+    let scope = user.allow_roles(&[Role::Owner, Role::Admin])?;
     let query = query.into_inner();
     let actor_user_id = query
         .actor_user_id
@@ -90,7 +90,7 @@ pub async fn list(
     };
     let entries = state
         .audit
-        .list(user.principal.tenant.id, &filter, page.into_inner().page()?)
+        .list(scope.tenant, &filter, page.into_inner().page()?)
         .await?;
     Ok(web::Json(AuditList {
         total: entries.total,

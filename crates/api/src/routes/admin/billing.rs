@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, CurrentUser};
+use crate::extract::{ApiJson, CurrentUser, TenantScope};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -85,15 +85,15 @@ pub struct ChangeRequestInput {
 }
 
 /// Billing is the owner's, or a manager's or operator's given `billing` by a group.
-fn require_billing(user: &CurrentUser, action: Action) -> Result<(), ApiError> {
-    let granted = user.principal.permissions.contains(&Permission {
+fn allow_billing(user: &CurrentUser, action: Action) -> Result<TenantScope<'_>, ApiError> {
+    let scope = user.own_scope();
+    let principal = scope.principal;
+    let granted = principal.permissions.contains(&Permission {
         module: Module::Billing,
         action,
     });
-    if user.principal.user.role == Role::Owner
-        || (granted && user.principal.user.role != Role::Admin)
-    {
-        Ok(())
+    if principal.user.role == Role::Owner || (granted && principal.user.role != Role::Admin) {
+        Ok(scope)
     } else {
         Err(ApiError::forbidden(
             ErrorCode::Forbidden,
@@ -112,8 +112,8 @@ pub async fn overview(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<web::Json<BillingView>, ApiError> {
-    require_billing(&user, Action::View)?;
-    let overview = state.billing.overview(user.principal.tenant.id).await?;
+    let scope = allow_billing(&user, Action::View)?;
+    let overview = state.billing.overview(scope.tenant).await?;
     let plans = state.billing.plans().await?;
     Ok(web::Json(BillingView {
         subscription_status: overview.status.as_str().to_owned(),
@@ -142,15 +142,11 @@ pub async fn request_change(
     user: CurrentUser,
     body: ApiJson<ChangeRequestInput>,
 ) -> Result<HttpResponse, ApiError> {
-    require_billing(&user, Action::Update)?;
+    let scope = allow_billing(&user, Action::Update)?;
+    let body = body.into_inner()?;
     let request = state
         .billing
-        .request_change(
-            user.principal.tenant.id,
-            &body.0.plan_code,
-            &body.0.note,
-            &user.actor,
-        )
+        .request_change(scope.tenant, &body.plan_code, &body.note, scope.actor)
         .await?;
     Ok(HttpResponse::Created().json(ChangeRequestView::from(request)))
 }

@@ -155,8 +155,8 @@ pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<web::Json<CampaignList>, ApiError> {
-    user.require_module_action(Module::Campaigns, Action::View)?;
-    let campaigns = state.campaigns.list(user.principal.tenant.id).await?;
+    let scope = user.allow(Module::Campaigns, Action::View)?;
+    let campaigns = state.campaigns.list(scope.tenant).await?;
     Ok(web::Json(CampaignList {
         total: campaigns.len() as u64,
         items: campaigns
@@ -179,13 +179,14 @@ pub async fn create(
     user: CurrentUser,
     body: ApiJson<CampaignRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Campaigns, Action::Create)?;
+    let scope = user.allow(Module::Campaigns, Action::Create)?;
+    let body = body.into_inner()?;
     let created = state
         .campaigns
         .create(
-            user.principal.tenant.id,
-            campaign(CampaignId::generate(), body.0, 0)?,
-            &user.actor,
+            scope.tenant,
+            campaign(CampaignId::generate(), body, 0)?,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::Created().json(view(created, None)))
@@ -202,13 +203,10 @@ pub async fn get(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<CampaignView>, ApiError> {
-    user.require_module_action(Module::Campaigns, Action::View)?;
+    let scope = user.allow(Module::Campaigns, Action::View)?;
     let (campaign, image) = state
         .campaigns
-        .get(
-            user.principal.tenant.id,
-            CampaignId::from_uuid(id.into_inner()),
-        )
+        .get(scope.tenant, CampaignId::from_uuid(id.into_inner()))
         .await?;
     Ok(web::Json(view(campaign, image)))
 }
@@ -226,13 +224,14 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: ApiJson<CampaignRequest>,
 ) -> Result<web::Json<CampaignView>, ApiError> {
-    user.require_module_action(Module::Campaigns, Action::Update)?;
-    let tenant = user.principal.tenant.id;
+    let scope = user.allow(Module::Campaigns, Action::Update)?;
+    let body = body.into_inner()?;
+    let tenant = scope.tenant;
     let id = CampaignId::from_uuid(id.into_inner());
     let (current, image) = state.campaigns.get(tenant, id).await?;
     let updated = state
         .campaigns
-        .update(tenant, campaign(id, body.0, current.uses)?, &user.actor)
+        .update(tenant, campaign(id, body, current.uses)?, scope.actor)
         .await?;
     Ok(web::Json(view(updated, image)))
 }
@@ -248,13 +247,13 @@ pub async fn delete(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Campaigns, Action::Delete)?;
+    let scope = user.allow(Module::Campaigns, Action::Delete)?;
     state
         .campaigns
         .delete(
-            user.principal.tenant.id,
+            scope.tenant,
             CampaignId::from_uuid(id.into_inner()),
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -278,15 +277,15 @@ pub async fn upload_image(
     id: web::Path<Uuid>,
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Campaigns, Action::Update)?;
+    let scope = user.allow(Module::Campaigns, Action::Update)?;
     let bytes = read_upload(form, comanda_domain::media::MAX_IMAGE_BYTES).await?;
     let url = state
         .campaigns
         .upload_image(
-            user.principal.tenant.id,
+            scope.tenant,
             CampaignId::from_uuid(id.into_inner()),
             bytes,
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::Created().json(UploadResponse { url }))

@@ -84,8 +84,8 @@ pub async fn list_categories(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<web::Json<CategoryList>, ApiError> {
-    user.require_module_action(Module::Catalog, Action::View)?;
-    let categories = state.catalog.categories(user.principal.tenant.id).await?;
+    let scope = user.allow(Module::Catalog, Action::View)?;
+    let categories = state.catalog.categories(scope.tenant).await?;
     Ok(web::Json(CategoryList {
         total: categories.len() as u64,
         items: categories.into_iter().map(CategoryView::from).collect(),
@@ -103,8 +103,9 @@ pub async fn create_category(
     user: CurrentUser,
     body: ApiJson<CategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Create)?;
-    let body = body.0;
+    let scope = user.allow(Module::Catalog, Action::Create)?;
+    let body = body.into_inner()?;
+    let body = body;
     let input = CategoryInput {
         name: body.name,
         description: body.description,
@@ -113,7 +114,7 @@ pub async fn create_category(
     };
     let created = state
         .catalog
-        .create_category(user.principal.tenant.id, input, &user.actor)
+        .create_category(scope.tenant, input, scope.actor)
         .await?;
     Ok(HttpResponse::Created().json(CategoryView::from(created)))
 }
@@ -131,8 +132,9 @@ pub async fn update_category(
     id: web::Path<Uuid>,
     body: ApiJson<CategoryPatch>,
 ) -> Result<web::Json<CategoryView>, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Update)?;
-    let body = body.0;
+    let scope = user.allow(Module::Catalog, Action::Update)?;
+    let body = body.into_inner()?;
+    let body = body;
     let changes = CategoryChanges {
         name: body.name,
         description: body.description,
@@ -142,10 +144,10 @@ pub async fn update_category(
     let updated = state
         .catalog
         .update_category(
-            user.principal.tenant.id,
+            scope.tenant,
             CategoryId::from_uuid(id.into_inner()),
             changes,
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(web::Json(updated.into()))
@@ -162,13 +164,13 @@ pub async fn delete_category(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Delete)?;
+    let scope = user.allow(Module::Catalog, Action::Delete)?;
     state
         .catalog
         .delete_category(
-            user.principal.tenant.id,
+            scope.tenant,
             CategoryId::from_uuid(id.into_inner()),
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -263,7 +265,7 @@ pub async fn list_products(
     page: web::Query<ListQuery>,
     query: web::Query<ProductQuery>,
 ) -> Result<web::Json<ProductList>, ApiError> {
-    user.require_module_action(Module::Catalog, Action::View)?;
+    let scope = user.allow(Module::Catalog, Action::View)?;
     let query = query.into_inner();
     let filter = ProductFilter {
         category_id: query
@@ -275,7 +277,7 @@ pub async fn list_products(
     };
     let products = state
         .catalog
-        .products(user.principal.tenant.id, &filter, page.into_inner().page()?)
+        .products(scope.tenant, &filter, page.into_inner().page()?)
         .await?;
     Ok(web::Json(ProductList {
         total: products.total,
@@ -298,8 +300,9 @@ pub async fn create_product(
     user: CurrentUser,
     body: ApiJson<ProductRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Create)?;
-    let body = body.0;
+    let scope = user.allow(Module::Catalog, Action::Create)?;
+    let body = body.into_inner()?;
+    let body = body;
     let input = ProductInput {
         category_id: parse_id(&body.category_id, "category_id")?,
         name: body.name,
@@ -311,7 +314,7 @@ pub async fn create_product(
     };
     let created = state
         .catalog
-        .create_product(user.principal.tenant.id, input, &user.actor)
+        .create_product(scope.tenant, input, scope.actor)
         .await?;
     Ok(HttpResponse::Created().json(AdminProductView::from(created)))
 }
@@ -327,13 +330,10 @@ pub async fn get_product(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AdminProductView>, ApiError> {
-    user.require_module_action(Module::Catalog, Action::View)?;
+    let scope = user.allow(Module::Catalog, Action::View)?;
     let product = state
         .catalog
-        .product(
-            user.principal.tenant.id,
-            ProductId::from_uuid(id.into_inner()),
-        )
+        .product(scope.tenant, ProductId::from_uuid(id.into_inner()))
         .await?;
     Ok(web::Json(product.into()))
 }
@@ -351,8 +351,9 @@ pub async fn update_product(
     id: web::Path<Uuid>,
     body: ApiJson<ProductPatch>,
 ) -> Result<web::Json<AdminProductView>, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Update)?;
-    let body = body.0;
+    let scope = user.allow(Module::Catalog, Action::Update)?;
+    let body = body.into_inner()?;
+    let body = body;
     let changes = ProductChanges {
         category_id: body
             .category_id
@@ -371,10 +372,10 @@ pub async fn update_product(
     let updated = state
         .catalog
         .update_product(
-            user.principal.tenant.id,
+            scope.tenant,
             ProductId::from_uuid(id.into_inner()),
             changes,
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(web::Json(updated.into()))
@@ -391,13 +392,13 @@ pub async fn delete_product(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Delete)?;
+    let scope = user.allow(Module::Catalog, Action::Delete)?;
     state
         .catalog
         .delete_product(
-            user.principal.tenant.id,
+            scope.tenant,
             ProductId::from_uuid(id.into_inner()),
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -421,10 +422,10 @@ pub async fn upload_image(
     id: web::Path<Uuid>,
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Update)?;
+    let scope = user.allow(Module::Catalog, Action::Update)?;
     upload(
         &state,
-        &user,
+        scope,
         MediaTarget::ProductImage(ProductId::from_uuid(id.into_inner())),
         form,
     )
@@ -449,10 +450,10 @@ pub async fn upload_video(
     id: web::Path<Uuid>,
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Update)?;
+    let scope = user.allow(Module::Catalog, Action::Update)?;
     upload(
         &state,
-        &user,
+        scope,
         MediaTarget::ProductVideo(ProductId::from_uuid(id.into_inner())),
         form,
     )
@@ -485,8 +486,9 @@ pub async fn set_availability(
     user: CurrentUser,
     body: ApiJson<AvailabilityRequest>,
 ) -> Result<web::Json<AvailabilityResponse>, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Update)?;
-    let body = body.0;
+    let scope = user.allow(Module::Catalog, Action::Update)?;
+    let body = body.into_inner()?;
+    let body = body;
     let products: Vec<ProductId> = parse_ids(&body.product_ids, "product_ids")?;
     let store: Option<StoreId> = body
         .store_id
@@ -495,13 +497,7 @@ pub async fn set_availability(
         .transpose()?;
     let updated = state
         .catalog
-        .set_availability(
-            user.principal.tenant.id,
-            store,
-            &products,
-            body.available,
-            &user.actor,
-        )
+        .set_availability(scope.tenant, store, &products, body.available, scope.actor)
         .await?;
     Ok(web::Json(AvailabilityResponse { updated }))
 }
@@ -580,14 +576,15 @@ pub async fn create_addon_group(
     id: web::Path<Uuid>,
     body: ApiJson<AddonGroupRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Create)?;
+    let scope = user.allow(Module::Catalog, Action::Create)?;
+    let body = body.into_inner()?;
     let group = state
         .catalog
         .create_addon_group(
-            user.principal.tenant.id,
+            scope.tenant,
             ProductId::from_uuid(id.into_inner()),
-            body.0.into(),
-            &user.actor,
+            body.into(),
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::Created().json(group_view(group)))
@@ -606,14 +603,15 @@ pub async fn update_addon_group(
     id: web::Path<Uuid>,
     body: ApiJson<AddonGroupRequest>,
 ) -> Result<web::Json<AddonGroupView>, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Update)?;
+    let scope = user.allow(Module::Catalog, Action::Update)?;
+    let body = body.into_inner()?;
     let group = state
         .catalog
         .update_addon_group(
-            user.principal.tenant.id,
+            scope.tenant,
             AddonGroupId::from_uuid(id.into_inner()),
-            body.0.into(),
-            &user.actor,
+            body.into(),
+            scope.actor,
         )
         .await?;
     Ok(web::Json(group_view(group)))
@@ -630,13 +628,13 @@ pub async fn delete_addon_group(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Delete)?;
+    let scope = user.allow(Module::Catalog, Action::Delete)?;
     state
         .catalog
         .delete_addon_group(
-            user.principal.tenant.id,
+            scope.tenant,
             AddonGroupId::from_uuid(id.into_inner()),
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -655,14 +653,15 @@ pub async fn create_addon(
     id: web::Path<Uuid>,
     body: ApiJson<AddonRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Create)?;
+    let scope = user.allow(Module::Catalog, Action::Create)?;
+    let body = body.into_inner()?;
     let addon = state
         .catalog
         .create_addon(
-            user.principal.tenant.id,
+            scope.tenant,
             AddonGroupId::from_uuid(id.into_inner()),
-            body.0.into(),
-            &user.actor,
+            body.into(),
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::Created().json(addon_view(addon)))
@@ -681,14 +680,15 @@ pub async fn update_addon(
     id: web::Path<Uuid>,
     body: ApiJson<AddonRequest>,
 ) -> Result<web::Json<crate::routes::catalog::AddonView>, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Update)?;
+    let scope = user.allow(Module::Catalog, Action::Update)?;
+    let body = body.into_inner()?;
     let addon = state
         .catalog
         .update_addon(
-            user.principal.tenant.id,
+            scope.tenant,
             AddonId::from_uuid(id.into_inner()),
-            body.0.into(),
-            &user.actor,
+            body.into(),
+            scope.actor,
         )
         .await?;
     Ok(web::Json(addon_view(addon)))
@@ -705,13 +705,13 @@ pub async fn delete_addon(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Catalog, Action::Delete)?;
+    let scope = user.allow(Module::Catalog, Action::Delete)?;
     state
         .catalog
         .delete_addon(
-            user.principal.tenant.id,
+            scope.tenant,
             AddonId::from_uuid(id.into_inner()),
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())

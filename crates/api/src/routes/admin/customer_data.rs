@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::CurrentUser;
+use crate::extract::{CurrentUser, TenantScope};
 use crate::routes::admin::whatsapp::MessageView;
 use crate::routes::orders::OrderView;
 use crate::routes::stores::AddressView;
@@ -152,8 +152,8 @@ pub struct CustomerExportView {
     pub remarks: Vec<String>,
 }
 
-fn export_view(user: &CurrentUser, export: CustomerExport) -> CustomerExportView {
-    let tenant = &user.principal.tenant;
+fn export_view(scope: &TenantScope<'_>, export: CustomerExport) -> CustomerExportView {
+    let tenant = &scope.principal.tenant;
     let profile = export.profile;
     CustomerExportView {
         format: EXPORT_FORMAT.into(),
@@ -221,11 +221,11 @@ pub async fn export_customer(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Customers, Action::Update)?;
+    let scope = user.allow(Module::Customers, Action::Update)?;
     let id = CustomerId::from_uuid(id.into_inner());
     let export = state
         .customer_data
-        .export(user.principal.tenant.id, id, &user.actor)
+        .export(scope.tenant, id, scope.actor)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -233,7 +233,7 @@ pub async fn export_customer(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"customer-{id}.json\""),
         ))
-        .json(export_view(&user, export)))
+        .json(export_view(&scope, export)))
 }
 
 /// What an erasure changed.
@@ -298,13 +298,13 @@ pub async fn erase_customer(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<ErasureView>, ApiError> {
-    user.require_module_action(Module::Customers, Action::Update)?;
+    let scope = user.allow(Module::Customers, Action::Update)?;
     let outcome = state
         .customer_data
         .erase(
-            user.principal.tenant.id,
+            scope.tenant,
             CustomerId::from_uuid(id.into_inner()),
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(web::Json(outcome.into()))

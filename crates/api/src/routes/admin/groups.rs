@@ -76,10 +76,10 @@ pub async fn list(
     user: CurrentUser,
     page: web::Query<ListQuery>,
 ) -> Result<web::Json<GroupList>, ApiError> {
-    user.require_module_action(Module::Groups, Action::View)?;
+    let scope = user.allow(Module::Groups, Action::View)?;
     let groups = state
         .groups
-        .list(user.principal.tenant.id, page.into_inner().page()?)
+        .list(scope.tenant, page.into_inner().page()?)
         .await?;
     Ok(web::Json(GroupList {
         total: groups.total,
@@ -99,18 +99,19 @@ pub async fn create(
     user: CurrentUser,
     body: ApiJson<CreateGroupRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Groups, Action::Create)?;
-    let body = body.0;
+    let scope = user.allow(Module::Groups, Action::Create)?;
+    let body = body.into_inner()?;
+    let body = body;
     let permissions = parse_permissions(&body.permissions, "permissions")?;
     let group = state
         .groups
         .create(
-            user.principal.tenant.id,
-            user.principal.grantor(),
+            scope.tenant,
+            scope.principal.grantor(),
             &body.name,
             &body.description,
             permissions,
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::Created().json(GroupView::from(group)))
@@ -127,13 +128,10 @@ pub async fn get(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<GroupView>, ApiError> {
-    user.require_module_action(Module::Groups, Action::View)?;
+    let scope = user.allow(Module::Groups, Action::View)?;
     let group = state
         .groups
-        .get(
-            user.principal.tenant.id,
-            GroupId::from_uuid(id.into_inner()),
-        )
+        .get(scope.tenant, GroupId::from_uuid(id.into_inner()))
         .await?;
     Ok(web::Json(group.into()))
 }
@@ -152,8 +150,9 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: ApiJson<UpdateGroupRequest>,
 ) -> Result<web::Json<GroupView>, ApiError> {
-    user.require_module_action(Module::Groups, Action::Update)?;
-    let body = body.0;
+    let scope = user.allow(Module::Groups, Action::Update)?;
+    let body = body.into_inner()?;
+    let body = body;
     let changes = GroupChanges {
         name: body.name,
         description: body.description,
@@ -166,11 +165,11 @@ pub async fn update(
     let group = state
         .groups
         .update(
-            user.principal.tenant.id,
-            user.principal.grantor(),
+            scope.tenant,
+            scope.principal.grantor(),
             GroupId::from_uuid(id.into_inner()),
             changes,
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(web::Json(group.into()))
@@ -187,13 +186,13 @@ pub async fn delete(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Groups, Action::Delete)?;
+    let scope = user.allow(Module::Groups, Action::Delete)?;
     state
         .groups
         .delete(
-            user.principal.tenant.id,
+            scope.tenant,
             GroupId::from_uuid(id.into_inner()),
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -22,8 +22,8 @@ pub struct ModulesResponse {
 )]
 #[get("/admin/modules")]
 pub async fn list(user: CurrentUser) -> Result<web::Json<ModulesResponse>, ApiError> {
-    let modules = user
-        .principal
+    let principal = user.own_scope().principal;
+    let modules = principal
         .grants()
         .visible_modules()
         .iter()
@@ -31,11 +31,6 @@ pub async fn list(user: CurrentUser) -> Result<web::Json<ModulesResponse>, ApiEr
         .collect();
     Ok(web::Json(ModulesResponse {
         modules,
-        subscription_status: user
-            .principal
-            .tenant
-            .subscription_status
-            .as_str()
-            .to_owned(),
+        subscription_status: principal.tenant.subscription_status.as_str().to_owned(),
     }))
 }

@@ -44,8 +44,8 @@ pub async fn checklist(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<web::Json<OnboardingView>, ApiError> {
-    user.require_module_action(Module::Onboarding, Action::View)?;
-    let checklist = state.onboarding.checklist(user.principal.tenant.id).await?;
+    let scope = user.allow(Module::Onboarding, Action::View)?;
+    let checklist = state.onboarding.checklist(scope.tenant).await?;
     Ok(web::Json(OnboardingView {
         completed: checklist.completed(),
         total: checklist.steps.len(),

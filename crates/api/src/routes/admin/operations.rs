@@ -72,7 +72,7 @@ pub async fn levels(
     page: web::Query<ListQuery>,
     query: web::Query<StockLevelsQuery>,
 ) -> Result<web::Json<StockList>, ApiError> {
-    user.require_module_action(Module::Inventory, Action::View)?;
+    let scope = user.allow(Module::Inventory, Action::View)?;
     let store = query
         .store_id
         .as_deref()
@@ -80,7 +80,7 @@ pub async fn levels(
         .and_then(|raw| parse_id::<StoreId>(raw, "store_id"))?;
     let levels = state
         .inventory
-        .levels(user.principal.tenant.id, store, page.into_inner().page()?)
+        .levels(scope.tenant, store, page.into_inner().page()?)
         .await?;
     Ok(web::Json(StockList {
         total: levels.total,
@@ -112,8 +112,9 @@ pub async fn adjust(
     user: CurrentUser,
     body: ApiJson<AdjustmentRequest>,
 ) -> Result<web::Json<StockLevelView>, ApiError> {
-    user.require_module_action(Module::Inventory, Action::Update)?;
-    let body = body.0;
+    let scope = user.allow(Module::Inventory, Action::Update)?;
+    let body = body.into_inner()?;
+    let body = body;
     let adjustment = match (body.delta, body.quantity) {
         (Some(delta), None) => Adjustment::Delta(delta),
         (None, Some(quantity)) => Adjustment::Set(quantity),
@@ -131,12 +132,12 @@ pub async fn adjust(
     let level = state
         .inventory
         .adjust(
-            user.principal.tenant.id,
+            scope.tenant,
             store,
             product,
             adjustment,
             &body.reason,
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(web::Json(level.into()))
@@ -175,7 +176,7 @@ pub async fn movements(
     page: web::Query<ListQuery>,
     query: web::Query<InventoryQuery>,
 ) -> Result<web::Json<MovementList>, ApiError> {
-    user.require_module_action(Module::Inventory, Action::View)?;
+    let scope = user.allow(Module::Inventory, Action::View)?;
     let query = query.into_inner();
     let store = query
         .store_id
@@ -189,12 +190,7 @@ pub async fn movements(
         .transpose()?;
     let movements = state
         .inventory
-        .movements(
-            user.principal.tenant.id,
-            store,
-            product,
-            page.into_inner().page()?,
-        )
+        .movements(scope.tenant, store, product, page.into_inner().page()?)
         .await?;
     Ok(web::Json(MovementList {
         total: movements.total,
@@ -251,10 +247,8 @@ pub async fn get_config(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<web::Json<ConfigView>, ApiError> {
-    user.require_module_action(Module::Config, Action::View)?;
-    Ok(web::Json(
-        state.config.get(user.principal.tenant.id).await?.into(),
-    ))
+    let scope = user.allow(Module::Config, Action::View)?;
+    Ok(web::Json(state.config.get(scope.tenant).await?.into()))
 }
 
 #[utoipa::path(
@@ -268,8 +262,9 @@ pub async fn put_config(
     user: CurrentUser,
     body: ApiJson<ConfigView>,
 ) -> Result<web::Json<ConfigView>, ApiError> {
-    user.require_module_action(Module::Config, Action::Update)?;
-    let body = body.0;
+    let scope = user.allow(Module::Config, Action::Update)?;
+    let body = body.into_inner()?;
+    let body = body;
     let config = TenantConfig {
         accepting_orders: body.accepting_orders,
         min_order_cents: body.min_order_cents,
@@ -280,7 +275,7 @@ pub async fn put_config(
     Ok(web::Json(
         state
             .config
-            .put(user.principal.tenant.id, config, &user.actor)
+            .put(scope.tenant, config, scope.actor)
             .await?
             .into(),
     ))
@@ -336,7 +331,7 @@ pub async fn insights(
     user: CurrentUser,
     query: web::Query<InsightsQuery>,
 ) -> Result<web::Json<InsightsView>, ApiError> {
-    user.require_module_action(Module::Insights, Action::View)?;
+    let scope = user.allow(Module::Insights, Action::View)?;
     let query = query.into_inner();
     let store = query
         .store_id
@@ -345,7 +340,7 @@ pub async fn insights(
         .transpose()?;
     let (figures, from, to) = state
         .insights
-        .insights(user.principal.tenant.id, query.from, query.to, store)
+        .insights(scope.tenant, query.from, query.to, store)
         .await?;
     Ok(web::Json(InsightsView {
         from,

@@ -47,13 +47,10 @@ pub async fn get(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<OrderView>, ApiError> {
-    user.require_module_action(Module::Orders, Action::View)?;
+    let scope = user.allow(Module::Orders, Action::View)?;
     let order = state
         .orders
-        .get(
-            user.principal.tenant.id,
-            OrderId::from_uuid(id.into_inner()),
-        )
+        .get(scope.tenant, OrderId::from_uuid(id.into_inner()))
         .await?;
     let token = state.orders.tracking_token(order.id);
     Ok(web::Json(OrderView::new(order, Some(token))))
@@ -82,8 +79,9 @@ pub async fn set_status(
     id: web::Path<Uuid>,
     body: ApiJson<StatusRequest>,
 ) -> Result<web::Json<OrderView>, ApiError> {
-    user.require_module_action(Module::Orders, Action::Update)?;
-    let body = body.0;
+    let scope = user.allow(Module::Orders, Action::Update)?;
+    let body = body.into_inner()?;
+    let body = body;
     let status = body
         .status
         .parse::<OrderStatus>()
@@ -91,11 +89,11 @@ pub async fn set_status(
     let order = state
         .orders
         .transition(
-            user.principal.tenant.id,
+            scope.tenant,
             OrderId::from_uuid(id.into_inner()),
             status,
             body.reason,
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(web::Json(OrderView::new(order, None)))
@@ -120,15 +118,16 @@ pub async fn cancel(
     id: web::Path<Uuid>,
     body: ApiJson<CancelRequest>,
 ) -> Result<web::Json<OrderView>, ApiError> {
-    user.require_module_action(Module::Orders, Action::Update)?;
+    let scope = user.allow(Module::Orders, Action::Update)?;
+    let body = body.into_inner()?;
     let order = state
         .orders
         .transition(
-            user.principal.tenant.id,
+            scope.tenant,
             OrderId::from_uuid(id.into_inner()),
             OrderStatus::Canceled,
-            Some(body.0.reason),
-            &user.actor,
+            Some(body.reason),
+            scope.actor,
         )
         .await?;
     Ok(web::Json(OrderView::new(order, None)))
@@ -195,11 +194,11 @@ pub async fn list_customers(
     page: web::Query<ListQuery>,
     query: web::Query<CustomerQuery>,
 ) -> Result<web::Json<CustomerList>, ApiError> {
-    user.require_module_action(Module::Customers, Action::View)?;
+    let scope = user.allow(Module::Customers, Action::View)?;
     let customers = state
         .customers
         .list(
-            user.principal.tenant.id,
+            scope.tenant,
             query.search.as_deref(),
             page.into_inner().page()?,
         )
@@ -225,13 +224,10 @@ pub async fn get_customer(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<CustomerDetail>, ApiError> {
-    user.require_module_action(Module::Customers, Action::View)?;
+    let scope = user.allow(Module::Customers, Action::View)?;
     let (customer, orders) = state
         .customers
-        .get(
-            user.principal.tenant.id,
-            CustomerId::from_uuid(id.into_inner()),
-        )
+        .get(scope.tenant, CustomerId::from_uuid(id.into_inner()))
         .await?;
     Ok(web::Json(CustomerDetail {
         customer: customer.into(),
@@ -269,8 +265,9 @@ pub async fn update_customer(
     id: web::Path<Uuid>,
     body: ApiJson<CustomerPatch>,
 ) -> Result<web::Json<CustomerView>, ApiError> {
-    user.require_module_action(Module::Customers, Action::Update)?;
-    let body = body.0;
+    let scope = user.allow(Module::Customers, Action::Update)?;
+    let body = body.into_inner()?;
+    let body = body;
     let edit = CustomerEdit {
         name: body.name,
         phone: body.phone,
@@ -280,10 +277,10 @@ pub async fn update_customer(
     let customer = state
         .customers
         .update(
-            user.principal.tenant.id,
+            scope.tenant,
             CustomerId::from_uuid(id.into_inner()),
             edit,
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(web::Json(customer.into()))
@@ -308,20 +305,19 @@ pub async fn merge_customers(
     user: CurrentUser,
     body: ApiJson<MergeRequest>,
 ) -> Result<web::Json<CustomerView>, ApiError> {
-    user.require_module_action(Module::Customers, Action::Update)?;
+    let scope = user.allow(Module::Customers, Action::Update)?;
+    let body = body.into_inner()?;
     let survivor: CustomerId = body
-        .0
         .survivor_id
         .parse()
         .map_err(|_| ApiError::not_found("customer not found"))?;
     let merged: CustomerId = body
-        .0
         .merged_id
         .parse()
         .map_err(|_| ApiError::not_found("customer not found"))?;
     let customer = state
         .customers
-        .merge(user.principal.tenant.id, survivor, merged, &user.actor)
+        .merge(scope.tenant, survivor, merged, scope.actor)
         .await?;
     Ok(web::Json(customer.into()))
 }

@@ -66,13 +66,10 @@ pub async fn bands(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<BandList>, ApiError> {
-    user.require_module_action(Module::Shipping, Action::View)?;
+    let scope = user.allow(Module::Shipping, Action::View)?;
     let bands = state
         .shipping
-        .bands(
-            user.principal.tenant.id,
-            StoreId::from_uuid(id.into_inner()),
-        )
+        .bands(scope.tenant, StoreId::from_uuid(id.into_inner()))
         .await?;
     Ok(web::Json(list_of(bands)))
 }
@@ -91,9 +88,9 @@ pub async fn replace(
     id: web::Path<Uuid>,
     body: ApiJson<BandsRequest>,
 ) -> Result<web::Json<BandList>, ApiError> {
-    user.require_module_action(Module::Shipping, Action::Update)?;
+    let scope = user.allow(Module::Shipping, Action::Update)?;
     let new_bands = body
-        .0
+        .into_inner()?
         .bands
         .into_iter()
         .map(|band| DistanceBand {
@@ -106,10 +103,10 @@ pub async fn replace(
     let saved = state
         .shipping
         .replace_bands(
-            user.principal.tenant.id,
+            scope.tenant,
             StoreId::from_uuid(id.into_inner()),
             new_bands,
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(web::Json(list_of(saved)))

@@ -173,10 +173,10 @@ pub async fn list(
     user: CurrentUser,
     page: web::Query<ListQuery>,
 ) -> Result<web::Json<AdminStoreList>, ApiError> {
-    user.require_module_action(Module::Stores, Action::View)?;
+    let scope = user.allow(Module::Stores, Action::View)?;
     let stores = state
         .stores
-        .list_all(user.principal.tenant.id, page.into_inner().page()?)
+        .list_all(scope.tenant, page.into_inner().page()?)
         .await?;
     Ok(web::Json(AdminStoreList {
         total: stores.total,
@@ -196,8 +196,9 @@ pub async fn create(
     user: CurrentUser,
     body: ApiJson<CreateStoreRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Stores, Action::Create)?;
-    let body = body.0;
+    let scope = user.allow(Module::Stores, Action::Create)?;
+    let body = body.into_inner()?;
+    let body = body;
     let store = NewStore {
         name: body.name.trim().to_owned(),
         phone: body.phone,
@@ -218,10 +219,10 @@ pub async fn create(
         free_shipping_above_cents: body.free_shipping_above_cents,
         hide_unavailable_items: body.hide_unavailable_items,
     };
-    let tenant = &user.principal.tenant;
+    let tenant = &scope.principal.tenant;
     let created = state
         .stores
-        .create(tenant.id, tenant.stores_limit, store, &user.actor)
+        .create(tenant.id, tenant.stores_limit, store, scope.actor)
         .await?;
     Ok(HttpResponse::Created().json(AdminStoreView::from(created)))
 }
@@ -237,10 +238,10 @@ pub async fn get(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AdminStoreView>, ApiError> {
-    user.require_module_action(Module::Stores, Action::View)?;
+    let scope = user.allow(Module::Stores, Action::View)?;
     let store = state
         .stores
-        .get(user.principal.tenant.id, store_id(id.into_inner()))
+        .get(scope.tenant, store_id(id.into_inner()))
         .await?;
     Ok(web::Json(store.into()))
 }
@@ -258,8 +259,9 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: ApiJson<UpdateStoreRequest>,
 ) -> Result<web::Json<AdminStoreView>, ApiError> {
-    user.require_module_action(Module::Stores, Action::Update)?;
-    let body = body.0;
+    let scope = user.allow(Module::Stores, Action::Update)?;
+    let body = body.into_inner()?;
+    let body = body;
     let changes = StoreChanges {
         name: body.name.map(|name| name.trim().to_owned()),
         phone: body.phone,
@@ -284,7 +286,7 @@ pub async fn update(
         free_shipping_above_cents: body.free_shipping_above_cents,
         hide_unavailable_items: body.hide_unavailable_items,
     };
-    let tenant = &user.principal.tenant;
+    let tenant = &scope.principal.tenant;
     let store = state
         .stores
         .update(
@@ -292,7 +294,7 @@ pub async fn update(
             tenant.stores_limit,
             store_id(id.into_inner()),
             changes,
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(web::Json(store.into()))
@@ -310,12 +312,12 @@ pub async fn delete(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Stores, Action::Delete)?;
+    let scope = user.allow(Module::Stores, Action::Delete)?;
     let changes = StoreChanges {
         is_active: Some(false),
         ..StoreChanges::default()
     };
-    let tenant = &user.principal.tenant;
+    let tenant = &scope.principal.tenant;
     state
         .stores
         .update(
@@ -323,7 +325,7 @@ pub async fn delete(
             tenant.stores_limit,
             store_id(id.into_inner()),
             changes,
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -347,10 +349,10 @@ pub async fn upload_image(
     id: web::Path<Uuid>,
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Stores, Action::Update)?;
+    let scope = user.allow(Module::Stores, Action::Update)?;
     upload(
         &state,
-        &user,
+        scope,
         MediaTarget::StoreImage(store_id(id.into_inner())),
         form,
     )

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::parse_ids;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, CurrentUser, ListQuery};
+use crate::extract::{ApiJson, CurrentUser, ListQuery, TenantScope};
 use crate::routes::auth::UserView;
 use crate::state::AppState;
 
@@ -56,11 +56,11 @@ pub(crate) fn parse_role(raw: &str) -> Result<Role, ApiError> {
         .map_err(|error| ApiError::field("role", error.to_string()))
 }
 
-pub(crate) fn acting(user: &CurrentUser) -> Acting {
+pub(crate) fn acting(scope: &TenantScope<'_>) -> Acting {
     Acting {
-        user_id: Some(user.principal.user.id),
-        role: user.principal.user.role,
-        permissions: user.principal.permissions.clone(),
+        user_id: Some(scope.principal.user.id),
+        role: scope.principal.user.role,
+        permissions: scope.principal.permissions.clone(),
     }
 }
 
@@ -104,11 +104,11 @@ pub async fn list(
     page: web::Query<ListQuery>,
     search: web::Query<UserSearch>,
 ) -> Result<web::Json<UserList>, ApiError> {
-    user.require_module_action(Module::Users, Action::View)?;
+    let scope = user.allow(Module::Users, Action::View)?;
     let users = state
         .users
         .list(
-            user.principal.tenant.id,
+            scope.tenant,
             search.search.as_deref(),
             page.into_inner().page()?,
         )
@@ -139,16 +139,17 @@ pub async fn create(
     user: CurrentUser,
     body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Users, Action::Create)?;
-    let tenant = &user.principal.tenant;
+    let scope = user.allow(Module::Users, Action::Create)?;
+    let body = body.into_inner()?;
+    let tenant = &scope.principal.tenant;
     let created = state
         .users
         .create(
             tenant.id,
             tenant.users_limit,
-            &acting(&user),
-            create_input(body.0)?,
-            &user.actor,
+            &acting(&scope),
+            create_input(body)?,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::Created().json(UserView::from(created)))
@@ -166,10 +167,10 @@ pub async fn get(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<UserView>, ApiError> {
-    user.require_module_action(Module::Users, Action::View)?;
+    let scope = user.allow(Module::Users, Action::View)?;
     let found = state
         .users
-        .get(user.principal.tenant.id, UserId::from_uuid(id.into_inner()))
+        .get(scope.tenant, UserId::from_uuid(id.into_inner()))
         .await?;
     Ok(web::Json(found.into()))
 }
@@ -197,17 +198,18 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<web::Json<UserView>, ApiError> {
-    user.require_module_action(Module::Users, Action::Update)?;
-    let tenant = &user.principal.tenant;
+    let scope = user.allow(Module::Users, Action::Update)?;
+    let body = body.into_inner()?;
+    let tenant = &scope.principal.tenant;
     let updated = state
         .users
         .update(
             tenant.id,
             tenant.users_limit,
-            &acting(&user),
+            &acting(&scope),
             UserId::from_uuid(id.into_inner()),
-            update_input(body.0)?,
-            &user.actor,
+            update_input(body)?,
+            scope.actor,
         )
         .await?;
     Ok(web::Json(updated.into()))
@@ -229,14 +231,14 @@ pub async fn delete(
     user: CurrentUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Users, Action::Delete)?;
+    let scope = user.allow(Module::Users, Action::Delete)?;
     state
         .users
         .delete(
-            user.principal.tenant.id,
-            &acting(&user),
+            scope.tenant,
+            &acting(&scope),
             UserId::from_uuid(id.into_inner()),
-            &user.actor,
+            scope.actor,
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())

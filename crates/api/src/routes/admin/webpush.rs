@@ -85,7 +85,7 @@ pub async fn list(
 ) -> Result<web::Json<SubscriptionList>, ApiError> {
     let subscriptions = state
         .push
-        .list(user.principal.tenant.id, user.principal.user.id)
+        .list(user.own_scope().tenant, user.own_scope().principal.user.id)
         .await?;
     Ok(web::Json(SubscriptionList {
         items: subscriptions
@@ -110,14 +110,15 @@ pub async fn subscribe(
     user: CurrentUser,
     body: ApiJson<SubscribeRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let subscription = state
         .push
         .subscribe(
-            user.principal.tenant.id,
-            user.principal.user.id,
-            &body.0.endpoint,
-            &body.0.keys.p256dh,
-            &body.0.keys.auth,
+            user.own_scope().tenant,
+            user.own_scope().principal.user.id,
+            &body.endpoint,
+            &body.keys.p256dh,
+            &body.keys.auth,
         )
         .await?;
     Ok(HttpResponse::Created().json(SubscriptionView::from(subscription)))
@@ -135,12 +136,13 @@ pub async fn unsubscribe(
     user: CurrentUser,
     body: ApiJson<UnsubscribeRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     state
         .push
         .unsubscribe(
-            user.principal.tenant.id,
-            user.principal.user.id,
-            &body.0.endpoint,
+            user.own_scope().tenant,
+            user.own_scope().principal.user.id,
+            &body.endpoint,
         )
         .await?;
     Ok(HttpResponse::NoContent().finish())

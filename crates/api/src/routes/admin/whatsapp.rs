@@ -134,10 +134,10 @@ pub async fn conversations(
     user: CurrentUser,
     page: web::Query<ListQuery>,
 ) -> Result<web::Json<ConversationList>, ApiError> {
-    user.require_module_action(Module::Whatsapp, Action::View)?;
+    let scope = user.allow(Module::Whatsapp, Action::View)?;
     let page = state
         .whatsapp
-        .conversations(user.principal.tenant.id, page.into_inner().page()?)
+        .conversations(scope.tenant, page.into_inner().page()?)
         .await?;
     Ok(web::Json(ConversationList {
         total: page.total,
@@ -161,11 +161,8 @@ pub async fn conversation(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<web::Json<ConversationView>, ApiError> {
-    user.require_module_action(Module::Whatsapp, Action::View)?;
-    let conversation = state
-        .whatsapp
-        .conversation(user.principal.tenant.id, &id)
-        .await?;
+    let scope = user.allow(Module::Whatsapp, Action::View)?;
+    let conversation = state.whatsapp.conversation(scope.tenant, &id).await?;
     Ok(web::Json(conversation_view(&state, conversation)))
 }
 
@@ -183,10 +180,10 @@ pub async fn messages(
     id: web::Path<String>,
     page: web::Query<ListQuery>,
 ) -> Result<web::Json<MessageList>, ApiError> {
-    user.require_module_action(Module::Whatsapp, Action::View)?;
+    let scope = user.allow(Module::Whatsapp, Action::View)?;
     let page = state
         .whatsapp
-        .messages(user.principal.tenant.id, &id, page.into_inner().page()?)
+        .messages(scope.tenant, &id, page.into_inner().page()?)
         .await?;
     Ok(web::Json(MessageList {
         total: page.total,
@@ -211,8 +208,9 @@ pub async fn send(
     user: CurrentUser,
     body: ApiJson<SendRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Whatsapp, Action::Create)?;
-    let SendRequest { to, text, template } = body.0;
+    let scope = user.allow(Module::Whatsapp, Action::Create)?;
+    let body = body.into_inner()?;
+    let SendRequest { to, text, template } = body;
     let outgoing = match (text, template) {
         (Some(text), None) => Outgoing::Text(text),
         (None, Some(template)) => Outgoing::Template {
@@ -226,7 +224,7 @@ pub async fn send(
     };
     let message = state
         .whatsapp
-        .send(user.principal.tenant.id, &to, outgoing, &user.actor)
+        .send(scope.tenant, &to, outgoing, scope.actor)
         .await?;
     Ok(HttpResponse::Accepted().json(MessageView::from(message)))
 }
@@ -244,8 +242,8 @@ pub async fn media(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Whatsapp, Action::View)?;
-    let (bytes, mime) = state.whatsapp.media(user.principal.tenant.id, &id).await?;
+    let scope = user.allow(Module::Whatsapp, Action::View)?;
+    let (bytes, mime) = state.whatsapp.media(scope.tenant, &id).await?;
     // Customers send anything: never let a browser render it as a page of ours.
     let content_type = mime
         .parse::<mime::Mime>()
@@ -323,11 +321,11 @@ pub async fn notifications(
     page: web::Query<ListQuery>,
     query: web::Query<NotificationQuery>,
 ) -> Result<web::Json<NotificationList>, ApiError> {
-    user.require_module_action(Module::Orders, Action::View)?;
+    let scope = user.allow(Module::Orders, Action::View)?;
     let page = state
         .whatsapp
         .notifications(
-            user.principal.tenant.id,
+            scope.tenant,
             query.status.as_deref(),
             page.into_inner().page()?,
         )
@@ -351,10 +349,7 @@ pub async fn retry_notification(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_module_action(Module::Orders, Action::Update)?;
-    state
-        .whatsapp
-        .retry_notification(user.principal.tenant.id, &id)
-        .await?;
+    let scope = user.allow(Module::Orders, Action::Update)?;
+    state.whatsapp.retry_notification(scope.tenant, &id).await?;
     Ok(HttpResponse::Accepted().finish())
 }
