@@ -90,7 +90,6 @@ pub async fn signup(
     body: ApiJson<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    let body = body;
     let actor = actor_for(&request, None);
     let input = SignupInput {
         email: body.email,

@@ -220,7 +220,6 @@ pub async fn create_tenant(
     body: ApiJson<CreateTenantRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    let body = body;
     let status = body.status.as_deref().map(parse_status).transpose()?;
     let (tenant, invite) = state
         .central
@@ -332,7 +331,6 @@ pub async fn update_tenant(
     body: ApiJson<UpdateTenantRequest>,
 ) -> Result<web::Json<TenantView>, ApiError> {
     let body = body.into_inner()?;
-    let body = body;
     let changes = TenantChanges {
         name: body.name,
         is_active: body.is_active,
@@ -534,7 +532,6 @@ pub async fn set_messaging(
     body: ApiJson<MessagingRequest>,
 ) -> Result<web::Json<MessagingView>, ApiError> {
     let body = body.into_inner()?;
-    let body = body;
     let config = MessagingConfig {
         whatsapp_phone_number_id: body.whatsapp_phone_number_id,
         whatsapp_access_token: body.whatsapp_access_token,

@@ -65,7 +65,6 @@ pub async fn quote(
     body: ApiJson<QuoteRequest>,
 ) -> Result<web::Json<QuoteResponse>, ApiError> {
     let body = body.into_inner()?;
-    let body = body;
     let store: StoreId = body
         .store_id
         .parse()

@@ -105,7 +105,6 @@ pub async fn create_category(
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Create)?;
     let body = body.into_inner()?;
-    let body = body;
     let input = CategoryInput {
         name: body.name,
         description: body.description,
@@ -134,7 +133,6 @@ pub async fn update_category(
 ) -> Result<web::Json<CategoryView>, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Update)?;
     let body = body.into_inner()?;
-    let body = body;
     let changes = CategoryChanges {
         name: body.name,
         description: body.description,
@@ -302,7 +300,6 @@ pub async fn create_product(
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Create)?;
     let body = body.into_inner()?;
-    let body = body;
     let input = ProductInput {
         category_id: parse_id(&body.category_id, "category_id")?,
         name: body.name,
@@ -353,7 +350,6 @@ pub async fn update_product(
 ) -> Result<web::Json<AdminProductView>, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Update)?;
     let body = body.into_inner()?;
-    let body = body;
     let changes = ProductChanges {
         category_id: body
             .category_id
@@ -488,7 +484,6 @@ pub async fn set_availability(
 ) -> Result<web::Json<AvailabilityResponse>, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Update)?;
     let body = body.into_inner()?;
-    let body = body;
     let products: Vec<ProductId> = parse_ids(&body.product_ids, "product_ids")?;
     let store: Option<StoreId> = body
         .store_id

@@ -101,7 +101,6 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Groups, Action::Create)?;
     let body = body.into_inner()?;
-    let body = body;
     let permissions = parse_permissions(&body.permissions, "permissions")?;
     let group = state
         .groups
@@ -152,7 +151,6 @@ pub async fn update(
 ) -> Result<web::Json<GroupView>, ApiError> {
     let scope = user.allow(Module::Groups, Action::Update)?;
     let body = body.into_inner()?;
-    let body = body;
     let changes = GroupChanges {
         name: body.name,
         description: body.description,

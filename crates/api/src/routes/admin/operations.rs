@@ -114,7 +114,6 @@ pub async fn adjust(
 ) -> Result<web::Json<StockLevelView>, ApiError> {
     let scope = user.allow(Module::Inventory, Action::Update)?;
     let body = body.into_inner()?;
-    let body = body;
     let adjustment = match (body.delta, body.quantity) {
         (Some(delta), None) => Adjustment::Delta(delta),
         (None, Some(quantity)) => Adjustment::Set(quantity),
@@ -264,7 +263,6 @@ pub async fn put_config(
 ) -> Result<web::Json<ConfigView>, ApiError> {
     let scope = user.allow(Module::Config, Action::Update)?;
     let body = body.into_inner()?;
-    let body = body;
     let config = TenantConfig {
         accepting_orders: body.accepting_orders,
         min_order_cents: body.min_order_cents,

@@ -81,7 +81,6 @@ pub async fn set_status(
 ) -> Result<web::Json<OrderView>, ApiError> {
     let scope = user.allow(Module::Orders, Action::Update)?;
     let body = body.into_inner()?;
-    let body = body;
     let status = body
         .status
         .parse::<OrderStatus>()
@@ -267,7 +266,6 @@ pub async fn update_customer(
 ) -> Result<web::Json<CustomerView>, ApiError> {
     let scope = user.allow(Module::Customers, Action::Update)?;
     let body = body.into_inner()?;
-    let body = body;
     let edit = CustomerEdit {
         name: body.name,
         phone: body.phone,

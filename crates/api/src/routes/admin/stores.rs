@@ -198,7 +198,6 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Stores, Action::Create)?;
     let body = body.into_inner()?;
-    let body = body;
     let store = NewStore {
         name: body.name.trim().to_owned(),
         phone: body.phone,
@@ -261,7 +260,6 @@ pub async fn update(
 ) -> Result<web::Json<AdminStoreView>, ApiError> {
     let scope = user.allow(Module::Stores, Action::Update)?;
     let body = body.into_inner()?;
-    let body = body;
     let changes = StoreChanges {
         name: body.name.map(|name| name.trim().to_owned()),
         phone: body.phone,
