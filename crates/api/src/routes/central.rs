@@ -17,7 +17,6 @@ use comanda_services::central::{NewTenantInput, OwnerInput};
 use comanda_services::users::Acting;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ListQuery, SuperAdmin};
@@ -269,17 +268,13 @@ pub struct OwnerInviteView {
 pub async fn invite_owner(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
     body: ApiJson<OwnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
     let invite = state
         .central
-        .invite_owner(
-            TenantId::from_uuid(id.into_inner()),
-            &owner_input(body),
-            &user.actor,
-        )
+        .invite_owner(id.into_inner(), &owner_input(body), &user.actor)
         .await?;
     Ok(HttpResponse::Created().json(OwnerInviteView {
         owner_invite_token: invite.token,
@@ -297,14 +292,10 @@ pub async fn invite_owner(
 pub async fn get_tenant(
     state: web::Data<AppState>,
     _admin: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
 ) -> Result<web::Json<TenantView>, ApiError> {
     Ok(web::Json(
-        state
-            .central
-            .tenant(TenantId::from_uuid(id.into_inner()))
-            .await?
-            .into(),
+        state.central.tenant(id.into_inner()).await?.into(),
     ))
 }
 
@@ -327,7 +318,7 @@ pub struct UpdateTenantRequest {
 pub async fn update_tenant(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
     body: ApiJson<UpdateTenantRequest>,
 ) -> Result<web::Json<TenantView>, ApiError> {
     let body = body.into_inner()?;
@@ -341,7 +332,7 @@ pub async fn update_tenant(
     };
     let tenant = state
         .central
-        .update_tenant(TenantId::from_uuid(id.into_inner()), changes, &user.actor)
+        .update_tenant(id.into_inner(), changes, &user.actor)
         .await?;
     Ok(web::Json(tenant.into()))
 }
@@ -356,9 +347,9 @@ pub async fn update_tenant(
 pub async fn deactivate_tenant(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = TenantId::from_uuid(id.into_inner());
+    let id = id.into_inner();
     if Some(id) == Some(user.principal.tenant.id) {
         return Err(ApiError::new(
             actix_web::http::StatusCode::CONFLICT,
@@ -393,7 +384,7 @@ pub struct LimitsRequest {
 pub async fn set_limits(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
     body: ApiJson<LimitsRequest>,
 ) -> Result<web::Json<TenantView>, ApiError> {
     let body = body.into_inner()?;
@@ -404,7 +395,7 @@ pub async fn set_limits(
     };
     let tenant = state
         .central
-        .update_tenant(TenantId::from_uuid(id.into_inner()), changes, &user.actor)
+        .update_tenant(id.into_inner(), changes, &user.actor)
         .await?;
     Ok(web::Json(tenant.into()))
 }
@@ -425,14 +416,14 @@ pub struct ModulesRequest {
 pub async fn set_modules(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
     body: ApiJson<ModulesRequest>,
 ) -> Result<web::Json<TenantView>, ApiError> {
     let body = body.into_inner()?;
     let modules = parse_modules(&body.modules)?;
     let tenant = state
         .central
-        .set_modules(TenantId::from_uuid(id.into_inner()), &modules, &user.actor)
+        .set_modules(id.into_inner(), &modules, &user.actor)
         .await?;
     Ok(web::Json(tenant.into()))
 }
@@ -454,17 +445,13 @@ pub struct AssignPlanRequest {
 pub async fn assign_plan(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
     body: ApiJson<AssignPlanRequest>,
 ) -> Result<web::Json<TenantView>, ApiError> {
     let body = body.into_inner()?;
     let tenant = state
         .central
-        .assign_plan(
-            TenantId::from_uuid(id.into_inner()),
-            &body.plan_code,
-            &user.actor,
-        )
+        .assign_plan(id.into_inner(), &body.plan_code, &user.actor)
         .await?;
     Ok(web::Json(tenant.into()))
 }
@@ -507,14 +494,10 @@ pub struct MessagingRequest {
 pub async fn messaging(
     state: web::Data<AppState>,
     _admin: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
 ) -> Result<web::Json<MessagingView>, ApiError> {
     Ok(web::Json(
-        state
-            .central
-            .messaging(TenantId::from_uuid(id.into_inner()))
-            .await?
-            .into(),
+        state.central.messaging(id.into_inner()).await?.into(),
     ))
 }
 
@@ -528,7 +511,7 @@ pub async fn messaging(
 pub async fn set_messaging(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
     body: ApiJson<MessagingRequest>,
 ) -> Result<web::Json<MessagingView>, ApiError> {
     let body = body.into_inner()?;
@@ -540,7 +523,7 @@ pub async fn set_messaging(
     };
     let saved = state
         .central
-        .set_messaging(TenantId::from_uuid(id.into_inner()), config, &user.actor)
+        .set_messaging(id.into_inner(), config, &user.actor)
         .await?;
     Ok(web::Json(saved.into()))
 }
@@ -562,7 +545,7 @@ pub struct FirstAccessRequest {
 pub async fn first_access_test(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
     body: ApiJson<FirstAccessRequest>,
 ) -> Result<web::Json<TenantView>, ApiError> {
     let body = body.into_inner()?;
@@ -572,7 +555,7 @@ pub async fn first_access_test(
     };
     let tenant = state
         .central
-        .update_tenant(TenantId::from_uuid(id.into_inner()), changes, &user.actor)
+        .update_tenant(id.into_inner(), changes, &user.actor)
         .await?;
     Ok(web::Json(tenant.into()))
 }
@@ -596,13 +579,10 @@ fn central_acting(user: &SuperAdmin) -> Acting {
 pub async fn list_tenant_users(
     state: web::Data<AppState>,
     _admin: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
     page: web::Query<ListQuery>,
 ) -> Result<web::Json<UserList>, ApiError> {
-    let tenant = state
-        .central
-        .tenant(TenantId::from_uuid(id.into_inner()))
-        .await?;
+    let tenant = state.central.tenant(id.into_inner()).await?;
     let users = state
         .users
         .list(tenant.id, None, page.into_inner().page()?)
@@ -623,14 +603,11 @@ pub async fn list_tenant_users(
 pub async fn create_tenant_user(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<TenantId>,
     body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    let tenant = state
-        .central
-        .tenant(TenantId::from_uuid(id.into_inner()))
-        .await?;
+    let tenant = state.central.tenant(id.into_inner()).await?;
     let created = state
         .users
         .create(
@@ -655,19 +632,19 @@ pub async fn create_tenant_user(
 pub async fn update_tenant_user(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    ids: web::Path<(Uuid, Uuid)>,
+    ids: web::Path<(TenantId, UserId)>,
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<web::Json<UserView>, ApiError> {
     let body = body.into_inner()?;
     let (tenant_id, user_id) = ids.into_inner();
-    let tenant = state.central.tenant(TenantId::from_uuid(tenant_id)).await?;
+    let tenant = state.central.tenant(tenant_id).await?;
     let updated = state
         .users
         .update(
             tenant.id,
             tenant.users_limit,
             &central_acting(&user),
-            UserId::from_uuid(user_id),
+            user_id,
             update_input(body)?,
             &user.actor,
         )
@@ -685,18 +662,13 @@ pub async fn update_tenant_user(
 pub async fn delete_tenant_user(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    ids: web::Path<(Uuid, Uuid)>,
+    ids: web::Path<(TenantId, UserId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant_id, user_id) = ids.into_inner();
-    let tenant = state.central.tenant(TenantId::from_uuid(tenant_id)).await?;
+    let tenant = state.central.tenant(tenant_id).await?;
     state
         .users
-        .delete(
-            tenant.id,
-            &central_acting(&user),
-            UserId::from_uuid(user_id),
-            &user.actor,
-        )
+        .delete(tenant.id, &central_acting(&user), user_id, &user.actor)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -784,15 +756,9 @@ pub async fn create_plan(
 pub async fn get_plan(
     state: web::Data<AppState>,
     _admin: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<PlanId>,
 ) -> Result<web::Json<PlanView>, ApiError> {
-    Ok(web::Json(
-        state
-            .central
-            .plan(PlanId::from_uuid(id.into_inner()))
-            .await?
-            .into(),
-    ))
+    Ok(web::Json(state.central.plan(id.into_inner()).await?.into()))
 }
 
 #[utoipa::path(
@@ -805,17 +771,13 @@ pub async fn get_plan(
 pub async fn update_plan(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<PlanId>,
     body: ApiJson<PlanRequest>,
 ) -> Result<web::Json<PlanView>, ApiError> {
     let body = body.into_inner()?;
     let plan = state
         .central
-        .update_plan(
-            PlanId::from_uuid(id.into_inner()),
-            plan_input(body)?,
-            &user.actor,
-        )
+        .update_plan(id.into_inner(), plan_input(body)?, &user.actor)
         .await?;
     Ok(web::Json(plan.into()))
 }
@@ -829,11 +791,11 @@ pub async fn update_plan(
 pub async fn delete_plan(
     state: web::Data<AppState>,
     user: SuperAdmin,
-    id: web::Path<Uuid>,
+    id: web::Path<PlanId>,
 ) -> Result<HttpResponse, ApiError> {
     state
         .central
-        .delete_plan(PlanId::from_uuid(id.into_inner()), &user.actor)
+        .delete_plan(id.into_inner(), &user.actor)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -13,7 +13,6 @@ use comanda_ports::orders::{OrderDetail, OrderFilter, OrderSummary};
 use comanda_services::checkout::{CheckoutInput, ItemInput, PricedCheckout};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser, ListQuery, Tenant, parse_value};
@@ -582,11 +581,11 @@ pub struct TrackingQuery {
 pub async fn get(
     request: HttpRequest,
     state: web::Data<AppState>,
-    id: web::Path<Uuid>,
+    id: web::Path<OrderId>,
     query: web::Query<TrackingQuery>,
 ) -> Result<web::Json<OrderView>, ApiError> {
     use actix_web::FromRequest;
-    let id = OrderId::from_uuid(id.into_inner());
+    let id = id.into_inner();
     if let Some(token) = &query.token {
         let tenant = Tenant::extract(&request).await?;
         let order = state.orders.get_tracked(tenant.0.id, id, token).await?;

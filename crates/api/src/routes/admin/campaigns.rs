@@ -11,7 +11,6 @@ use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{CampaignId, CategoryId, ProductId, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::parse_ids;
 use crate::error::{ApiError, ErrorBody};
@@ -201,13 +200,10 @@ pub async fn create(
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CampaignId>,
 ) -> Result<web::Json<CampaignView>, ApiError> {
     let scope = user.allow(Module::Campaigns, Action::View)?;
-    let (campaign, image) = state
-        .campaigns
-        .get(scope.tenant, CampaignId::from_uuid(id.into_inner()))
-        .await?;
+    let (campaign, image) = state.campaigns.get(scope.tenant, id.into_inner()).await?;
     Ok(web::Json(view(campaign, image)))
 }
 
@@ -221,13 +217,13 @@ pub async fn get(
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CampaignId>,
     body: ApiJson<CampaignRequest>,
 ) -> Result<web::Json<CampaignView>, ApiError> {
     let scope = user.allow(Module::Campaigns, Action::Update)?;
     let body = body.into_inner()?;
     let tenant = scope.tenant;
-    let id = CampaignId::from_uuid(id.into_inner());
+    let id = id.into_inner();
     let (current, image) = state.campaigns.get(tenant, id).await?;
     let updated = state
         .campaigns
@@ -245,16 +241,12 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CampaignId>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Campaigns, Action::Delete)?;
     state
         .campaigns
-        .delete(
-            scope.tenant,
-            CampaignId::from_uuid(id.into_inner()),
-            scope.actor,
-        )
+        .delete(scope.tenant, id.into_inner(), scope.actor)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -274,19 +266,14 @@ pub async fn delete(
 pub async fn upload_image(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CampaignId>,
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Campaigns, Action::Update)?;
     let bytes = read_upload(form, comanda_domain::media::MAX_IMAGE_BYTES).await?;
     let url = state
         .campaigns
-        .upload_image(
-            scope.tenant,
-            CampaignId::from_uuid(id.into_inner()),
-            bytes,
-            scope.actor,
-        )
+        .upload_image(scope.tenant, id.into_inner(), bytes, scope.actor)
         .await?;
     Ok(HttpResponse::Created().json(UploadResponse { url }))
 }

@@ -14,7 +14,6 @@ use comanda_ports::catalog::{
 use comanda_services::media::MediaTarget;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use super::parse_ids;
 use crate::error::{ApiError, ErrorBody};
@@ -128,7 +127,7 @@ pub async fn create_category(
 pub async fn update_category(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CategoryId>,
     body: ApiJson<CategoryPatch>,
 ) -> Result<web::Json<CategoryView>, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Update)?;
@@ -141,12 +140,7 @@ pub async fn update_category(
     };
     let updated = state
         .catalog
-        .update_category(
-            scope.tenant,
-            CategoryId::from_uuid(id.into_inner()),
-            changes,
-            scope.actor,
-        )
+        .update_category(scope.tenant, id.into_inner(), changes, scope.actor)
         .await?;
     Ok(web::Json(updated.into()))
 }
@@ -160,16 +154,12 @@ pub async fn update_category(
 pub async fn delete_category(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CategoryId>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Delete)?;
     state
         .catalog
-        .delete_category(
-            scope.tenant,
-            CategoryId::from_uuid(id.into_inner()),
-            scope.actor,
-        )
+        .delete_category(scope.tenant, id.into_inner(), scope.actor)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -325,13 +315,10 @@ pub async fn create_product(
 pub async fn get_product(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ProductId>,
 ) -> Result<web::Json<AdminProductView>, ApiError> {
     let scope = user.allow(Module::Catalog, Action::View)?;
-    let product = state
-        .catalog
-        .product(scope.tenant, ProductId::from_uuid(id.into_inner()))
-        .await?;
+    let product = state.catalog.product(scope.tenant, id.into_inner()).await?;
     Ok(web::Json(product.into()))
 }
 
@@ -345,7 +332,7 @@ pub async fn get_product(
 pub async fn update_product(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ProductId>,
     body: ApiJson<ProductPatch>,
 ) -> Result<web::Json<AdminProductView>, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Update)?;
@@ -367,12 +354,7 @@ pub async fn update_product(
     };
     let updated = state
         .catalog
-        .update_product(
-            scope.tenant,
-            ProductId::from_uuid(id.into_inner()),
-            changes,
-            scope.actor,
-        )
+        .update_product(scope.tenant, id.into_inner(), changes, scope.actor)
         .await?;
     Ok(web::Json(updated.into()))
 }
@@ -386,16 +368,12 @@ pub async fn update_product(
 pub async fn delete_product(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ProductId>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Delete)?;
     state
         .catalog
-        .delete_product(
-            scope.tenant,
-            ProductId::from_uuid(id.into_inner()),
-            scope.actor,
-        )
+        .delete_product(scope.tenant, id.into_inner(), scope.actor)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -415,14 +393,14 @@ pub async fn delete_product(
 pub async fn upload_image(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ProductId>,
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Update)?;
     upload(
         &state,
         scope,
-        MediaTarget::ProductImage(ProductId::from_uuid(id.into_inner())),
+        MediaTarget::ProductImage(id.into_inner()),
         form,
     )
     .await
@@ -443,14 +421,14 @@ pub async fn upload_image(
 pub async fn upload_video(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ProductId>,
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Update)?;
     upload(
         &state,
         scope,
-        MediaTarget::ProductVideo(ProductId::from_uuid(id.into_inner())),
+        MediaTarget::ProductVideo(id.into_inner()),
         form,
     )
     .await
@@ -568,19 +546,14 @@ fn group_view(group: AddonGroup) -> AddonGroupView {
 pub async fn create_addon_group(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ProductId>,
     body: ApiJson<AddonGroupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Create)?;
     let body = body.into_inner()?;
     let group = state
         .catalog
-        .create_addon_group(
-            scope.tenant,
-            ProductId::from_uuid(id.into_inner()),
-            body.into(),
-            scope.actor,
-        )
+        .create_addon_group(scope.tenant, id.into_inner(), body.into(), scope.actor)
         .await?;
     Ok(HttpResponse::Created().json(group_view(group)))
 }
@@ -595,19 +568,14 @@ pub async fn create_addon_group(
 pub async fn update_addon_group(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<AddonGroupId>,
     body: ApiJson<AddonGroupRequest>,
 ) -> Result<web::Json<AddonGroupView>, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Update)?;
     let body = body.into_inner()?;
     let group = state
         .catalog
-        .update_addon_group(
-            scope.tenant,
-            AddonGroupId::from_uuid(id.into_inner()),
-            body.into(),
-            scope.actor,
-        )
+        .update_addon_group(scope.tenant, id.into_inner(), body.into(), scope.actor)
         .await?;
     Ok(web::Json(group_view(group)))
 }
@@ -621,16 +589,12 @@ pub async fn update_addon_group(
 pub async fn delete_addon_group(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<AddonGroupId>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Delete)?;
     state
         .catalog
-        .delete_addon_group(
-            scope.tenant,
-            AddonGroupId::from_uuid(id.into_inner()),
-            scope.actor,
-        )
+        .delete_addon_group(scope.tenant, id.into_inner(), scope.actor)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -645,19 +609,14 @@ pub async fn delete_addon_group(
 pub async fn create_addon(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<AddonGroupId>,
     body: ApiJson<AddonRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Create)?;
     let body = body.into_inner()?;
     let addon = state
         .catalog
-        .create_addon(
-            scope.tenant,
-            AddonGroupId::from_uuid(id.into_inner()),
-            body.into(),
-            scope.actor,
-        )
+        .create_addon(scope.tenant, id.into_inner(), body.into(), scope.actor)
         .await?;
     Ok(HttpResponse::Created().json(addon_view(addon)))
 }
@@ -672,19 +631,14 @@ pub async fn create_addon(
 pub async fn update_addon(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<AddonId>,
     body: ApiJson<AddonRequest>,
 ) -> Result<web::Json<crate::routes::catalog::AddonView>, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Update)?;
     let body = body.into_inner()?;
     let addon = state
         .catalog
-        .update_addon(
-            scope.tenant,
-            AddonId::from_uuid(id.into_inner()),
-            body.into(),
-            scope.actor,
-        )
+        .update_addon(scope.tenant, id.into_inner(), body.into(), scope.actor)
         .await?;
     Ok(web::Json(addon_view(addon)))
 }
@@ -698,16 +652,12 @@ pub async fn update_addon(
 pub async fn delete_addon(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<AddonId>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Catalog, Action::Delete)?;
     state
         .catalog
-        .delete_addon(
-            scope.tenant,
-            AddonId::from_uuid(id.into_inner()),
-            scope.actor,
-        )
+        .delete_addon(scope.tenant, id.into_inner(), scope.actor)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

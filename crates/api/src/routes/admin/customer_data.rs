@@ -11,7 +11,6 @@ use comanda_ports::customer_data::{AddressUse, CampaignUse, ConversationExport, 
 use comanda_services::customer_data::ErasureOutcome;
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{CurrentUser, TenantScope};
@@ -219,10 +218,10 @@ fn export_view(scope: &TenantScope<'_>, export: CustomerExport) -> CustomerExpor
 pub async fn export_customer(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CustomerId>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Customers, Action::Update)?;
-    let id = CustomerId::from_uuid(id.into_inner());
+    let id = id.into_inner();
     let export = state
         .customer_data
         .export(scope.tenant, id, scope.actor)
@@ -296,16 +295,12 @@ impl From<ErasureOutcome> for ErasureView {
 pub async fn erase_customer(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CustomerId>,
 ) -> Result<web::Json<ErasureView>, ApiError> {
     let scope = user.allow(Module::Customers, Action::Update)?;
     let outcome = state
         .customer_data
-        .erase(
-            scope.tenant,
-            CustomerId::from_uuid(id.into_inner()),
-            scope.actor,
-        )
+        .erase(scope.tenant, id.into_inner(), scope.actor)
         .await?;
     Ok(web::Json(outcome.into()))
 }

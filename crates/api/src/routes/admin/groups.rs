@@ -7,7 +7,6 @@ use comanda_domain::tenancy::{Action, Module};
 use comanda_ports::{Group, GroupChanges};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::{PermissionInput, parse_permissions};
 use crate::error::{ApiError, ErrorBody};
@@ -125,13 +124,10 @@ pub async fn create(
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<GroupId>,
 ) -> Result<web::Json<GroupView>, ApiError> {
     let scope = user.allow(Module::Groups, Action::View)?;
-    let group = state
-        .groups
-        .get(scope.tenant, GroupId::from_uuid(id.into_inner()))
-        .await?;
+    let group = state.groups.get(scope.tenant, id.into_inner()).await?;
     Ok(web::Json(group.into()))
 }
 
@@ -146,7 +142,7 @@ pub async fn get(
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<GroupId>,
     body: ApiJson<UpdateGroupRequest>,
 ) -> Result<web::Json<GroupView>, ApiError> {
     let scope = user.allow(Module::Groups, Action::Update)?;
@@ -165,7 +161,7 @@ pub async fn update(
         .update(
             scope.tenant,
             scope.principal.grantor(),
-            GroupId::from_uuid(id.into_inner()),
+            id.into_inner(),
             changes,
             scope.actor,
         )
@@ -182,16 +178,12 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<GroupId>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Groups, Action::Delete)?;
     state
         .groups
-        .delete(
-            scope.tenant,
-            GroupId::from_uuid(id.into_inner()),
-            scope.actor,
-        )
+        .delete(scope.tenant, id.into_inner(), scope.actor)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,7 +10,6 @@ use comanda_ports::customers::Customer;
 use comanda_services::customers::CustomerEdit;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser, ListQuery};
@@ -45,13 +44,10 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<OrderId>,
 ) -> Result<web::Json<OrderView>, ApiError> {
     let scope = user.allow(Module::Orders, Action::View)?;
-    let order = state
-        .orders
-        .get(scope.tenant, OrderId::from_uuid(id.into_inner()))
-        .await?;
+    let order = state.orders.get(scope.tenant, id.into_inner()).await?;
     let token = state.orders.tracking_token(order.id);
     Ok(web::Json(OrderView::new(order, Some(token))))
 }
@@ -76,7 +72,7 @@ pub struct StatusRequest {
 pub async fn set_status(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<OrderId>,
     body: ApiJson<StatusRequest>,
 ) -> Result<web::Json<OrderView>, ApiError> {
     let scope = user.allow(Module::Orders, Action::Update)?;
@@ -89,7 +85,7 @@ pub async fn set_status(
         .orders
         .transition(
             scope.tenant,
-            OrderId::from_uuid(id.into_inner()),
+            id.into_inner(),
             status,
             body.reason,
             scope.actor,
@@ -114,7 +110,7 @@ pub struct CancelRequest {
 pub async fn cancel(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<OrderId>,
     body: ApiJson<CancelRequest>,
 ) -> Result<web::Json<OrderView>, ApiError> {
     let scope = user.allow(Module::Orders, Action::Update)?;
@@ -123,7 +119,7 @@ pub async fn cancel(
         .orders
         .transition(
             scope.tenant,
-            OrderId::from_uuid(id.into_inner()),
+            id.into_inner(),
             OrderStatus::Canceled,
             Some(body.reason),
             scope.actor,
@@ -221,13 +217,10 @@ pub async fn list_customers(
 pub async fn get_customer(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CustomerId>,
 ) -> Result<web::Json<CustomerDetail>, ApiError> {
     let scope = user.allow(Module::Customers, Action::View)?;
-    let (customer, orders) = state
-        .customers
-        .get(scope.tenant, CustomerId::from_uuid(id.into_inner()))
-        .await?;
+    let (customer, orders) = state.customers.get(scope.tenant, id.into_inner()).await?;
     Ok(web::Json(CustomerDetail {
         customer: customer.into(),
         orders: OrderList {
@@ -261,7 +254,7 @@ pub struct CustomerPatch {
 pub async fn update_customer(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CustomerId>,
     body: ApiJson<CustomerPatch>,
 ) -> Result<web::Json<CustomerView>, ApiError> {
     let scope = user.allow(Module::Customers, Action::Update)?;
@@ -274,12 +267,7 @@ pub async fn update_customer(
     };
     let customer = state
         .customers
-        .update(
-            scope.tenant,
-            CustomerId::from_uuid(id.into_inner()),
-            edit,
-            scope.actor,
-        )
+        .update(scope.tenant, id.into_inner(), edit, scope.actor)
         .await?;
     Ok(web::Json(customer.into()))
 }

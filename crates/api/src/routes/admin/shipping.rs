@@ -7,7 +7,6 @@ use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{BandId, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser};
@@ -64,13 +63,10 @@ fn list_of(stored: Vec<DistanceBand<BandId>>) -> BandList {
 pub async fn bands(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<StoreId>,
 ) -> Result<web::Json<BandList>, ApiError> {
     let scope = user.allow(Module::Shipping, Action::View)?;
-    let bands = state
-        .shipping
-        .bands(scope.tenant, StoreId::from_uuid(id.into_inner()))
-        .await?;
+    let bands = state.shipping.bands(scope.tenant, id.into_inner()).await?;
     Ok(web::Json(list_of(bands)))
 }
 
@@ -85,7 +81,7 @@ pub async fn bands(
 pub async fn replace(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<StoreId>,
     body: ApiJson<BandsRequest>,
 ) -> Result<web::Json<BandList>, ApiError> {
     let scope = user.allow(Module::Shipping, Action::Update)?;
@@ -102,12 +98,7 @@ pub async fn replace(
         .collect();
     let saved = state
         .shipping
-        .replace_bands(
-            scope.tenant,
-            StoreId::from_uuid(id.into_inner()),
-            new_bands,
-            scope.actor,
-        )
+        .replace_bands(scope.tenant, id.into_inner(), new_bands, scope.actor)
         .await?;
     Ok(web::Json(list_of(saved)))
 }

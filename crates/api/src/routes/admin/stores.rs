@@ -12,7 +12,6 @@ use comanda_ports::StoreChanges;
 use comanda_services::media::MediaTarget;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, CurrentUser, ListQuery};
@@ -158,10 +157,6 @@ fn coordinate(value: Option<f64>, field: &str, bound: f64) -> Result<Option<f64>
     }
 }
 
-fn store_id(raw: Uuid) -> StoreId {
-    StoreId::from_uuid(raw)
-}
-
 #[utoipa::path(
     tag = "admin", params(ListQuery),
     security(("bearer" = []), ("cookie" = [])),
@@ -235,13 +230,10 @@ pub async fn create(
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<StoreId>,
 ) -> Result<web::Json<AdminStoreView>, ApiError> {
     let scope = user.allow(Module::Stores, Action::View)?;
-    let store = state
-        .stores
-        .get(scope.tenant, store_id(id.into_inner()))
-        .await?;
+    let store = state.stores.get(scope.tenant, id.into_inner()).await?;
     Ok(web::Json(store.into()))
 }
 
@@ -255,7 +247,7 @@ pub async fn get(
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<StoreId>,
     body: ApiJson<UpdateStoreRequest>,
 ) -> Result<web::Json<AdminStoreView>, ApiError> {
     let scope = user.allow(Module::Stores, Action::Update)?;
@@ -290,7 +282,7 @@ pub async fn update(
         .update(
             tenant.id,
             tenant.stores_limit,
-            store_id(id.into_inner()),
+            id.into_inner(),
             changes,
             scope.actor,
         )
@@ -308,7 +300,7 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<StoreId>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Stores, Action::Delete)?;
     let changes = StoreChanges {
@@ -321,7 +313,7 @@ pub async fn delete(
         .update(
             tenant.id,
             tenant.stores_limit,
-            store_id(id.into_inner()),
+            id.into_inner(),
             changes,
             scope.actor,
         )
@@ -344,14 +336,14 @@ pub async fn delete(
 pub async fn upload_image(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<StoreId>,
     form: Result<Multipart, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Stores, Action::Update)?;
     upload(
         &state,
         scope,
-        MediaTarget::StoreImage(store_id(id.into_inner())),
+        MediaTarget::StoreImage(id.into_inner()),
         form,
     )
     .await

@@ -8,7 +8,6 @@ use comanda_domain::{GroupId, UserId};
 use comanda_services::users::{Acting, CreateUser, UpdateUser};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use super::parse_ids;
 use crate::error::{ApiError, ErrorBody};
@@ -165,13 +164,10 @@ pub async fn create(
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
 ) -> Result<web::Json<UserView>, ApiError> {
     let scope = user.allow(Module::Users, Action::View)?;
-    let found = state
-        .users
-        .get(scope.tenant, UserId::from_uuid(id.into_inner()))
-        .await?;
+    let found = state.users.get(scope.tenant, id.into_inner()).await?;
     Ok(web::Json(found.into()))
 }
 
@@ -195,7 +191,7 @@ pub async fn get(
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<web::Json<UserView>, ApiError> {
     let scope = user.allow(Module::Users, Action::Update)?;
@@ -207,7 +203,7 @@ pub async fn update(
             tenant.id,
             tenant.users_limit,
             &acting(&scope),
-            UserId::from_uuid(id.into_inner()),
+            id.into_inner(),
             update_input(body)?,
             scope.actor,
         )
@@ -229,17 +225,12 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.allow(Module::Users, Action::Delete)?;
     state
         .users
-        .delete(
-            scope.tenant,
-            &acting(&scope),
-            UserId::from_uuid(id.into_inner()),
-            scope.actor,
-        )
+        .delete(scope.tenant, &acting(&scope), id.into_inner(), scope.actor)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
