@@ -25,12 +25,12 @@ use comanda_ports::{
 };
 use comanda_postgres::{
     ConnectError, Database, DatabaseConfig, MigrationError, PgAuditRepository, PgBillingRepository,
-    PgCampaignRepository, PgCatalogRepository, PgConfigRepository, PgCustomerDataRepository,
-    PgCustomerRepository, PgGroupRepository, PgInsightsRepository, PgInventoryRepository,
-    PgMediaRepository, PgOnboardingRepository, PgOrderRepository, PgOutboxRepository,
-    PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository, PgShippingRepository,
-    PgSingletonLock, PgStoreRepository, PgTenantAdminRepository, PgTenantRepository,
-    PgUserRepository, PgWhatsAppRepository,
+    PgCampaignRepository, PgCatalogRepository, PgCentralRepository, PgConfigRepository,
+    PgCustomerDataRepository, PgCustomerRepository, PgGroupRepository, PgInsightsRepository,
+    PgInventoryRepository, PgMediaRepository, PgOnboardingRepository, PgOrderRepository,
+    PgOutboxRepository, PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository,
+    PgShippingRepository, PgSingletonLock, PgStoreRepository, PgTenantRepository, PgUserRepository,
+    PgWhatsAppRepository,
 };
 use comanda_ratelimit::{InMemoryRateLimitStore, RedisRateLimitStore, ResilientRateLimitStore};
 use comanda_services::audit::AuditService;
@@ -160,7 +160,7 @@ pub fn seed_service(settings: &Settings) -> anyhow::Result<SeedService> {
         Arc::new(PgInventoryRepository::new(database.clone())),
         SeedAccounts {
             plans: Arc::new(PgPlanRepository::new(database.clone())),
-            tenant_admin: Arc::new(PgTenantAdminRepository::new(database.clone())),
+            tenant_admin: Arc::new(PgCentralRepository::new(database.clone())),
             users: Arc::new(PgUserRepository::new(database)),
             hasher: Arc::new(Argon2PasswordHasher::new().context("preparing password hashing")?),
         },
@@ -355,7 +355,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         ),
         clock.clone(),
     );
-    let tenant_admin = Arc::new(PgTenantAdminRepository::new(database.clone()));
+    let tenant_admin = Arc::new(PgCentralRepository::new(database.clone()));
     let conversations = Arc::new(PgWhatsAppRepository::new(database.clone()));
     let outbox = Arc::new(PgOutboxRepository::new(database.clone()));
     let subscriptions = Arc::new(PgPushSubscriptionRepository::new(database.clone()));

@@ -3,8 +3,8 @@ use chrono::{DateTime, Utc};
 use comanda_domain::tenancy::{SubscriptionStatus, TenantSlug};
 use comanda_domain::{PlanId, TenantId, UserId};
 
-use crate::admin::Plan;
 use crate::identity::NewUser;
+use crate::plans::Plan;
 use crate::{Actor, RepoResult};
 
 /// Which tenant a billing event is about.

@@ -3,12 +3,13 @@
 //! Adapters implement these; services depend only on them. Errors are typed enums so the
 //! HTTP layer can map each to a status without reading strings.
 
-pub mod admin;
 pub mod audit;
 pub mod billing;
 pub mod campaigns;
 pub mod catalog;
+pub mod central;
 pub mod clock;
+pub mod config;
 pub mod crypto;
 pub mod customer_data;
 pub mod customers;
@@ -21,6 +22,7 @@ pub mod media;
 pub mod messaging;
 pub mod onboarding;
 pub mod orders;
+pub mod plans;
 pub mod ratelimit;
 pub mod shipping;
 pub mod stores;

@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use comanda_domain::TenantId;
 use comanda_domain::identity::{Email, NewPassword, Role};
 use comanda_domain::tenancy::TenantSlug;
-use comanda_ports::admin::PlanRepository;
 use comanda_ports::billing::{
     BillingOverview, BillingRepository, ChangeRequest, EventOutcome, IntakeEvent, IntakeOutcome,
     StatusEvent,
 };
+use comanda_ports::plans::PlanRepository;
 use comanda_ports::{Actor, NewUser, PasswordHasher, RepoError, SignatureVerifier};
 
 use crate::ServiceError;
@@ -140,7 +140,7 @@ impl BillingService {
         Ok(self.billing.overview(tenant).await?)
     }
 
-    pub async fn plans(&self) -> Result<Vec<comanda_ports::admin::Plan>, ServiceError> {
+    pub async fn plans(&self) -> Result<Vec<comanda_ports::plans::Plan>, ServiceError> {
         Ok(self.plans.list(false).await?)
     }
 

@@ -9,17 +9,17 @@ use comanda_domain::identity::Email;
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantSlug};
 use comanda_domain::{PlanId, TenantId};
-use comanda_ports::admin::{
-    Dashboard, MessagingConfig, Plan, PlanInput, PlanRepository, TenantAdminRepository,
-    TenantChanges, TenantFilter, TenantSummary,
+use comanda_ports::central::{
+    CentralRepository, Dashboard, MessagingConfig, TenantChanges, TenantFilter, TenantSummary,
 };
+use comanda_ports::plans::{Plan, PlanInput, PlanRepository};
 use comanda_ports::{Actor, Clock, NewOwnerInvite, OneTimeTokens, RepoError};
 
 use crate::ServiceError;
 
 #[derive(Clone)]
 pub struct CentralService {
-    tenants: Arc<dyn TenantAdminRepository>,
+    tenants: Arc<dyn CentralRepository>,
     plans: Arc<dyn PlanRepository>,
     invites: Arc<dyn OneTimeTokens>,
     clock: Arc<dyn Clock>,
@@ -117,7 +117,7 @@ fn validate_plan(plan: &PlanInput) -> Result<(), ServiceError> {
 
 impl CentralService {
     pub fn new(
-        tenants: Arc<dyn TenantAdminRepository>,
+        tenants: Arc<dyn CentralRepository>,
         plans: Arc<dyn PlanRepository>,
         invites: Arc<dyn OneTimeTokens>,
         clock: Arc<dyn Clock>,

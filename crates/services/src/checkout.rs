@@ -20,9 +20,10 @@ use comanda_domain::tenancy::TenantContext;
 use comanda_domain::{AddonId, OrderId, ProductId, StoreId};
 use comanda_ports::campaigns::CampaignRepository;
 use comanda_ports::catalog::CatalogRepository;
+use comanda_ports::config::{ConfigRepository, TenantConfig};
 use comanda_ports::orders::{
-    ConfigRepository, DeliveryInfo, IdempotencyKey, IdempotencyState, NewOrder, OrderDetail,
-    OrderRepository, PlaceOrderError, TenantConfig,
+    DeliveryInfo, IdempotencyKey, IdempotencyState, NewOrder, OrderDetail, OrderRepository,
+    PlaceOrderError,
 };
 use comanda_ports::{Clock, TrackingTokens};
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use comanda_domain::TenantId;
 use comanda_domain::messaging;
 use comanda_ports::Actor;
-use comanda_ports::orders::{ConfigRepository, TenantConfig};
+use comanda_ports::config::{ConfigRepository, TenantConfig};
 
 use crate::{FieldProblem, ServiceError};
 

@@ -10,11 +10,12 @@ use comanda_domain::shipping::DistanceBand;
 use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
 use comanda_domain::{StoreId, TenantId};
-use comanda_ports::admin::{PlanInput, PlanRepository, TenantAdminRepository};
 use comanda_ports::catalog::{
     AddonGroupInput, AddonInput, CatalogRepository, CategoryInput, ProductInput,
 };
+use comanda_ports::central::CentralRepository;
 use comanda_ports::inventory::{Adjustment, InventoryRepository};
+use comanda_ports::plans::{PlanInput, PlanRepository};
 use comanda_ports::shipping::ShippingRepository;
 use comanda_ports::{
     Actor, NewTenant, NewUser, PasswordHasher, RepoError, StoreRepository, TenantRepository,
@@ -59,7 +60,7 @@ pub struct SeedService {
 #[derive(Clone)]
 pub struct SeedAccounts {
     pub plans: Arc<dyn PlanRepository>,
-    pub tenant_admin: Arc<dyn TenantAdminRepository>,
+    pub tenant_admin: Arc<dyn CentralRepository>,
     pub users: Arc<dyn UserRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
 }
@@ -137,7 +138,7 @@ impl SeedService {
         })
     }
 
-    async fn demo_plan(&self) -> Result<comanda_ports::admin::Plan, ServiceError> {
+    async fn demo_plan(&self) -> Result<comanda_ports::plans::Plan, ServiceError> {
         let plans = &self.accounts.plans;
         if let Some(plan) = plans.find_by_code(DEMO_PLAN_CODE).await? {
             return Ok(plan);

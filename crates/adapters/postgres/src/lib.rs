@@ -1,7 +1,6 @@
 //! The PostgreSQL adapter. Only this crate knows diesel: its schema and row types never leave
 //! it. Every repository method takes the tenant and every query filters by it.
 
-mod audit;
 mod connect;
 mod database;
 mod errors;
@@ -9,15 +8,14 @@ mod migrations;
 mod repos;
 pub mod schema;
 
-pub use audit::PgAuditRepository;
 pub use connect::{ConnectError, PgTarget, SslMode};
 pub use database::{Database, DatabaseConfig, count_tables, ensure_database_exists};
 pub use migrations::{MigrationError, run_migrations};
 pub use repos::{
-    PgBillingRepository, PgCampaignRepository, PgCatalogRepository, PgConfigRepository,
-    PgCustomerDataRepository, PgCustomerRepository, PgGroupRepository, PgImportRepository,
-    PgInsightsRepository, PgInventoryRepository, PgMediaRepository, PgOnboardingRepository,
-    PgOrderRepository, PgOutboxRepository, PgPlanRepository, PgPushSubscriptionRepository,
-    PgSessionRepository, PgShippingRepository, PgSingletonLock, PgStoreRepository,
-    PgTenantAdminRepository, PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
+    PgAuditRepository, PgBillingRepository, PgCampaignRepository, PgCatalogRepository,
+    PgCentralRepository, PgConfigRepository, PgCustomerDataRepository, PgCustomerRepository,
+    PgGroupRepository, PgImportRepository, PgInsightsRepository, PgInventoryRepository,
+    PgMediaRepository, PgOnboardingRepository, PgOrderRepository, PgOutboxRepository,
+    PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository, PgShippingRepository,
+    PgSingletonLock, PgStoreRepository, PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
 };

@@ -9,13 +9,14 @@ use std::time::Duration;
 use comanda_domain::messaging::{self, DeliveryStatus};
 use comanda_domain::tenancy::Module;
 use comanda_domain::{OrderId, TenantId};
+use comanda_ports::config::ConfigRepository;
 use comanda_ports::media::MediaStorage;
 use comanda_ports::messaging::{
     ChatMessage, OutboundMessage, OutboxJob, OutboxRepository, ProviderError, PushClient,
     PushOutcome, PushSubscription, PushSubscriptionRepository, TelegramClient, WhatsAppClient,
     WhatsAppCredentials, WhatsAppRepository,
 };
-use comanda_ports::orders::{ConfigRepository, OrderDetail, OrderRepository};
+use comanda_ports::orders::{OrderDetail, OrderRepository};
 use comanda_ports::{Clock, StoreRepository, TrackingTokens};
 use serde_json::Value;
 

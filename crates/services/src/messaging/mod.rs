@@ -11,7 +11,7 @@ use std::sync::Arc;
 use comanda_domain::TenantId;
 use comanda_domain::tenancy::TenantSlug;
 use comanda_ports::TenantRepository;
-use comanda_ports::admin::TenantAdminRepository;
+use comanda_ports::central::CentralRepository;
 use comanda_ports::messaging::{WhatsAppCredentials, WhatsAppRepository};
 
 use crate::ServiceError;
@@ -38,7 +38,7 @@ pub struct GlobalChannels {
 #[derive(Clone)]
 pub struct Channels {
     tenants: Arc<dyn TenantRepository>,
-    admin: Arc<dyn TenantAdminRepository>,
+    admin: Arc<dyn CentralRepository>,
     whatsapp: Arc<dyn WhatsAppRepository>,
     global: Arc<GlobalChannels>,
 }
@@ -46,7 +46,7 @@ pub struct Channels {
 impl Channels {
     pub fn new(
         tenants: Arc<dyn TenantRepository>,
-        admin: Arc<dyn TenantAdminRepository>,
+        admin: Arc<dyn CentralRepository>,
         whatsapp: Arc<dyn WhatsAppRepository>,
         global: GlobalChannels,
     ) -> Self {

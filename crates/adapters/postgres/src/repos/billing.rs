@@ -4,11 +4,11 @@ use comanda_domain::billing::event_is_newer;
 use comanda_domain::subscriptions::ModuleSource;
 use comanda_domain::tenancy::{SubscriptionStatus, TenancyError};
 use comanda_domain::{PlanId, TenantId, UserId};
-use comanda_ports::admin::Plan;
 use comanda_ports::billing::{
     BillingOverview, BillingRepository, ChangeRequest, EventOutcome, IntakeEvent, IntakeOutcome,
     StatusEvent, TenantRef,
 };
+use comanda_ports::plans::Plan;
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -17,9 +17,9 @@ use uuid::Uuid;
 use super::plans::load_plan;
 use super::tenants::{NewTenantRow, insert_tenant, slug_conflict};
 use super::users::user_json;
-use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
+use crate::repos::audit::{self, Change};
 use crate::schema::{
     billing_events, plan_change_requests, plans, tenant_subscriptions, tenants, users,
 };

@@ -10,9 +10,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
+use crate::repos::audit::{self, Change};
 use crate::schema::{campaigns, categories, products, stores};
 
 #[derive(Clone)]

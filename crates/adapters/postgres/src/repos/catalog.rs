@@ -13,9 +13,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, diesel_error};
+use crate::repos::audit::{self, Change};
 use crate::repos::contains_pattern;
 use crate::schema::{
     addon_groups, addons, categories, product_store_availability, products, stock_levels, stores,

@@ -19,13 +19,13 @@ use diesel::sql_types::{Array, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::messaging::{
+use super::orders::load_detail;
+use super::whatsapp::{
     CONVERSATION_COLUMNS, ConversationRow, MessageRow, conversation_from, message_from,
 };
-use super::orders::load_detail;
-use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, diesel_error};
+use crate::repos::audit::{self, Change};
 use crate::schema::{
     campaign_uses, campaigns, customers, media_deletions, order_deliveries, order_items, orders,
     whatsapp_conversations, whatsapp_messages,

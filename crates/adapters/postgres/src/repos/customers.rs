@@ -11,9 +11,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::orders::list_orders;
-use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, diesel_error};
+use crate::repos::audit::{self, Change};
 use crate::repos::contains_pattern;
 use crate::schema::{campaign_uses, customers, orders};
 

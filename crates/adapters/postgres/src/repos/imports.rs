@@ -11,9 +11,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::TxError;
+use crate::repos::audit::{self, Change};
 use crate::schema::{
     categories, customers, order_items, order_payments, order_status_history, orders, products,
     tenant_order_counters,

@@ -1,6 +1,9 @@
+pub(crate) mod audit;
 mod billing;
 mod campaigns;
 mod catalog;
+mod central;
+mod config;
 mod customer_data;
 mod customers;
 mod groups;
@@ -8,39 +11,44 @@ mod imports;
 mod insights;
 mod inventory;
 mod media;
-mod messaging;
 mod onboarding;
 mod orders;
+mod outbox;
 mod plans;
 mod sessions;
 mod shipping;
+mod singleton_lock;
 mod stores;
-mod tenant_admin;
 mod tenants;
 mod users;
+mod webpush;
+mod whatsapp;
 
+pub use audit::PgAuditRepository;
 pub use billing::PgBillingRepository;
 pub use campaigns::PgCampaignRepository;
 pub use catalog::PgCatalogRepository;
+pub use central::PgCentralRepository;
+pub use config::PgConfigRepository;
 pub use customer_data::PgCustomerDataRepository;
 pub use customers::PgCustomerRepository;
 pub use groups::PgGroupRepository;
 pub use imports::PgImportRepository;
 pub use insights::PgInsightsRepository;
-pub use inventory::{PgConfigRepository, PgInventoryRepository};
+pub use inventory::PgInventoryRepository;
 pub use media::PgMediaRepository;
-pub use messaging::{
-    PgOutboxRepository, PgPushSubscriptionRepository, PgSingletonLock, PgWhatsAppRepository,
-};
 pub use onboarding::PgOnboardingRepository;
 pub use orders::PgOrderRepository;
+pub use outbox::PgOutboxRepository;
 pub use plans::PgPlanRepository;
 pub use sessions::PgSessionRepository;
 pub use shipping::PgShippingRepository;
+pub use singleton_lock::PgSingletonLock;
 pub use stores::PgStoreRepository;
-pub use tenant_admin::PgTenantAdminRepository;
 pub use tenants::PgTenantRepository;
 pub use users::PgUserRepository;
+pub use webpush::PgPushSubscriptionRepository;
+pub use whatsapp::PgWhatsAppRepository;
 
 /// A `LIKE`/`ILIKE` pattern matching `text` anywhere, its `\`, `%` and `_` taken literally.
 pub(crate) fn contains_pattern(text: &str) -> String {
@@ -50,6 +58,15 @@ pub(crate) fn contains_pattern(text: &str) -> String {
             .replace('%', "\\%")
             .replace('_', "\\_")
     )
+}
+
+/// An id from the outside that is not a UUID names nothing of ours.
+fn parse_uuid(raw: &str) -> comanda_ports::RepoResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(raw).map_err(|_| comanda_ports::RepoError::NotFound("record"))
+}
+
+fn interval(duration: std::time::Duration) -> chrono::TimeDelta {
+    chrono::TimeDelta::from_std(duration).unwrap_or(chrono::TimeDelta::MAX)
 }
 
 #[cfg(test)]

@@ -22,9 +22,9 @@ use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamptz, Uu
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{corrupt, diesel_error};
+use crate::repos::audit::{self, Change};
 use crate::repos::contains_pattern;
 use crate::schema::{
     campaign_uses, campaigns, customers, idempotency_keys, order_deliveries, order_item_addons,

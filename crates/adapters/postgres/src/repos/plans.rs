@@ -2,15 +2,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comanda_domain::PlanId;
 use comanda_domain::tenancy::Module;
-use comanda_ports::admin::{Plan, PlanInput, PlanRepository};
+use comanda_ports::plans::{Plan, PlanInput, PlanRepository};
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
+use crate::repos::audit::{self, Change};
 use crate::schema::{plans, tenant_subscriptions};
 
 #[derive(Clone)]

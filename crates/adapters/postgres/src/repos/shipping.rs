@@ -7,9 +7,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::TxError;
+use crate::repos::audit::{self, Change};
 use crate::repos::stores::ensure_store;
 use crate::schema::shipping_bands;
 

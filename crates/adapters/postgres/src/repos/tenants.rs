@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{TimeDelta, Utc};
 use comanda_domain::subscriptions::ModuleSource;
-use comanda_ports::admin::Plan;
+use comanda_ports::plans::Plan;
 use comanda_ports::{NewTenant, RepoError, RepoResult, TenantRepository};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Text, Uuid as SqlUuid};

@@ -14,9 +14,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
+use crate::repos::audit::{self, Change};
 use crate::repos::contains_pattern;
 use crate::schema::{
     group_permissions, owner_invites, tenants, user_groups, user_sessions, users,

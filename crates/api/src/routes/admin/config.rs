@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use actix_web::web;
 use actix_web::{get, put};
 use comanda_domain::tenancy::{Action, Module};
-use comanda_ports::orders::TenantConfig;
+use comanda_ports::config::TenantConfig;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod billing;
 pub mod campaigns;
 pub mod catalog;
+pub mod central;
 pub mod config;
 pub mod customer_data;
 pub mod customers;

@@ -6,10 +6,10 @@ use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::subscriptions::{ModuleSource, modules_after_plan_change, modules_set_by_hand};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantSlug};
 use comanda_domain::{PlanId, TenantId};
-use comanda_ports::admin::{
-    Dashboard, MessagingConfig, Plan, TenantAdminRepository, TenantChanges, TenantFilter,
-    TenantSummary,
+use comanda_ports::central::{
+    CentralRepository, Dashboard, MessagingConfig, TenantChanges, TenantFilter, TenantSummary,
 };
+use comanda_ports::plans::Plan;
 use comanda_ports::{Actor, NewOwnerInvite, RepoError, RepoResult};
 use diesel::prelude::*;
 use diesel::sql_types::{
@@ -20,18 +20,18 @@ use uuid::Uuid;
 
 use super::tenants::{NewTenantRow, insert_tenant, slug_conflict, write_modules};
 use super::users::{lock_tenant, replace_owner_invite, tenant_has_users};
-use crate::audit::{self, Change};
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
+use crate::repos::audit::{self, Change};
 use crate::repos::contains_pattern;
 use crate::schema::{orders, stores, tenant_messaging, tenant_subscriptions, tenants, users};
 
 #[derive(Clone)]
-pub struct PgTenantAdminRepository {
+pub struct PgCentralRepository {
     db: Database,
 }
 
-impl PgTenantAdminRepository {
+impl PgCentralRepository {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
@@ -225,7 +225,7 @@ fn merged(change: Option<String>, current: Option<String>) -> Option<String> {
 }
 
 #[async_trait]
-impl TenantAdminRepository for PgTenantAdminRepository {
+impl CentralRepository for PgCentralRepository {
     async fn list(
         &self,
         filter: &TenantFilter,

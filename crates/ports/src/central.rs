@@ -1,4 +1,4 @@
-//! What the central admin (docs/api.md#the-central-admin) needs: plans and tenants across the whole SaaS.
+//! What the central admin (docs/api.md#the-central-admin) needs: tenants across the whole SaaS.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,47 +9,8 @@ use comanda_domain::subscriptions::ModuleSource;
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantSlug};
 use comanda_domain::{PlanId, TenantId};
 
+use crate::plans::Plan;
 use crate::{Actor, NewOwnerInvite, RepoResult};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    pub id: PlanId,
-    pub code: String,
-    pub name: String,
-    pub price_cents: i64,
-    pub modules: BTreeSet<Module>,
-    pub users_limit: i32,
-    pub stores_limit: i32,
-    pub trial_days: i32,
-    pub is_active: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// Every field of a plan, for create and for full update.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanInput {
-    pub code: String,
-    pub name: String,
-    pub price_cents: i64,
-    pub modules: BTreeSet<Module>,
-    pub users_limit: i32,
-    pub stores_limit: i32,
-    pub trial_days: i32,
-    pub is_active: bool,
-}
-
-#[async_trait]
-pub trait PlanRepository: Send + Sync {
-    async fn list(&self, include_inactive: bool) -> RepoResult<Vec<Plan>>;
-    async fn find(&self, id: PlanId) -> RepoResult<Option<Plan>>;
-    async fn find_by_code(&self, code: &str) -> RepoResult<Option<Plan>>;
-    /// `Conflict("plan_code")` for a taken code.
-    async fn create(&self, plan: PlanInput, actor: &Actor) -> RepoResult<Plan>;
-    async fn update(&self, id: PlanId, plan: PlanInput, actor: &Actor) -> RepoResult<Plan>;
-    /// `Conflict("plan_in_use")` while a tenant is on it (deactivate it instead).
-    async fn delete(&self, id: PlanId, actor: &Actor) -> RepoResult<()>;
-}
 
 /// A tenant as the central admin sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +70,7 @@ pub struct Dashboard {
 }
 
 #[async_trait]
-pub trait TenantAdminRepository: Send + Sync {
+pub trait CentralRepository: Send + Sync {
     async fn list(
         &self,
         filter: &TenantFilter,

@@ -10,9 +10,8 @@ use chrono::{DateTime, Utc};
 use comanda_domain::identity::Role;
 use comanda_domain::tenancy::{Module, SubscriptionStatus};
 use comanda_domain::{PlanId, TenantId, UserId};
-use comanda_ports::admin::{
-    MessagingConfig, PlanInput, TenantChanges, TenantFilter, TenantSummary,
-};
+use comanda_ports::central::{MessagingConfig, TenantChanges, TenantFilter, TenantSummary};
+use comanda_ports::plans::PlanInput;
 use comanda_services::central::{NewTenantInput, OwnerInput};
 use comanda_services::users::Acting;
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,43 @@
+//! The tenant's operational settings (`/admin/config`).
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use comanda_domain::TenantId;
+
+use crate::{Actor, RepoResult};
+
+/// The tenant's operational settings (`/admin/config`), applied by checkout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantConfig {
+    pub accepting_orders: bool,
+    pub min_order_cents: i64,
+    pub preparation_minutes: i32,
+    pub preorders_enabled: bool,
+    /// Message texts by name (`order_confirmed`, `order_ready`…), `{number}` style placeholders.
+    pub message_templates: BTreeMap<String, String>,
+}
+
+impl Default for TenantConfig {
+    fn default() -> Self {
+        Self {
+            accepting_orders: true,
+            min_order_cents: 0,
+            preparation_minutes: 30,
+            preorders_enabled: true,
+            message_templates: BTreeMap::new(),
+        }
+    }
+}
+
+#[async_trait]
+pub trait ConfigRepository: Send + Sync {
+    /// The defaults until the tenant saves its own.
+    async fn get(&self, tenant: TenantId) -> RepoResult<TenantConfig>;
+    async fn put(
+        &self,
+        tenant: TenantId,
+        config: TenantConfig,
+        actor: &Actor,
+    ) -> RepoResult<TenantConfig>;
+}
