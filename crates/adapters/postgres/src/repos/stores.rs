@@ -98,6 +98,120 @@ impl TryFrom<StoreRow> for Store {
     }
 }
 
+/// A new store's row.
+#[derive(Insertable)]
+#[diesel(table_name = stores, check_for_backend(diesel::pg::Pg))]
+struct StoreInsert<'a> {
+    id: Uuid,
+    tenant_id: Uuid,
+    name: &'a str,
+    phone: Option<&'a str>,
+    cep: &'a str,
+    street: &'a str,
+    number: &'a str,
+    complement: &'a str,
+    district: &'a str,
+    city: &'a str,
+    state: &'a str,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    time_zone: &'a str,
+    opening_hours: serde_json::Value,
+    delivery_enabled: bool,
+    pickup_enabled: bool,
+    accepts_preorders: bool,
+    telegram_chat_id: Option<&'a str>,
+    free_shipping_above_cents: Option<i64>,
+    hide_unavailable_items: bool,
+}
+
+impl<'a> StoreInsert<'a> {
+    fn new(tenant: TenantId, store: &'a NewStore) -> Result<Self, TxError> {
+        let address = &store.address;
+        Ok(Self {
+            id: StoreId::generate().as_uuid(),
+            tenant_id: tenant.as_uuid(),
+            name: &store.name,
+            phone: store.phone.as_deref(),
+            cep: &address.cep,
+            street: &address.street,
+            number: &address.number,
+            complement: &address.complement,
+            district: &address.district,
+            city: &address.city,
+            state: &address.state,
+            latitude: store.latitude,
+            longitude: store.longitude,
+            time_zone: store.time_zone.name(),
+            opening_hours: hours_json(&store.opening_hours)?,
+            delivery_enabled: store.delivery_enabled,
+            pickup_enabled: store.pickup_enabled,
+            accepts_preorders: store.accepts_preorders,
+            telegram_chat_id: store.telegram_chat_id.as_deref(),
+            free_shipping_above_cents: store.free_shipping_above_cents,
+            hide_unavailable_items: store.hide_unavailable_items,
+        })
+    }
+}
+
+/// The columns a change sets: a `None` field is left as it is (`Some(None)` clears it).
+#[derive(AsChangeset)]
+#[diesel(table_name = stores, check_for_backend(diesel::pg::Pg))]
+struct StoreChangeset<'a> {
+    name: Option<&'a str>,
+    phone: Option<Option<&'a str>>,
+    cep: Option<&'a str>,
+    street: Option<&'a str>,
+    number: Option<&'a str>,
+    complement: Option<&'a str>,
+    district: Option<&'a str>,
+    city: Option<&'a str>,
+    state: Option<&'a str>,
+    latitude: Option<Option<f64>>,
+    longitude: Option<Option<f64>>,
+    time_zone: Option<&'a str>,
+    opening_hours: Option<serde_json::Value>,
+    is_active: Option<bool>,
+    manually_closed: Option<bool>,
+    delivery_enabled: Option<bool>,
+    pickup_enabled: Option<bool>,
+    accepts_preorders: Option<bool>,
+    telegram_chat_id: Option<Option<&'a str>>,
+    image_url: Option<Option<&'a str>>,
+    free_shipping_above_cents: Option<Option<i64>>,
+    hide_unavailable_items: Option<bool>,
+}
+
+impl<'a> StoreChangeset<'a> {
+    fn new(changes: &'a StoreChanges) -> Result<Self, TxError> {
+        let address = changes.address.as_ref();
+        Ok(Self {
+            name: changes.name.as_deref(),
+            phone: changes.phone.as_ref().map(Option::as_deref),
+            cep: address.map(|a| a.cep.as_str()),
+            street: address.map(|a| a.street.as_str()),
+            number: address.map(|a| a.number.as_str()),
+            complement: address.map(|a| a.complement.as_str()),
+            district: address.map(|a| a.district.as_str()),
+            city: address.map(|a| a.city.as_str()),
+            state: address.map(|a| a.state.as_str()),
+            latitude: changes.latitude,
+            longitude: changes.longitude,
+            time_zone: changes.time_zone.map(|zone| zone.name()),
+            opening_hours: changes.opening_hours.as_ref().map(hours_json).transpose()?,
+            is_active: changes.is_active,
+            manually_closed: changes.manually_closed,
+            delivery_enabled: changes.delivery_enabled,
+            pickup_enabled: changes.pickup_enabled,
+            accepts_preorders: changes.accepts_preorders,
+            telegram_chat_id: changes.telegram_chat_id.as_ref().map(Option::as_deref),
+            image_url: changes.image_url.as_ref().map(Option::as_deref),
+            free_shipping_above_cents: changes.free_shipping_above_cents,
+            hide_unavailable_items: changes.hide_unavailable_items,
+        })
+    }
+}
+
 /// What the audit log keeps of a store.
 fn store_json(store: &Store) -> serde_json::Value {
     serde_json::json!({
@@ -262,29 +376,7 @@ impl StoreRepository for PgStoreRepository {
         conn.transaction::<_, TxError, _>(async move |conn| {
             check_limit(conn, tenant, limit).await?;
             let row: StoreRow = diesel::insert_into(stores::table)
-                .values((
-                    stores::id.eq(StoreId::generate().as_uuid()),
-                    stores::tenant_id.eq(tenant.as_uuid()),
-                    stores::name.eq(&store.name),
-                    stores::phone.eq(&store.phone),
-                    stores::cep.eq(&store.address.cep),
-                    stores::street.eq(&store.address.street),
-                    stores::number.eq(&store.address.number),
-                    stores::complement.eq(&store.address.complement),
-                    stores::district.eq(&store.address.district),
-                    stores::city.eq(&store.address.city),
-                    stores::state.eq(&store.address.state),
-                    stores::latitude.eq(store.latitude),
-                    stores::longitude.eq(store.longitude),
-                    stores::time_zone.eq(store.time_zone.name()),
-                    stores::opening_hours.eq(hours_json(&store.opening_hours)?),
-                    stores::delivery_enabled.eq(store.delivery_enabled),
-                    stores::pickup_enabled.eq(store.pickup_enabled),
-                    stores::accepts_preorders.eq(store.accepts_preorders),
-                    stores::telegram_chat_id.eq(&store.telegram_chat_id),
-                    stores::free_shipping_above_cents.eq(store.free_shipping_above_cents),
-                    stores::hide_unavailable_items.eq(store.hide_unavailable_items),
-                ))
+                .values(StoreInsert::new(tenant, &store)?)
                 .returning(StoreRow::as_returning())
                 .get_result(conn)
                 .await?;
@@ -324,62 +416,14 @@ impl StoreRepository for PgStoreRepository {
             if changes.is_active == Some(true) && !before.is_active {
                 check_limit(conn, tenant, limit).await?;
             }
-            let address = changes
-                .address
-                .clone()
-                .unwrap_or_else(|| before.address.clone());
-            let hours = changes
-                .opening_hours
-                .as_ref()
-                .unwrap_or(&before.opening_hours);
             diesel::update(
                 stores::table
                     .filter(stores::tenant_id.eq(tenant.as_uuid()))
                     .filter(stores::id.eq(id.as_uuid())),
             )
             .set((
-                (
-                    stores::name.eq(changes.name.as_deref().unwrap_or(&before.name)),
-                    stores::phone.eq(changes.phone.clone().unwrap_or(before.phone.clone())),
-                    stores::cep.eq(&address.cep),
-                    stores::street.eq(&address.street),
-                    stores::number.eq(&address.number),
-                    stores::complement.eq(&address.complement),
-                    stores::district.eq(&address.district),
-                    stores::city.eq(&address.city),
-                    stores::state.eq(&address.state),
-                    stores::latitude.eq(changes.latitude.unwrap_or(before.latitude)),
-                    stores::longitude.eq(changes.longitude.unwrap_or(before.longitude)),
-                ),
-                (
-                    stores::time_zone.eq(changes.time_zone.unwrap_or(before.time_zone).name()),
-                    stores::opening_hours.eq(hours_json(hours)?),
-                    stores::is_active.eq(changes.is_active.unwrap_or(before.is_active)),
-                    stores::manually_closed
-                        .eq(changes.manually_closed.unwrap_or(before.manually_closed)),
-                    stores::delivery_enabled
-                        .eq(changes.delivery_enabled.unwrap_or(before.delivery_enabled)),
-                    stores::pickup_enabled
-                        .eq(changes.pickup_enabled.unwrap_or(before.pickup_enabled)),
-                    stores::accepts_preorders.eq(changes
-                        .accepts_preorders
-                        .unwrap_or(before.accepts_preorders)),
-                    stores::telegram_chat_id.eq(changes
-                        .telegram_chat_id
-                        .clone()
-                        .unwrap_or(before.telegram_chat_id.clone())),
-                    stores::image_url.eq(changes
-                        .image_url
-                        .clone()
-                        .unwrap_or(before.image_url.clone())),
-                    stores::free_shipping_above_cents.eq(changes
-                        .free_shipping_above_cents
-                        .unwrap_or(before.free_shipping_above_cents)),
-                    stores::hide_unavailable_items.eq(changes
-                        .hide_unavailable_items
-                        .unwrap_or(before.hide_unavailable_items)),
-                    stores::updated_at.eq(diesel::dsl::now),
-                ),
+                StoreChangeset::new(&changes)?,
+                stores::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)
             .await?;
