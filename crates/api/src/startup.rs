@@ -39,7 +39,7 @@ use comanda_services::billing::BillingService;
 use comanda_services::campaigns::CampaignService;
 use comanda_services::catalog::CatalogService;
 use comanda_services::central::CentralService;
-use comanda_services::checkout::CheckoutService;
+use comanda_services::checkout::{CheckoutPorts, CheckoutService};
 use comanda_services::config::ConfigService;
 use comanda_services::customer_data::CustomerDataService;
 use comanda_services::customers::CustomerService;
@@ -440,15 +440,19 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         clock.clone(),
         settings.whatsapp.media_retention_days,
     );
+    let inventory_repository = Arc::new(PgInventoryRepository::new(database.clone()));
     let checkout = CheckoutService::new(
         stores.clone(),
-        catalog_repository,
         shipping.clone(),
-        campaign_repository.clone(),
-        order_repository.clone(),
-        config_repository.clone(),
-        tracking.clone(),
-        clock.clone(),
+        CheckoutPorts {
+            catalog: catalog_repository,
+            campaigns: campaign_repository.clone(),
+            orders: order_repository.clone(),
+            config: config_repository.clone(),
+            inventory: inventory_repository.clone(),
+            tracking: tracking.clone(),
+            clock: clock.clone(),
+        },
     );
     Ok(AppState {
         catalog_cache: CatalogCache::default(),
@@ -467,7 +471,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
             media_records.clone(),
         ),
         campaigns: CampaignService::new(campaign_repository, media_storage, media_records),
-        inventory: InventoryService::new(Arc::new(PgInventoryRepository::new(database.clone()))),
+        inventory: InventoryService::new(inventory_repository),
         config: ConfigService::new(config_repository),
         insights: InsightsService::new(
             Arc::new(PgInsightsRepository::new(database.clone())),

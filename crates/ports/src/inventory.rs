@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comanda_domain::pagination::{Page, PageRequest};
@@ -41,6 +43,14 @@ pub enum Adjustment {
 
 #[async_trait]
 pub trait InventoryRepository: Send + Sync {
+    /// Units on hand now of these products in the store; a product never counted there is
+    /// left out. One statement, no locks (the order transaction takes the stock under locks).
+    async fn on_hand(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        products: &[ProductId],
+    ) -> RepoResult<HashMap<ProductId, i32>>;
     /// The store's products that track stock, with their level (0 when never counted).
     /// `NotFound` unless the store is the tenant's.
     async fn levels(

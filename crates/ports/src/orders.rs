@@ -35,6 +35,8 @@ pub struct DeliveryInfo {
 pub struct NewOrder {
     pub tenant: TenantId,
     pub store: StoreId,
+    /// The store's name as priced, for the answer (which is built from what was written).
+    pub store_name: String,
     pub fulfillment: Fulfillment,
     pub customer_name: String,
     pub customer_phone: Phone,

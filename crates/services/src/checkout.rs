@@ -21,6 +21,7 @@ use comanda_domain::{AddonId, OrderId, ProductId, StoreId};
 use comanda_ports::campaigns::CampaignRepository;
 use comanda_ports::catalog::CatalogRepository;
 use comanda_ports::config::{ConfigRepository, TenantConfig};
+use comanda_ports::inventory::InventoryRepository;
 use comanda_ports::orders::{
     DeliveryInfo, IdempotencyKey, IdempotencyState, NewOrder, OrderDetail, OrderRepository,
     PlaceOrderError,
@@ -30,6 +31,10 @@ use comanda_ports::{Clock, TrackingTokens};
 use crate::shipping::{Quote, ShippingService};
 use crate::stores::StoreService;
 use crate::{FieldProblem, ServiceError};
+
+mod snapshot;
+
+pub use snapshot::{Snapshots, StoreSnapshot};
 
 /// Most lines in one order.
 pub const MAX_LINES: usize = 50;
@@ -109,16 +114,36 @@ pub struct PlacedOrder {
     pub replayed: bool,
 }
 
+/// What the checkout reads and writes through.
+pub struct CheckoutPorts {
+    pub catalog: Arc<dyn CatalogRepository>,
+    pub campaigns: Arc<dyn CampaignRepository>,
+    pub orders: Arc<dyn OrderRepository>,
+    pub config: Arc<dyn ConfigRepository>,
+    pub inventory: Arc<dyn InventoryRepository>,
+    pub tracking: Arc<dyn TrackingTokens>,
+    pub clock: Arc<dyn Clock>,
+}
+
 #[derive(Clone)]
 pub struct CheckoutService {
-    stores: StoreService,
+    snapshots: Snapshots,
     catalog: Arc<dyn CatalogRepository>,
     shipping: ShippingService,
-    campaigns: Arc<dyn CampaignRepository>,
     orders: Arc<dyn OrderRepository>,
-    config: Arc<dyn ConfigRepository>,
+    inventory: Arc<dyn InventoryRepository>,
     tracking: Arc<dyn TrackingTokens>,
     clock: Arc<dyn Clock>,
+}
+
+/// When stock is weighed while pricing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StockCheck {
+    /// Read the levels now (a preview): a short product is `out_of_stock` before any write.
+    Now,
+    /// Leave it to the order transaction, which takes the stock under locks and names what is
+    /// short; levels are read here only to complete an `out_of_stock` already found.
+    InTransaction,
 }
 
 fn invalid(code: ErrorCode, message: impl Into<String>) -> ServiceError {
@@ -137,36 +162,42 @@ fn out_of_stock(products: &[ProductId]) -> ServiceError {
 }
 
 impl CheckoutService {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        stores: StoreService,
-        catalog: Arc<dyn CatalogRepository>,
-        shipping: ShippingService,
-        campaigns: Arc<dyn CampaignRepository>,
-        orders: Arc<dyn OrderRepository>,
-        config: Arc<dyn ConfigRepository>,
-        tracking: Arc<dyn TrackingTokens>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(stores: StoreService, shipping: ShippingService, ports: CheckoutPorts) -> Self {
         Self {
-            stores,
-            catalog,
+            snapshots: Snapshots::new(
+                stores,
+                shipping.clone(),
+                ports.catalog.clone(),
+                ports.campaigns,
+                ports.config,
+            ),
+            catalog: ports.catalog,
             shipping,
-            campaigns,
-            orders,
-            config,
-            tracking,
-            clock,
+            orders: ports.orders,
+            inventory: ports.inventory,
+            tracking: ports.tracking,
+            clock: ports.clock,
         }
     }
 
-    /// Steps 1 to 6 of docs/api.md#checkout: everything but writing. Stock is checked without locks here;
-    /// the order transaction checks it again under locks.
+    /// Steps 1 to 6 of docs/api.md#checkout: everything but writing (a preview). Stock is read
+    /// without locks here; the order transaction takes it again under locks.
     pub async fn price(
         &self,
         tenant: &TenantContext,
         input: &CheckoutInput,
     ) -> Result<PricedCheckout, ServiceError> {
+        let snapshot = self.snapshot(tenant, input.store_id).await?;
+        self.price_from(tenant, &snapshot, input, StockCheck::Now)
+            .await
+    }
+
+    /// The store's snapshot, once the tenant is known to take orders.
+    async fn snapshot(
+        &self,
+        tenant: &TenantContext,
+        store: StoreId,
+    ) -> Result<Arc<StoreSnapshot>, ServiceError> {
         // 1. The tenant takes orders, the store exists and is active.
         if !tenant.takes_orders() {
             return Err(ServiceError::Forbidden {
@@ -174,10 +205,20 @@ impl CheckoutService {
                 message: "This business is not taking orders right now".into(),
             });
         }
-        let store = self.stores.active(tenant.id, input.store_id).await?;
-        let config = self.config.get(tenant.id).await?;
+        self.snapshots.current(tenant, store).await
+    }
+
+    async fn price_from(
+        &self,
+        tenant: &TenantContext,
+        snapshot: &StoreSnapshot,
+        input: &CheckoutInput,
+        stock_check: StockCheck,
+    ) -> Result<PricedCheckout, ServiceError> {
+        let store = &snapshot.store;
+        let config = &snapshot.config;
         // 2. Open now, or a pre-order for a coming opening window.
-        check_schedule(&store, &config, input.scheduled_for, self.clock.now())?;
+        check_schedule(store, config, input.scheduled_for, self.clock.now())?;
         // 3. A phone we can reach.
         let phone = Phone::parse(&input.customer_phone)
             .map_err(|error| invalid(ErrorCode::InvalidPhone, error.to_string()))?;
@@ -201,15 +242,21 @@ impl CheckoutService {
                     .map_err(|error| invalid(ErrorCode::InvalidAddress, error.to_string()))?;
                 let quote = self
                     .shipping
-                    .quote_for(&store, &address, input.point)
+                    .quote_within(store, &snapshot.bands, &address, input.point)
                     .await?;
                 (Some(quote), Some(address))
             }
         };
         // 6. Lines from server prices, campaigns, totals.
-        let (lines, stock) = self.price_lines(tenant, &store, input).await?;
-        let campaigns = self.campaigns.active(tenant.id).await?;
-        let customer_uses = self.orders.campaign_uses(tenant.id, &phone).await?;
+        let (lines, stock) = self
+            .price_lines(tenant, snapshot, input, stock_check)
+            .await?;
+        // A customer's past uses matter only while some campaign limits them.
+        let customer_uses = if snapshot.limits_uses_per_customer() {
+            self.orders.campaign_uses(tenant.id, &phone).await?
+        } else {
+            HashMap::new()
+        };
         let context = CampaignContext {
             now: self.clock.now(),
             store: store.id,
@@ -222,7 +269,7 @@ impl CheckoutService {
         let price = price_order(
             lines,
             shipping,
-            &campaigns,
+            &snapshot.campaigns,
             input.coupon_code.as_deref(),
             &context,
         )
@@ -251,7 +298,7 @@ impl CheckoutService {
             ));
         }
         Ok(PricedCheckout {
-            store,
+            store: store.clone(),
             phone,
             price,
             quote,
@@ -303,7 +350,10 @@ impl CheckoutService {
         input: &CheckoutInput,
         idempotency: Option<IdempotencyKey>,
     ) -> Result<PlacedOrder, ServiceError> {
-        let priced = self.price(tenant, input).await?;
+        let snapshot = self.snapshot(tenant, input.store_id).await?;
+        let priced = self
+            .price_from(tenant, &snapshot, input, StockCheck::InTransaction)
+            .await?;
         let delivery = match (&priced.quote, &priced.address) {
             (Some(quote), Some(address)) => Some(DeliveryInfo {
                 address: address.clone(),
@@ -322,6 +372,7 @@ impl CheckoutService {
             .place(NewOrder {
                 tenant: tenant.id,
                 store: priced.store.id,
+                store_name: priced.store.name.clone(),
                 fulfillment: input.fulfillment,
                 customer_name: input.customer_name.trim().to_owned(),
                 customer_phone: priced.phone,
@@ -349,7 +400,11 @@ impl CheckoutService {
             // An automatic discount the buyer never asked for ran out meanwhile: the price
             // without it is the new price, for the buyer to confirm.
             Err(PlaceOrderError::CampaignExhausted(_)) => {
-                let repriced = self.price(tenant, input).await?;
+                // Read fresh: this request's version may predate the last use.
+                let fresh = self.snapshots.fresh(tenant.id, input.store_id).await?;
+                let repriced = self
+                    .price_from(tenant, &fresh, input, StockCheck::Now)
+                    .await?;
                 return Err(price_changed(&repriced.price));
             }
             Err(PlaceOrderError::Repo(error)) => return Err(error.into()),
@@ -361,28 +416,42 @@ impl CheckoutService {
         })
     }
 
-    /// Prices each line from the products as stored; unknown products and bad add-ons are
+    /// Prices each line from the snapshot's products; unknown products and bad add-ons are
     /// field errors, unavailable or short products one `out_of_stock` naming them all.
     async fn price_lines(
         &self,
         tenant: &TenantContext,
-        store: &Store,
+        snapshot: &StoreSnapshot,
         input: &CheckoutInput,
+        stock_check: StockCheck,
     ) -> Result<(Vec<PricedLine>, Vec<(ProductId, i32)>), ServiceError> {
-        let ids: Vec<ProductId> = input.items.iter().map(|item| item.product_id).collect();
-        let found: HashMap<ProductId, (Product, StoreProductState)> = self
-            .catalog
-            .products_in_store(tenant.id, store.id, &ids)
-            .await?
-            .into_iter()
-            .map(|(product, state)| (product.id, (product, state)))
+        // Inactive products are not in the snapshot: read those (and unknown ids) as stored,
+        // which only a request naming one pays for.
+        let mut missing: Vec<ProductId> = input
+            .items
+            .iter()
+            .map(|item| item.product_id)
+            .filter(|id| !snapshot.products.contains_key(id))
             .collect();
+        missing.sort();
+        missing.dedup();
+        let inactive: HashMap<ProductId, (Product, StoreProductState)> = if missing.is_empty() {
+            HashMap::new()
+        } else {
+            self.catalog
+                .products_in_store(tenant.id, snapshot.store.id, &missing)
+                .await?
+                .into_iter()
+                .map(|(product, state)| (product.id, (product, state)))
+                .collect()
+        };
+        let find = |id: &ProductId| snapshot.products.get(id).or_else(|| inactive.get(id));
         let mut problems = Vec::new();
         let mut unavailable = Vec::new();
         let mut lines = Vec::with_capacity(input.items.len());
         let mut wanted: HashMap<ProductId, i64> = HashMap::new();
         for (index, item) in input.items.iter().enumerate() {
-            let Some((product, state)) = found.get(&item.product_id) else {
+            let Some((product, state)) = find(&item.product_id) else {
                 problems.push(FieldProblem {
                     field: format!("items[{index}].product_id"),
                     message: "unknown product".into(),
@@ -414,24 +483,29 @@ impl CheckoutService {
         if !problems.is_empty() {
             return Err(ServiceError::Validation(problems));
         }
-        let mut stock = Vec::new();
-        for (product_id, quantity) in &wanted {
-            let Some((product, state)) = found.get(product_id) else {
-                continue;
-            };
-            if product.track_stock {
-                let quantity = i32::try_from(*quantity).unwrap_or(i32::MAX);
-                if state.stock.unwrap_or(0) < quantity && !unavailable.contains(product_id) {
-                    unavailable.push(*product_id);
+        let mut stock: Vec<(ProductId, i32)> = wanted
+            .iter()
+            .filter(|(id, _)| find(id).is_some_and(|(product, _)| product.track_stock))
+            .map(|(id, quantity)| (*id, i32::try_from(*quantity).unwrap_or(i32::MAX)))
+            .collect();
+        stock.sort();
+        if stock_check == StockCheck::Now || !unavailable.is_empty() {
+            let tracked: Vec<ProductId> = stock.iter().map(|(id, _)| *id).collect();
+            let on_hand = self
+                .inventory
+                .on_hand(tenant.id, snapshot.store.id, &tracked)
+                .await?;
+            for (id, quantity) in &stock {
+                let short = on_hand.get(id).copied().unwrap_or(0) < *quantity;
+                if short && !unavailable.contains(id) {
+                    unavailable.push(*id);
                 }
-                stock.push((*product_id, quantity));
             }
         }
         if !unavailable.is_empty() {
             unavailable.sort();
             return Err(out_of_stock(&unavailable));
         }
-        stock.sort();
         Ok((lines, stock))
     }
 }

@@ -139,6 +139,18 @@ impl ShippingService {
         address: &Address,
         point: Option<GeoPoint>,
     ) -> Result<Quote, ServiceError> {
+        let bands = self.bands(store.tenant_id, store.id).await?;
+        self.quote_within(store, &bands, address, point).await
+    }
+
+    /// A quote against bands the caller already holds (the checkout's cached store).
+    pub async fn quote_within(
+        &self,
+        store: &Store,
+        bands: &[DistanceBand<BandId>],
+        address: &Address,
+        point: Option<GeoPoint>,
+    ) -> Result<Quote, ServiceError> {
         if !store.delivery_enabled {
             return Err(ServiceError::Invalid {
                 code: ErrorCode::DeliveryUnavailable,
@@ -153,10 +165,9 @@ impl ShippingService {
         let (distance_km, source) = self
             .distance(store.id, origin, address, &cep, point)
             .await?;
-        let bands =
-            ShippingBands::new(self.bands(store.tenant_id, store.id).await?).map_err(|error| {
-                ServiceError::Internal(format!("stored bands are invalid: {error}"))
-            })?;
+        let bands = ShippingBands::new(bands.to_vec()).map_err(|error| {
+            ServiceError::Internal(format!("stored bands are invalid: {error}"))
+        })?;
         let band = bands
             .band_for(distance_km)
             .ok_or_else(|| ServiceError::Invalid {

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comanda_domain::pagination::{Page, PageRequest};
@@ -27,6 +29,31 @@ impl PgInventoryRepository {
 
 #[async_trait]
 impl InventoryRepository for PgInventoryRepository {
+    async fn on_hand(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        products: &[ProductId],
+    ) -> RepoResult<HashMap<ProductId, i32>> {
+        if products.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Uuid> = products.iter().map(ProductId::as_uuid).collect();
+        let mut conn = self.db.conn().await?;
+        let rows: Vec<(Uuid, i32)> = stock_levels::table
+            .filter(stock_levels::tenant_id.eq(tenant.as_uuid()))
+            .filter(stock_levels::store_id.eq(store.as_uuid()))
+            .filter(stock_levels::product_id.eq_any(ids))
+            .select((stock_levels::product_id, stock_levels::quantity))
+            .load(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(product, quantity)| (ProductId::from_uuid(product), quantity))
+            .collect())
+    }
+
     async fn levels(
         &self,
         tenant: TenantId,

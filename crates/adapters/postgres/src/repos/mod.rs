@@ -3,6 +3,7 @@ mod billing;
 mod campaigns;
 mod catalog;
 mod central;
+mod checkout;
 mod config;
 mod customer_data;
 mod customers;

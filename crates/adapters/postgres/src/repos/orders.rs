@@ -1,6 +1,7 @@
-//! Orders: the checkout transaction, reading, status changes, idempotency keys.
+//! Orders: reading, status changes, idempotency keys; the checkout's transaction is in
+//! `repos/checkout.rs`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -25,11 +26,11 @@ use uuid::Uuid;
 use crate::database::Database;
 use crate::errors::{corrupt, diesel_error};
 use crate::repos::audit::{self, Change};
+use crate::repos::checkout::{self, idempotency_state};
 use crate::repos::contains_pattern;
 use crate::schema::{
-    campaign_uses, campaigns, customers, idempotency_keys, order_deliveries, order_item_addons,
-    order_items, order_payments, order_status_history, orders, outbox, stock_levels,
-    stock_movements, tenant_order_counters,
+    campaign_uses, customers, idempotency_keys, order_item_addons, order_items,
+    order_status_history, orders, outbox, stock_levels, stock_movements,
 };
 
 #[derive(Clone)]
@@ -40,42 +41,6 @@ pub struct PgOrderRepository {
 impl PgOrderRepository {
     pub fn new(db: Database) -> Self {
         Self { db }
-    }
-}
-
-/// How the order transaction can end without an order.
-#[derive(Debug)]
-enum PlaceFailure {
-    Db(diesel::result::Error),
-    OutOfStock(Vec<ProductId>),
-    Exhausted(CampaignId),
-    AlreadyPlaced(OrderId),
-    KeyReused,
-    Repo(RepoError),
-}
-
-impl From<diesel::result::Error> for PlaceFailure {
-    fn from(error: diesel::result::Error) -> Self {
-        Self::Db(error)
-    }
-}
-
-impl From<RepoError> for PlaceFailure {
-    fn from(error: RepoError) -> Self {
-        Self::Repo(error)
-    }
-}
-
-impl From<PlaceFailure> for PlaceOrderError {
-    fn from(failure: PlaceFailure) -> Self {
-        match failure {
-            PlaceFailure::Db(error) => Self::Repo(diesel_error(error)),
-            PlaceFailure::OutOfStock(products) => Self::OutOfStock(products),
-            PlaceFailure::Exhausted(campaign) => Self::CampaignExhausted(campaign),
-            PlaceFailure::AlreadyPlaced(order) => Self::AlreadyPlaced(order),
-            PlaceFailure::KeyReused => Self::KeyReused,
-            PlaceFailure::Repo(error) => Self::Repo(error),
-        }
     }
 }
 
@@ -141,338 +106,6 @@ async fn queue(
         .execute(conn)
         .await
         .map(|_| ())
-}
-
-/// What an earlier request left under a key, given its stored hash and order.
-fn idempotency_state(
-    found: Option<(String, Option<Uuid>)>,
-    request_hash: &str,
-) -> IdempotencyState {
-    match found {
-        None | Some((_, None)) => IdempotencyState::Unused,
-        Some((hash, _)) if hash != request_hash => IdempotencyState::Mismatch,
-        Some((_, Some(order))) => IdempotencyState::Done(OrderId::from_uuid(order)),
-    }
-}
-
-/// Takes the key first thing in the order's transaction. A request with the same key in
-/// flight holds the key's index entry until it ends: this one waits, then sees its outcome.
-/// A transaction that fails takes its key with it.
-async fn claim_key(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    key: &IdempotencyKey,
-) -> Result<(), PlaceFailure> {
-    let claimed = diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::tenant_id.eq(tenant.as_uuid()),
-            idempotency_keys::key.eq(&key.key),
-            idempotency_keys::request_hash.eq(&key.request_hash),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    if claimed == 1 {
-        return Ok(());
-    }
-    let found: Option<(String, Option<Uuid>)> = idempotency_keys::table
-        .find((tenant.as_uuid(), &key.key))
-        .select((idempotency_keys::request_hash, idempotency_keys::order_id))
-        .first(conn)
-        .await
-        .optional()?;
-    match idempotency_state(found, &key.request_hash) {
-        IdempotencyState::Done(order) => Err(PlaceFailure::AlreadyPlaced(order)),
-        IdempotencyState::Mismatch => Err(PlaceFailure::KeyReused),
-        // Keys are only committed with their order: not reachable, but never place twice.
-        IdempotencyState::Unused => Err(PlaceFailure::Repo(RepoError::Internal(
-            "an idempotency key without its order".into(),
-        ))),
-    }
-}
-
-async fn place_in(conn: &mut AsyncPgConnection, order: NewOrder) -> Result<OrderId, PlaceFailure> {
-    let tenant = order.tenant;
-    let order_id = OrderId::generate().as_uuid();
-    if let Some(key) = &order.idempotency {
-        claim_key(conn, tenant, key).await?;
-    }
-
-    // Stock rows in product order, so concurrent checkouts never deadlock.
-    let mut needed: BTreeMap<Uuid, i32> = BTreeMap::new();
-    for (product, quantity) in &order.stock {
-        *needed.entry(product.as_uuid()).or_default() += *quantity;
-    }
-    let wanted: Vec<Uuid> = needed.keys().copied().collect();
-    let available: HashMap<Uuid, i32> = if wanted.is_empty() {
-        HashMap::new()
-    } else {
-        stock_levels::table
-            .filter(stock_levels::tenant_id.eq(tenant.as_uuid()))
-            .filter(stock_levels::store_id.eq(order.store.as_uuid()))
-            .filter(stock_levels::product_id.eq_any(&wanted))
-            .order(stock_levels::product_id)
-            .select((stock_levels::product_id, stock_levels::quantity))
-            .for_update()
-            .load::<(Uuid, i32)>(conn)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let short: Vec<ProductId> = needed
-        .iter()
-        .filter(|(product, quantity)| available.get(product).copied().unwrap_or(0) < **quantity)
-        .map(|(product, _)| ProductId::from_uuid(*product))
-        .collect();
-    if !short.is_empty() {
-        return Err(PlaceFailure::OutOfStock(short));
-    }
-    let mut movements = Vec::with_capacity(needed.len());
-    for (product, quantity) in &needed {
-        let after: i32 = diesel::update(
-            stock_levels::table
-                .filter(stock_levels::tenant_id.eq(tenant.as_uuid()))
-                .filter(stock_levels::store_id.eq(order.store.as_uuid()))
-                .filter(stock_levels::product_id.eq(*product)),
-        )
-        .set((
-            stock_levels::quantity.eq(stock_levels::quantity - *quantity),
-            stock_levels::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(stock_levels::quantity)
-        .get_result(conn)
-        .await?;
-        movements.push((
-            stock_movements::id.eq(Uuid::now_v7()),
-            stock_movements::tenant_id.eq(tenant.as_uuid()),
-            stock_movements::store_id.eq(order.store.as_uuid()),
-            stock_movements::product_id.eq(*product),
-            stock_movements::delta.eq(-*quantity),
-            stock_movements::quantity_after.eq(after),
-            stock_movements::reason.eq("sale"),
-            stock_movements::order_id.eq(Some(order_id)),
-        ));
-    }
-
-    let customer: Uuid = diesel::insert_into(customers::table)
-        .values((
-            customers::id.eq(CustomerId::generate().as_uuid()),
-            customers::tenant_id.eq(tenant.as_uuid()),
-            customers::name.eq(&order.customer_name),
-            customers::phone.eq(order.customer_phone.as_str()),
-        ))
-        .on_conflict((customers::tenant_id, customers::phone))
-        // An existing customer keeps their name: whoever knows a phone number must not be able
-        // to rename its customer. The order keeps the name it was given.
-        .do_update()
-        .set(customers::updated_at.eq(diesel::dsl::now))
-        .returning(customers::id)
-        .get_result(conn)
-        .await?;
-
-    // Campaign uses, in id order: the update takes the row lock, so the last use goes once.
-    let mut applied = order.price.applied_campaigns();
-    applied.sort();
-    for campaign in &applied {
-        let per_customer: Option<Option<i32>> = diesel::update(
-            campaigns::table
-                .filter(campaigns::tenant_id.eq(tenant.as_uuid()))
-                .filter(campaigns::id.eq(campaign.as_uuid()))
-                .filter(
-                    campaigns::usage_limit
-                        .is_null()
-                        .or(campaigns::uses.lt(campaigns::usage_limit.assume_not_null())),
-                ),
-        )
-        .set(campaigns::uses.eq(campaigns::uses + 1))
-        .returning(campaigns::per_customer_limit)
-        .get_result(conn)
-        .await
-        .optional()?;
-        let Some(per_customer) = per_customer else {
-            return Err(PlaceFailure::Exhausted(*campaign));
-        };
-        if let Some(limit) = per_customer {
-            let used: i64 = campaign_uses::table
-                .filter(campaign_uses::campaign_id.eq(campaign.as_uuid()))
-                .filter(campaign_uses::customer_id.eq(customer))
-                .count()
-                .get_result(conn)
-                .await?;
-            if used >= i64::from(limit) {
-                return Err(PlaceFailure::Exhausted(*campaign));
-            }
-        }
-    }
-
-    // The per-tenant number last: its row lock is held for the shortest time.
-    let number: i64 = diesel::insert_into(tenant_order_counters::table)
-        .values((
-            tenant_order_counters::tenant_id.eq(tenant.as_uuid()),
-            tenant_order_counters::last_number.eq(1),
-        ))
-        .on_conflict(tenant_order_counters::tenant_id)
-        .do_update()
-        .set(tenant_order_counters::last_number.eq(tenant_order_counters::last_number + 1))
-        .returning(tenant_order_counters::last_number)
-        .get_result(conn)
-        .await?;
-
-    let price = &order.price;
-    let campaign_ids: Vec<Uuid> = applied.iter().map(CampaignId::as_uuid).collect();
-    diesel::insert_into(orders::table)
-        .values((
-            orders::id.eq(order_id),
-            orders::tenant_id.eq(tenant.as_uuid()),
-            orders::number.eq(number),
-            orders::store_id.eq(order.store.as_uuid()),
-            orders::customer_id.eq(customer),
-            orders::customer_name.eq(Some(&order.customer_name)),
-            orders::status.eq(OrderStatus::Pending.as_str()),
-            orders::fulfillment.eq(order.fulfillment.as_str()),
-            orders::subtotal_cents.eq(price.subtotal_cents),
-            orders::discount_cents.eq(price.discount_cents),
-            orders::shipping_fee_cents.eq(price.shipping_fee_cents),
-            orders::total_cents.eq(price.total_cents),
-            orders::campaign_ids.eq(&campaign_ids),
-            orders::scheduled_for.eq(order.scheduled_for),
-        ))
-        .execute(conn)
-        .await?;
-
-    let mut addon_rows = Vec::new();
-    let item_rows: Vec<_> = price
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(position, line)| {
-            let item_id = Uuid::now_v7();
-            for addon in &line.addons {
-                addon_rows.push((
-                    order_item_addons::id.eq(Uuid::now_v7()),
-                    order_item_addons::tenant_id.eq(tenant.as_uuid()),
-                    order_item_addons::order_item_id.eq(item_id),
-                    order_item_addons::addon_id.eq(Some(addon.id.as_uuid())),
-                    order_item_addons::addon_name.eq(addon.name.clone()),
-                    order_item_addons::group_name.eq(addon.group_name.clone()),
-                    order_item_addons::quantity
-                        .eq(i32::try_from(addon.quantity).unwrap_or(i32::MAX)),
-                    order_item_addons::unit_price_cents.eq(addon.unit_price_cents),
-                ));
-            }
-            (
-                order_items::id.eq(item_id),
-                order_items::tenant_id.eq(tenant.as_uuid()),
-                order_items::order_id.eq(order_id),
-                order_items::product_id.eq(Some(line.product_id.as_uuid())),
-                order_items::product_name.eq(line.name.clone()),
-                order_items::quantity.eq(i32::try_from(line.quantity).unwrap_or(i32::MAX)),
-                order_items::unit_price_cents.eq(line.unit_price_cents),
-                order_items::line_total_cents.eq(line.line_total_cents),
-                order_items::notes.eq(line.notes.clone()),
-                order_items::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
-            )
-        })
-        .collect();
-    diesel::insert_into(order_items::table)
-        .values(item_rows)
-        .execute(conn)
-        .await?;
-    if !addon_rows.is_empty() {
-        diesel::insert_into(order_item_addons::table)
-            .values(addon_rows)
-            .execute(conn)
-            .await?;
-    }
-    diesel::insert_into(order_payments::table)
-        .values((
-            order_payments::order_id.eq(order_id),
-            order_payments::tenant_id.eq(tenant.as_uuid()),
-            order_payments::method.eq(order.payment_method.as_str()),
-            order_payments::amount_cents.eq(price.total_cents),
-            order_payments::change_for_cents.eq(order.change_for_cents),
-        ))
-        .execute(conn)
-        .await?;
-    if let Some(delivery) = &order.delivery {
-        diesel::insert_into(order_deliveries::table)
-            .values((
-                (
-                    order_deliveries::order_id.eq(order_id),
-                    order_deliveries::tenant_id.eq(tenant.as_uuid()),
-                    order_deliveries::cep.eq(&delivery.address.cep),
-                    order_deliveries::street.eq(&delivery.address.street),
-                    order_deliveries::number.eq(&delivery.address.number),
-                    order_deliveries::complement.eq(&delivery.address.complement),
-                    order_deliveries::district.eq(&delivery.address.district),
-                    order_deliveries::city.eq(&delivery.address.city),
-                ),
-                (
-                    order_deliveries::state.eq(&delivery.address.state),
-                    order_deliveries::latitude.eq(delivery.latitude),
-                    order_deliveries::longitude.eq(delivery.longitude),
-                    order_deliveries::distance_km.eq(delivery.distance_km),
-                    order_deliveries::fee_cents.eq(delivery.fee_cents),
-                    order_deliveries::eta_minutes.eq(delivery.eta_minutes),
-                    order_deliveries::band_id.eq(Some(delivery.band_id.as_uuid())),
-                    order_deliveries::source.eq(delivery.source.as_str()),
-                ),
-            ))
-            .execute(conn)
-            .await?;
-    }
-    diesel::insert_into(order_status_history::table)
-        .values((
-            order_status_history::id.eq(Uuid::now_v7()),
-            order_status_history::tenant_id.eq(tenant.as_uuid()),
-            order_status_history::order_id.eq(order_id),
-            order_status_history::to_status.eq(OrderStatus::Pending.as_str()),
-        ))
-        .execute(conn)
-        .await?;
-    if !applied.is_empty() {
-        let uses: Vec<_> = applied
-            .iter()
-            .map(|campaign| {
-                (
-                    campaign_uses::campaign_id.eq(campaign.as_uuid()),
-                    campaign_uses::tenant_id.eq(tenant.as_uuid()),
-                    campaign_uses::customer_id.eq(customer),
-                    campaign_uses::order_id.eq(order_id),
-                )
-            })
-            .collect();
-        diesel::insert_into(campaign_uses::table)
-            .values(uses)
-            .execute(conn)
-            .await?;
-    }
-    if !movements.is_empty() {
-        diesel::insert_into(stock_movements::table)
-            .values(movements)
-            .execute(conn)
-            .await?;
-    }
-    queue(
-        conn,
-        tenant,
-        order_id,
-        number,
-        &order.notifications,
-        serde_json::json!({"store_id": order.store}),
-    )
-    .await?;
-    if let Some(key) = &order.idempotency {
-        diesel::update(
-            idempotency_keys::table
-                .filter(idempotency_keys::tenant_id.eq(tenant.as_uuid()))
-                .filter(idempotency_keys::key.eq(&key.key)),
-        )
-        .set(idempotency_keys::order_id.eq(Some(order_id)))
-        .execute(conn)
-        .await?;
-    }
-    Ok(OrderId::from_uuid(order_id))
 }
 
 #[derive(QueryableByName)]
@@ -871,36 +504,10 @@ pub(crate) async fn list_orders(
     })
 }
 
-impl PgOrderRepository {
-    /// The order transaction; the answer is read inside it, so an order is never committed
-    /// without its answer having been read (a connection lost after commit is the only gap).
-    async fn place_once(&self, order: NewOrder) -> Result<OrderDetail, PlaceOrderError> {
-        let tenant = order.tenant;
-        let mut conn = self.db.conn().await?;
-        conn.transaction::<_, PlaceFailure, _>(async move |conn| {
-            let id = place_in(conn, order).await?;
-            load_detail(conn, tenant, id.as_uuid())
-                .await?
-                .ok_or_else(|| {
-                    PlaceFailure::Repo(RepoError::Internal("placed order vanished".into()))
-                })
-        })
-        .await
-        .map_err(PlaceOrderError::from)
-    }
-}
-
 #[async_trait]
 impl OrderRepository for PgOrderRepository {
     async fn place(&self, order: NewOrder) -> Result<OrderDetail, PlaceOrderError> {
-        // A deadlock or serialization failure is retried once, then answered as busy.
-        match self.place_once(order.clone()).await {
-            Err(PlaceOrderError::Repo(RepoError::Busy(cause))) => {
-                tracing::info!(%cause, "checkout transaction in conflict: retrying once");
-                self.place_once(order).await
-            }
-            other => other,
-        }
+        checkout::place(&self.db, order).await
     }
 
     async fn find(&self, tenant: TenantId, id: OrderId) -> RepoResult<Option<OrderDetail>> {
