@@ -46,6 +46,9 @@ impl StoreSnapshot {
     }
 }
 
+/// Snapshots kept, by store, with the tenant version each was read for.
+type Kept = HashMap<(TenantId, StoreId), (i64, Arc<StoreSnapshot>)>;
+
 /// Where snapshots are read from and kept.
 #[derive(Clone)]
 pub struct Snapshots {
@@ -54,7 +57,7 @@ pub struct Snapshots {
     catalog: Arc<dyn CatalogRepository>,
     campaigns: Arc<dyn CampaignRepository>,
     config: Arc<dyn ConfigRepository>,
-    kept: Arc<Mutex<HashMap<(TenantId, StoreId), (i64, Arc<StoreSnapshot>)>>>,
+    kept: Arc<Mutex<Kept>>,
 }
 
 impl Snapshots {
