@@ -7,7 +7,7 @@ use comanda_testkit::StubResponse;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::checkout::{Shop, created, id, order_body, post, shop};
+use crate::builders::shop::{Shop, created, id, order_body, post, shop};
 use crate::messaging::{
     Stubs, connect_whatsapp, deliver, dispatch, image_event, now_ts, text_event,
 };

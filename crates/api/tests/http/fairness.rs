@@ -9,7 +9,7 @@ use comanda_ports::messaging::OutboxRepository;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::checkout::shop;
+use crate::builders::shop::shop;
 use crate::messaging::{Stubs, browser_keys, connect_whatsapp, place_order};
 use crate::support::{TestApp, json as body_json};
 
@@ -135,7 +135,7 @@ async fn pushes_go_only_to_active_staff_who_may_view_the_orders() {
     let stubs = Stubs::start().await;
     let app = stubs.app(&[]).await;
     let shop = shop(&app, "equipe", 5).await;
-    let viewers = crate::checkout::created(
+    let viewers = crate::builders::shop::created(
         app.send(
             &shop.owner,
             Method::POST,

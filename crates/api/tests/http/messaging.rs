@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use web_push_native::p256;
 use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
 
-use crate::checkout::{Shop, created, id, order_body, post, shop};
+use crate::builders::shop::{Shop, created, id, order_body, post, shop};
 use crate::support::{TestApp, json as body_json, spawn_app_on, spawn_app_with};
 
 const APP_SECRET: &str = "meta-app-secret-for-the-tests-0123456789";

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::checkout::{created, id, order_body, post, shop};
+use crate::builders::shop::{created, id, order_body, post, shop};
 use crate::messaging::{
     Stubs, connect_whatsapp, deliver, dispatch, now_ts, place_order, text_event,
 };
