@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::checkout::{Shop, created, id, order_body, post, shop};
+use crate::builders::shop::{Shop, created, id, order_body, post, shop};
 use crate::support::{TestApp, json as body_json, spawn_app_with};
 
 async fn order_as(app: &TestApp, shop: &Shop, name: &str) -> serde_json::Value {

@@ -7,10 +7,10 @@ use comanda_testkit::StubResponse;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::checkout::{Shop, created, id, order_body, post, shop};
-use crate::messaging::{
+use crate::builders::messaging::{
     Stubs, connect_whatsapp, deliver, dispatch, image_event, now_ts, text_event,
 };
+use crate::builders::shop::{Shop, created, id, order_body, post, shop};
 use crate::support::{TestApp, json as body_json, spawn_app};
 
 const PHONE: &str = "+5511987654321";

@@ -9,8 +9,8 @@ use comanda_ports::messaging::OutboxRepository;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::checkout::shop;
-use crate::messaging::{Stubs, browser_keys, connect_whatsapp, place_order};
+use crate::builders::messaging::{Stubs, browser_keys, connect_whatsapp, place_order};
+use crate::builders::shop::shop;
 use crate::support::{TestApp, json as body_json};
 
 /// A TCP server that accepts every connection and never answers: a push service that hangs.
@@ -135,7 +135,7 @@ async fn pushes_go_only_to_active_staff_who_may_view_the_orders() {
     let stubs = Stubs::start().await;
     let app = stubs.app(&[]).await;
     let shop = shop(&app, "equipe", 5).await;
-    let viewers = crate::checkout::created(
+    let viewers = crate::builders::shop::created(
         app.send(
             &shop.owner,
             Method::POST,
@@ -193,7 +193,7 @@ async fn pushes_go_only_to_active_staff_who_may_view_the_orders() {
     );
 
     place_order(&app, &shop).await;
-    crate::messaging::dispatch(&app).await;
+    crate::builders::messaging::dispatch(&app).await;
     let mut reached: Vec<String> = stubs
         .push
         .requests()
@@ -382,18 +382,22 @@ async fn signed_webhooks_are_never_rate_limited_but_refused_ones_are_per_ip() {
     // Meta sends every tenant's events from a few addresses: more signed ones than the per-IP
     // limit all pass.
     for index in 0..40 {
-        let event = crate::messaging::text_event(
+        let event = crate::builders::messaging::text_event(
             "PN-GANCHOS",
             "5511987654321",
             &format!("wamid.LIMIT{index}"),
-            &crate::messaging::now_ts(),
+            &crate::builders::messaging::now_ts(),
             "oi",
         );
         let body = event.to_string().into_bytes();
-        let signature = crate::messaging::signature(&body);
-        let response =
-            crate::messaging::post_signed(&app, "/webhooks/whatsapp", &body, Some(&signature))
-                .await;
+        let signature = crate::builders::messaging::signature(&body);
+        let response = crate::builders::messaging::post_signed(
+            &app,
+            "/webhooks/whatsapp",
+            &body,
+            Some(&signature),
+        )
+        .await;
         assert_eq!(response.status(), 200, "signed event {index}");
     }
     let body =
@@ -479,17 +483,21 @@ async fn a_tenants_webhook_path_never_takes_another_tenants_number_and_message_i
     connect_whatsapp(&app, first.owner.tenant.id, "PN-PRIMEIRA").await;
     connect_whatsapp(&app, second.owner.tenant.id, "PN-SEGUNDA").await;
     let event = |number: &str| {
-        crate::messaging::text_event(
+        crate::builders::messaging::text_event(
             number,
             "5511987654321",
             "wamid.SHARED",
-            &crate::messaging::now_ts(),
+            &crate::builders::messaging::now_ts(),
             "olá",
         )
     };
     // The second tenant's number posted on the first tenant's path: dropped, still 200.
-    let misrouted =
-        crate::messaging::deliver(&app, "/webhooks/whatsapp/primeira", &event("PN-SEGUNDA")).await;
+    let misrouted = crate::builders::messaging::deliver(
+        &app,
+        "/webhooks/whatsapp/primeira",
+        &event("PN-SEGUNDA"),
+    )
+    .await;
     assert_eq!(misrouted["messages_stored"], 0);
     assert_eq!(misrouted["ignored"], 1);
     assert_eq!(
@@ -499,9 +507,10 @@ async fn a_tenants_webhook_path_never_takes_another_tenants_number_and_message_i
     );
     // The same message id reported to both tenants is stored for each.
     let stored_first =
-        crate::messaging::deliver(&app, "/webhooks/whatsapp", &event("PN-PRIMEIRA")).await;
+        crate::builders::messaging::deliver(&app, "/webhooks/whatsapp", &event("PN-PRIMEIRA"))
+            .await;
     let stored_second =
-        crate::messaging::deliver(&app, "/webhooks/whatsapp", &event("PN-SEGUNDA")).await;
+        crate::builders::messaging::deliver(&app, "/webhooks/whatsapp", &event("PN-SEGUNDA")).await;
     assert_eq!(stored_first["messages_stored"], 1);
     assert_eq!(stored_second["messages_stored"], 1);
     assert_eq!(
@@ -528,9 +537,10 @@ async fn a_media_download_stops_past_16_mib() {
             content_type: "video/mp4",
         },
     ]);
-    let image = crate::messaging::image_event("PN-PESADA", "5511987654321", "wamid.BIG", "BIG");
-    crate::messaging::deliver(&app, "/webhooks/whatsapp", &image).await;
-    crate::messaging::dispatch(&app).await;
+    let image =
+        crate::builders::messaging::image_event("PN-PESADA", "5511987654321", "wamid.BIG", "BIG");
+    crate::builders::messaging::deliver(&app, "/webhooks/whatsapp", &image).await;
+    crate::builders::messaging::dispatch(&app).await;
     assert_eq!(
         app.scalar_text(
             "SELECT status || ':' || coalesce(last_error, '') FROM outbox WHERE kind = 'whatsapp.download_media'"

@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod bootstrap;
+mod builders;
 mod central;
 mod checkout;
 mod checkout_data;

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::checkout::{created, order_body, post, shop};
+use crate::builders::shop::{created, order_body, post, shop};
 use crate::support::{Session, TestApp, json as body_json, spawn_app};
 
 async fn checklist(app: &TestApp, session: &Session) -> Value {

@@ -3,10 +3,10 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::checkout::{created, id, order_body, post, shop};
-use crate::messaging::{
+use crate::builders::messaging::{
     Stubs, connect_whatsapp, deliver, dispatch, now_ts, place_order, text_event,
 };
+use crate::builders::shop::{created, id, order_body, post, shop};
 use crate::support::{json as body_json, spawn_app, spawn_app_with};
 
 #[tokio::test]

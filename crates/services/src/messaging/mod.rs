@@ -3,6 +3,8 @@
 
 pub mod cleanup;
 pub mod dispatcher;
+#[cfg(test)]
+mod dispatcher_tests;
 pub mod push;
 pub mod whatsapp;
 

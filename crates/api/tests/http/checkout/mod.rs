@@ -1,0 +1,9 @@
+//! Checkout, orders, customers, campaigns, inventory, config and insights through the API.
+
+mod customers;
+mod failures;
+mod inventory_and_config;
+mod isolation;
+mod orders;
+mod placing;
+mod races;

@@ -1,0 +1,62 @@
+//! The demo seed: a tenant with a menu and delivery bands, seeded twice without change.
+
+use crate::support::{json, spawn_app};
+
+#[tokio::test]
+async fn the_demo_seed_has_a_menu_and_bands_and_seeding_twice_changes_nothing() {
+    let app = spawn_app().await;
+    let seed = comanda_api::startup::seed_service(&app.settings).expect("seed service");
+    seed.seed_demo().await.expect("first seed");
+    let counts = "SELECT (SELECT count(*) FROM tenants) + (SELECT count(*) FROM stores) * 10 \
+                  + (SELECT count(*) FROM products) * 100 + (SELECT count(*) FROM addons) * 10000 \
+                  + (SELECT count(*) FROM shipping_bands) * 1000000";
+    let first = app.scalar_i64(counts).await;
+    seed.seed_demo().await.expect("second seed");
+    assert_eq!(
+        app.scalar_i64(counts).await,
+        first,
+        "nothing was added the second time"
+    );
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM users").await, 1);
+    app.login(
+        "demo",
+        comanda_services::seed::DEMO_OWNER_EMAIL,
+        comanda_services::seed::DEMO_OWNER_PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        app.scalar_text(
+            "SELECT p.code FROM tenant_subscriptions s JOIN plans p ON p.id = s.plan_id"
+        )
+        .await,
+        comanda_services::seed::DEMO_PLAN_CODE
+    );
+
+    let store = &json(app.get_as("demo", "/stores").await).await["items"][0];
+    let store_id = store["id"].as_str().expect("id");
+    let menu = json(
+        app.get_as("demo", &format!("/catalog?store_id={store_id}"))
+            .await,
+    )
+    .await;
+    let categories = menu["categories"].as_array().expect("categories");
+    assert!(categories.len() >= 4, "{menu}");
+    assert!(
+        categories[0]["products"][0]["addon_groups"]
+            .as_array()
+            .is_some_and(|g| !g.is_empty())
+    );
+    let quoted = app
+        .client
+        .post(app.url("/shipping/quote"))
+        .header("X-Tenant", "demo")
+        .json(&serde_json::json!({
+            "store_id": store_id, "lat": -23.5700, "lng": -46.6450,
+            "address": {"cep": "01310-200", "street": "Avenida Paulista", "number": "2000", "district": "Bela Vista", "city": "São Paulo", "state": "SP"}
+        }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(quoted.status(), 200);
+    assert_eq!(json(quoted).await["source"], "coordinates");
+}

@@ -1,0 +1,8 @@
+//! Stores, catalog, media and shipping through the API.
+
+mod catalog;
+mod catalog_cache;
+mod demo_seed;
+mod media;
+mod shipping;
+mod stores;
