@@ -680,130 +680,247 @@ impl Query for PlaceOrderStatement {
 impl QueryFragment<Pg> for PlaceOrderStatement {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         /// One named parameter of the `p` row.
+        // Cast in the text too, so the statement reads the same with its values inlined (the
+        // benchmark replays it so).
         macro_rules! param {
-            ($first:expr, $sql_type:ty, $value:expr, $name:literal) => {
+            ($first:expr, $sql_type:ty, $value:expr, $name:literal, $cast:literal) => {
                 out.push_sql(if $first { "WITH p AS (SELECT " } else { ", " });
                 out.push_bind_param::<$sql_type, _>($value)?;
-                out.push_sql(concat!(" AS ", $name));
+                out.push_sql(concat!("::", $cast, " AS ", $name));
             };
         }
-        param!(true, SqlUuid, &self.tenant_id, "tenant_id");
-        param!(false, Nullable<Text>, &self.key, "key");
-        param!(false, Nullable<Text>, &self.request_hash, "request_hash");
-        param!(false, SqlUuid, &self.order_id, "order_id");
-        param!(false, SqlUuid, &self.store_id, "store_id");
+        param!(true, SqlUuid, &self.tenant_id, "tenant_id", "uuid");
+        param!(false, Nullable<Text>, &self.key, "key", "text");
+        param!(
+            false,
+            Nullable<Text>,
+            &self.request_hash,
+            "request_hash",
+            "text"
+        );
+        param!(false, SqlUuid, &self.order_id, "order_id", "uuid");
+        param!(false, SqlUuid, &self.store_id, "store_id", "uuid");
         param!(
             false,
             Array<SqlUuid>,
             &self.stock_products,
-            "stock_products"
+            "stock_products",
+            "uuid[]"
         );
         param!(
             false,
             Array<Integer>,
             &self.stock_quantities,
-            "stock_quantities"
+            "stock_quantities",
+            "int4[]"
         );
-        param!(false, Array<SqlUuid>, &self.movement_ids, "movement_ids");
-        param!(false, Array<SqlUuid>, &self.campaigns, "campaigns");
-        param!(false, SqlUuid, &self.customer_id, "customer_id");
-        param!(false, Text, &self.customer_name, "customer_name");
-        param!(false, Text, &self.customer_phone, "customer_phone");
-        param!(false, Text, &self.fulfillment, "fulfillment");
-        param!(false, BigInt, &self.subtotal_cents, "subtotal_cents");
-        param!(false, BigInt, &self.discount_cents, "discount_cents");
+        param!(
+            false,
+            Array<SqlUuid>,
+            &self.movement_ids,
+            "movement_ids",
+            "uuid[]"
+        );
+        param!(
+            false,
+            Array<SqlUuid>,
+            &self.campaigns,
+            "campaigns",
+            "uuid[]"
+        );
+        param!(false, SqlUuid, &self.customer_id, "customer_id", "uuid");
+        param!(false, Text, &self.customer_name, "customer_name", "text");
+        param!(false, Text, &self.customer_phone, "customer_phone", "text");
+        param!(false, Text, &self.fulfillment, "fulfillment", "text");
+        param!(
+            false,
+            BigInt,
+            &self.subtotal_cents,
+            "subtotal_cents",
+            "int8"
+        );
+        param!(
+            false,
+            BigInt,
+            &self.discount_cents,
+            "discount_cents",
+            "int8"
+        );
         param!(
             false,
             BigInt,
             &self.shipping_fee_cents,
-            "shipping_fee_cents"
+            "shipping_fee_cents",
+            "int8"
         );
-        param!(false, BigInt, &self.total_cents, "total_cents");
+        param!(false, BigInt, &self.total_cents, "total_cents", "int8");
         param!(
             false,
             Nullable<Timestamptz>,
             &self.scheduled_for,
-            "scheduled_for"
+            "scheduled_for",
+            "timestamptz"
         );
-        param!(false, Array<SqlUuid>, &self.item_ids, "item_ids");
-        param!(false, Array<SqlUuid>, &self.item_products, "item_products");
-        param!(false, Array<Text>, &self.item_names, "item_names");
+        param!(false, Array<SqlUuid>, &self.item_ids, "item_ids", "uuid[]");
+        param!(
+            false,
+            Array<SqlUuid>,
+            &self.item_products,
+            "item_products",
+            "uuid[]"
+        );
+        param!(false, Array<Text>, &self.item_names, "item_names", "text[]");
         param!(
             false,
             Array<Integer>,
             &self.item_quantities,
-            "item_quantities"
+            "item_quantities",
+            "int4[]"
         );
         param!(
             false,
             Array<BigInt>,
             &self.item_unit_prices,
-            "item_unit_prices"
+            "item_unit_prices",
+            "int8[]"
         );
         param!(
             false,
             Array<BigInt>,
             &self.item_line_totals,
-            "item_line_totals"
+            "item_line_totals",
+            "int8[]"
         );
-        param!(false, Array<Text>, &self.item_notes, "item_notes");
+        param!(false, Array<Text>, &self.item_notes, "item_notes", "text[]");
         param!(
             false,
             Array<Integer>,
             &self.item_positions,
-            "item_positions"
+            "item_positions",
+            "int4[]"
         );
-        param!(false, Array<SqlUuid>, &self.addon_ids, "addon_ids");
-        param!(false, Array<SqlUuid>, &self.addon_items, "addon_items");
-        param!(false, Array<SqlUuid>, &self.addon_addons, "addon_addons");
-        param!(false, Array<Text>, &self.addon_names, "addon_names");
-        param!(false, Array<Text>, &self.addon_groups, "addon_groups");
+        param!(
+            false,
+            Array<SqlUuid>,
+            &self.addon_ids,
+            "addon_ids",
+            "uuid[]"
+        );
+        param!(
+            false,
+            Array<SqlUuid>,
+            &self.addon_items,
+            "addon_items",
+            "uuid[]"
+        );
+        param!(
+            false,
+            Array<SqlUuid>,
+            &self.addon_addons,
+            "addon_addons",
+            "uuid[]"
+        );
+        param!(
+            false,
+            Array<Text>,
+            &self.addon_names,
+            "addon_names",
+            "text[]"
+        );
+        param!(
+            false,
+            Array<Text>,
+            &self.addon_groups,
+            "addon_groups",
+            "text[]"
+        );
         param!(
             false,
             Array<Integer>,
             &self.addon_quantities,
-            "addon_quantities"
+            "addon_quantities",
+            "int4[]"
         );
         param!(
             false,
             Array<BigInt>,
             &self.addon_unit_prices,
-            "addon_unit_prices"
+            "addon_unit_prices",
+            "int8[]"
         );
-        param!(false, Text, &self.payment_method, "payment_method");
+        param!(false, Text, &self.payment_method, "payment_method", "text");
         param!(
             false,
             Nullable<BigInt>,
             &self.change_for_cents,
-            "change_for_cents"
+            "change_for_cents",
+            "int8"
         );
-        param!(false, Nullable<Text>, &self.cep, "cep");
-        param!(false, Nullable<Text>, &self.street, "street");
-        param!(false, Nullable<Text>, &self.street_number, "street_number");
-        param!(false, Nullable<Text>, &self.complement, "complement");
-        param!(false, Nullable<Text>, &self.district, "district");
-        param!(false, Nullable<Text>, &self.city, "city");
-        param!(false, Nullable<Text>, &self.state, "state");
-        param!(false, Nullable<Double>, &self.latitude, "latitude");
-        param!(false, Nullable<Double>, &self.longitude, "longitude");
-        param!(false, Nullable<Double>, &self.distance_km, "distance_km");
+        param!(false, Nullable<Text>, &self.cep, "cep", "text");
+        param!(false, Nullable<Text>, &self.street, "street", "text");
+        param!(
+            false,
+            Nullable<Text>,
+            &self.street_number,
+            "street_number",
+            "text"
+        );
+        param!(
+            false,
+            Nullable<Text>,
+            &self.complement,
+            "complement",
+            "text"
+        );
+        param!(false, Nullable<Text>, &self.district, "district", "text");
+        param!(false, Nullable<Text>, &self.city, "city", "text");
+        param!(false, Nullable<Text>, &self.state, "state", "text");
+        param!(
+            false,
+            Nullable<Double>,
+            &self.latitude,
+            "latitude",
+            "float8"
+        );
+        param!(
+            false,
+            Nullable<Double>,
+            &self.longitude,
+            "longitude",
+            "float8"
+        );
+        param!(
+            false,
+            Nullable<Double>,
+            &self.distance_km,
+            "distance_km",
+            "float8"
+        );
         param!(
             false,
             Nullable<BigInt>,
             &self.delivery_fee_cents,
-            "delivery_fee_cents"
+            "delivery_fee_cents",
+            "int8"
         );
-        param!(false, Nullable<Integer>, &self.eta_minutes, "eta_minutes");
-        param!(false, Nullable<SqlUuid>, &self.band_id, "band_id");
+        param!(
+            false,
+            Nullable<Integer>,
+            &self.eta_minutes,
+            "eta_minutes",
+            "int4"
+        );
+        param!(false, Nullable<SqlUuid>, &self.band_id, "band_id", "uuid");
         param!(
             false,
             Nullable<Text>,
             &self.distance_source,
-            "distance_source"
+            "distance_source",
+            "text"
         );
-        param!(false, SqlUuid, &self.history_id, "history_id");
-        param!(false, Array<SqlUuid>, &self.job_ids, "job_ids");
-        param!(false, Array<Text>, &self.job_kinds, "job_kinds");
+        param!(false, SqlUuid, &self.history_id, "history_id", "uuid");
+        param!(false, Array<SqlUuid>, &self.job_ids, "job_ids", "uuid[]");
+        param!(false, Array<Text>, &self.job_kinds, "job_kinds", "text[]");
         out.push_sql("), ");
         out.push_sql(PLACE_ORDER);
         Ok(())
