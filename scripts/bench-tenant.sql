@@ -57,7 +57,7 @@ INSERT INTO stock_levels (tenant_id, store_id, product_id, quantity)
 SELECT ctx.tenant_id, ctx.store_id, p.id, 1000000
 FROM products p CROSS JOIN bench_ctx ctx
 WHERE p.tenant_id = ctx.tenant_id
-ON CONFLICT (store_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity;
+ON CONFLICT (tenant_id, store_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity;
 
 INSERT INTO customers (id, tenant_id, name, phone)
 SELECT gen_random_uuid(), ctx.tenant_id, 'Cliente ' || g, '+55119' || (10000000 + g)

@@ -206,14 +206,14 @@ pub trait WhatsAppRepository: Send + Sync {
         &self,
         before: DateTime<Utc>,
         limit: i64,
-    ) -> RepoResult<Vec<(String, String)>>;
+    ) -> RepoResult<Vec<(TenantId, String, String)>>;
     /// Every stored media key after `after_id` (for the missing-object sweep), by id.
     async fn media_page(
         &self,
         after_id: Option<&str>,
         limit: i64,
-    ) -> RepoResult<Vec<(String, String)>>;
-    async fn clear_media(&self, id: &str) -> RepoResult<()>;
+    ) -> RepoResult<Vec<(TenantId, String, String)>>;
+    async fn clear_media(&self, tenant: TenantId, id: &str) -> RepoResult<()>;
 }
 
 /// A tenant's credentials for the WhatsApp Cloud API.
@@ -336,7 +336,7 @@ pub trait PushSubscriptionRepository: Send + Sync {
         tenant: TenantId,
         user: comanda_domain::UserId,
     ) -> RepoResult<Vec<PushSubscription>>;
-    async fn delete(&self, id: &str) -> RepoResult<()>;
+    async fn delete(&self, tenant: TenantId, id: &str) -> RepoResult<()>;
 }
 
 /// Browsers one staff account may subscribe (docs/operations.md#fairness-and-saturation).

@@ -783,7 +783,7 @@ impl PushSubscriptionRepository for NotReached {
         not_reached("PushSubscriptionRepository::for_user")
     }
 
-    async fn delete(&self, _id: &str) -> RepoResult<()> {
+    async fn delete(&self, _tenant: TenantId, _id: &str) -> RepoResult<()> {
         not_reached("PushSubscriptionRepository::delete")
     }
 }
@@ -885,7 +885,7 @@ impl WhatsAppRepository for NotReached {
         &self,
         _before: DateTime<Utc>,
         _limit: i64,
-    ) -> RepoResult<Vec<(String, String)>> {
+    ) -> RepoResult<Vec<(TenantId, String, String)>> {
         not_reached("WhatsAppRepository::media_before")
     }
 
@@ -893,11 +893,11 @@ impl WhatsAppRepository for NotReached {
         &self,
         _after_id: Option<&str>,
         _limit: i64,
-    ) -> RepoResult<Vec<(String, String)>> {
+    ) -> RepoResult<Vec<(TenantId, String, String)>> {
         not_reached("WhatsAppRepository::media_page")
     }
 
-    async fn clear_media(&self, _id: &str) -> RepoResult<()> {
+    async fn clear_media(&self, _tenant: TenantId, _id: &str) -> RepoResult<()> {
         not_reached("WhatsAppRepository::clear_media")
     }
 }

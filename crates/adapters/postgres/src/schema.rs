@@ -54,7 +54,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    stores (id) {
+    stores (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         name -> Text,
@@ -85,7 +85,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    categories (id) {
+    categories (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         name -> Text,
@@ -98,7 +98,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    products (id) {
+    products (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         category_id -> Uuid,
@@ -116,7 +116,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    product_store_availability (store_id, product_id) {
+    product_store_availability (tenant_id, store_id, product_id) {
         tenant_id -> Uuid,
         product_id -> Uuid,
         store_id -> Uuid,
@@ -126,7 +126,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    stock_levels (store_id, product_id) {
+    stock_levels (tenant_id, store_id, product_id) {
         tenant_id -> Uuid,
         store_id -> Uuid,
         product_id -> Uuid,
@@ -136,7 +136,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    addon_groups (id) {
+    addon_groups (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         product_id -> Uuid,
@@ -148,7 +148,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    addons (id) {
+    addons (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         group_id -> Uuid,
@@ -160,7 +160,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    shipping_bands (id) {
+    shipping_bands (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         store_id -> Uuid,
@@ -171,7 +171,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    media_objects (id) {
+    media_objects (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         object_key -> Text,
@@ -204,7 +204,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    customers (id) {
+    customers (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         name -> Text,
@@ -218,7 +218,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    campaigns (id) {
+    campaigns (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         name -> Text,
@@ -249,7 +249,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    orders (id) {
+    orders (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         number -> BigInt,
@@ -271,7 +271,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    order_items (id) {
+    order_items (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         order_id -> Uuid,
@@ -286,7 +286,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    order_item_addons (id) {
+    order_item_addons (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         order_item_id -> Uuid,
@@ -299,7 +299,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    order_payments (order_id) {
+    order_payments (tenant_id, order_id) {
         order_id -> Uuid,
         tenant_id -> Uuid,
         method -> Text,
@@ -310,7 +310,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    order_deliveries (order_id) {
+    order_deliveries (tenant_id, order_id) {
         order_id -> Uuid,
         tenant_id -> Uuid,
         cep -> Text,
@@ -331,7 +331,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    order_status_history (id) {
+    order_status_history (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         order_id -> Uuid,
@@ -344,7 +344,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    campaign_uses (campaign_id, order_id) {
+    campaign_uses (tenant_id, campaign_id, order_id) {
         campaign_id -> Uuid,
         tenant_id -> Uuid,
         customer_id -> Uuid,
@@ -354,7 +354,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    stock_movements (id) {
+    stock_movements (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         store_id -> Uuid,
@@ -370,7 +370,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    outbox (id) {
+    outbox (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         kind -> Text,
@@ -396,7 +396,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    whatsapp_conversations (id) {
+    whatsapp_conversations (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         customer_phone -> Text,
@@ -409,7 +409,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    whatsapp_messages (id) {
+    whatsapp_messages (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         conversation_id -> Uuid,
@@ -430,7 +430,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    webpush_subscriptions (id) {
+    webpush_subscriptions (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         user_id -> Uuid,
@@ -441,21 +441,13 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(whatsapp_messages -> whatsapp_conversations (conversation_id));
-diesel::joinable!(orders -> customers (customer_id));
-diesel::joinable!(order_items -> orders (order_id));
-diesel::joinable!(order_item_addons -> order_items (order_item_id));
-
-diesel::joinable!(products -> categories (category_id));
-diesel::joinable!(addon_groups -> products (product_id));
-diesel::joinable!(addons -> addon_groups (group_id));
 diesel::joinable!(tenant_subscriptions -> tenants (tenant_id));
 diesel::joinable!(tenant_subscriptions -> plans (plan_id));
 diesel::joinable!(tenant_modules -> tenants (tenant_id));
 diesel::joinable!(stores -> tenants (tenant_id));
 
 diesel::table! {
-    users (id) {
+    users (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         email -> Text,
@@ -484,7 +476,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    user_sessions (id) {
+    user_sessions (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         user_id -> Uuid,
@@ -499,7 +491,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    groups (id) {
+    groups (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         name -> Text,
@@ -510,7 +502,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    group_permissions (group_id, module, action) {
+    group_permissions (tenant_id, group_id, module, action) {
         tenant_id -> Uuid,
         group_id -> Uuid,
         module -> Text,
@@ -519,7 +511,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    user_groups (user_id, group_id) {
+    user_groups (tenant_id, user_id, group_id) {
         tenant_id -> Uuid,
         user_id -> Uuid,
         group_id -> Uuid,
@@ -527,9 +519,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_log (id) {
+    audit_log (tenant_id, id) {
         id -> Uuid,
-        tenant_id -> Nullable<Uuid>,
+        tenant_id -> Uuid,
         actor_user_id -> Nullable<Uuid>,
         actor_tenant_id -> Nullable<Uuid>,
         action -> Text,
@@ -540,6 +532,29 @@ diesel::table! {
         ip -> Nullable<Text>,
         request_id -> Nullable<Text>,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    operator_audit_log (id) {
+        id -> Uuid,
+        actor_user_id -> Nullable<Uuid>,
+        actor_tenant_id -> Nullable<Uuid>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Nullable<Text>,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        ip -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    whatsapp_numbers (phone_number_id) {
+        phone_number_id -> Text,
+        tenant_id -> Uuid,
     }
 }
 
@@ -555,7 +570,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    plan_change_requests (id) {
+    plan_change_requests (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         plan_id -> Uuid,
@@ -578,11 +593,7 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> tenants (tenant_id));
-diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(groups -> tenants (tenant_id));
-diesel::joinable!(group_permissions -> groups (group_id));
-diesel::joinable!(user_groups -> users (user_id));
-diesel::joinable!(user_groups -> groups (group_id));
 diesel::joinable!(plan_change_requests -> plans (plan_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -626,4 +637,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_conversations,
     whatsapp_messages,
     webpush_subscriptions,
+    whatsapp_numbers,
+    operator_audit_log,
 );

@@ -345,6 +345,15 @@ async fn plans_are_validated_and_cannot_be_deleted_while_in_use() {
         .status(),
         204
     );
+    // Plans belong to no tenant: their changes are in the operator's log, not a tenant's.
+    assert_eq!(
+        app.scalar_i64(
+            "SELECT count(*) FROM operator_audit_log WHERE entity_type = 'plan' \
+             AND action IN ('plan.create', 'plan.delete')"
+        )
+        .await,
+        3
+    );
 }
 
 #[tokio::test]
@@ -647,4 +656,44 @@ async fn webhooks_refuse_everything_without_configured_secrets() {
     )
     .await;
     assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn a_whatsapp_number_routes_to_one_tenant_and_is_free_again_once_changed() {
+    let (app, central) = central_app().await;
+    let first = app.tenant_with_owner("numero-um").await.tenant.id;
+    let second = app.tenant_with_owner("numero-dois").await.tenant.id;
+    let set_number = |tenant: comanda_domain::TenantId, number: &'static str| {
+        let (app, central) = (&app, &central);
+        async move {
+            app.send(
+                central,
+                Method::PUT,
+                &format!("/admin/central/tenants/{tenant}/messaging"),
+                Some(serde_json::json!({ "whatsapp_phone_number_id": number })),
+            )
+            .await
+        }
+    };
+    let routes = || async {
+        app.scalar_text(
+            "SELECT coalesce(string_agg(phone_number_id || '=' || tenant_id, ',' \
+             ORDER BY phone_number_id), '') FROM whatsapp_numbers",
+        )
+        .await
+    };
+
+    assert_eq!(set_number(first, "5511900000001").await.status(), 200);
+    let taken = set_number(second, "5511900000001").await;
+    assert_eq!(taken.status(), 409);
+    assert_eq!(json(taken).await["code"], "phone_number_taken");
+    assert_eq!(routes().await, format!("5511900000001={first}"));
+
+    // Changing the first tenant's number frees the old one for the second.
+    assert_eq!(set_number(first, "5511900000002").await.status(), 200);
+    assert_eq!(set_number(second, "5511900000001").await.status(), 200);
+    assert_eq!(
+        routes().await,
+        format!("5511900000001={second},5511900000002={first}")
+    );
 }

@@ -90,9 +90,9 @@ impl MediaCleanup {
             if expired.is_empty() {
                 break;
             }
-            for (message, key) in expired {
+            for (tenant, message, key) in expired {
                 self.storage.delete(&key).await.map_err(unavailable)?;
-                self.conversations.clear_media(&message).await?;
+                self.conversations.clear_media(tenant, &message).await?;
                 report.expired += 1;
             }
         }
@@ -102,13 +102,13 @@ impl MediaCleanup {
                 .conversations
                 .media_page(after.as_deref(), BATCH)
                 .await?;
-            let Some((last, _)) = page.last() else {
+            let Some((_, last, _)) = page.last() else {
                 break;
             };
             after = Some(last.clone());
-            for (message, key) in page {
+            for (tenant, message, key) in page {
                 if !self.storage.exists(&key).await.map_err(unavailable)? {
-                    self.conversations.clear_media(&message).await?;
+                    self.conversations.clear_media(tenant, &message).await?;
                     report.missing += 1;
                 }
             }

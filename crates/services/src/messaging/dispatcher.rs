@@ -656,7 +656,10 @@ impl OutboxDispatcher {
                 Ok(PushOutcome::Delivered) => delivered += 1,
                 Ok(PushOutcome::Gone) => {
                     tracing::info!(subscription = %subscription.id, "push subscription gone, removed");
-                    self.ports.subscriptions.delete(&subscription.id).await?;
+                    self.ports
+                        .subscriptions
+                        .delete(tenant, &subscription.id)
+                        .await?;
                 }
                 Err(ProviderError::Temporary(error)) => temporary = Some(error),
                 Err(ProviderError::Permanent(error)) => {

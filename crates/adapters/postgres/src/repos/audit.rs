@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::database::Database;
 use crate::errors::diesel_error;
-use crate::schema::audit_log;
+use crate::schema::{audit_log, operator_audit_log};
 
 /// One change to record: what was done to which entity, and the entity before and after.
 pub(crate) struct Change<'a> {
@@ -23,35 +23,45 @@ pub(crate) struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+/// A tenant's change goes to its own log (kept with its rows when distributed, docs/scaling.md);
+/// one that concerns no tenant (a plan) to the operator's.
 pub(crate) async fn record(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     change: Change<'_>,
 ) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::id.eq(Uuid::now_v7()),
-            audit_log::tenant_id.eq(change.tenant.map(|t| t.as_uuid())),
-            audit_log::actor_user_id.eq(actor.user_id.map(|u| u.as_uuid())),
-            audit_log::actor_tenant_id.eq(actor.tenant_id.map(|t| t.as_uuid())),
-            audit_log::action.eq(change.action),
-            audit_log::entity_type.eq(change.entity_type),
-            audit_log::entity_id.eq(change.entity_id),
-            audit_log::before.eq(change.before),
-            audit_log::after.eq(change.after),
-            audit_log::ip.eq(&actor.ip),
-            audit_log::request_id.eq(&actor.request_id),
-        ))
-        .execute(conn)
-        .await
-        .map(|_| ())
+    macro_rules! insert_into {
+        ($log:ident $(, $tenant:expr)?) => {
+            diesel::insert_into($log::table)
+                .values((
+                    $($log::tenant_id.eq($tenant),)?
+                    $log::id.eq(Uuid::now_v7()),
+                    $log::actor_user_id.eq(actor.user_id.map(|u| u.as_uuid())),
+                    $log::actor_tenant_id.eq(actor.tenant_id.map(|t| t.as_uuid())),
+                    $log::action.eq(change.action),
+                    $log::entity_type.eq(change.entity_type),
+                    $log::entity_id.eq(change.entity_id),
+                    $log::before.eq(change.before),
+                    $log::after.eq(change.after),
+                    $log::ip.eq(&actor.ip),
+                    $log::request_id.eq(&actor.request_id),
+                ))
+                .execute(conn)
+                .await
+                .map(|_| ())
+        };
+    }
+    match change.tenant {
+        Some(tenant) => insert_into!(audit_log, tenant.as_uuid()),
+        None => insert_into!(operator_audit_log),
+    }
 }
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = audit_log, check_for_backend(diesel::pg::Pg))]
 struct AuditRow {
     id: Uuid,
-    tenant_id: Option<Uuid>,
+    tenant_id: Uuid,
     actor_user_id: Option<Uuid>,
     actor_tenant_id: Option<Uuid>,
     action: String,
@@ -115,7 +125,7 @@ impl AuditRepository for PgAuditRepository {
                 .into_iter()
                 .map(|row| AuditEntry {
                     id: row.id.to_string(),
-                    tenant_id: row.tenant_id.map(TenantId::from_uuid),
+                    tenant_id: Some(TenantId::from_uuid(row.tenant_id)),
                     actor_user_id: row.actor_user_id.map(UserId::from_uuid),
                     actor_tenant_id: row.actor_tenant_id.map(TenantId::from_uuid),
                     action: row.action,

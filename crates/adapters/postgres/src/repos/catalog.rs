@@ -639,6 +639,7 @@ impl CatalogRepository for PgCatalogRepository {
                     diesel::insert_into(product_store_availability::table)
                         .values(rows)
                         .on_conflict((
+                            product_store_availability::tenant_id,
                             product_store_availability::store_id,
                             product_store_availability::product_id,
                         ))
@@ -905,13 +906,15 @@ async fn products_with_state(
 ) -> QueryResult<(Vec<Product>, HashMap<ProductId, StoreProductState>)> {
     let mut query = products::table
         .left_join(
-            product_store_availability::table.on(product_store_availability::product_id
-                .eq(products::id)
+            product_store_availability::table.on(product_store_availability::tenant_id
+                .eq(products::tenant_id)
+                .and(product_store_availability::product_id.eq(products::id))
                 .and(product_store_availability::store_id.eq(store.as_uuid()))),
         )
         .left_join(
-            stock_levels::table.on(stock_levels::product_id
-                .eq(products::id)
+            stock_levels::table.on(stock_levels::tenant_id
+                .eq(products::tenant_id)
+                .and(stock_levels::product_id.eq(products::id))
                 .and(stock_levels::store_id.eq(store.as_uuid()))),
         )
         .filter(products::tenant_id.eq(tenant.as_uuid()))

@@ -24,7 +24,9 @@ use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
 use crate::repos::audit::{self, Change};
 use crate::repos::contains_pattern;
-use crate::schema::{orders, stores, tenant_messaging, tenant_subscriptions, tenants, users};
+use crate::schema::{
+    orders, stores, tenant_messaging, tenant_subscriptions, tenants, users, whatsapp_numbers,
+};
 
 #[derive(Clone)]
 pub struct PgCentralRepository {
@@ -579,6 +581,22 @@ impl CentralRepository for PgCentralRepository {
                 .set(values)
                 .execute(conn)
                 .await?;
+            // The webhook finds the tenant by its number here, one number per tenant and one
+            // tenant per number (a taken number is a conflict).
+            diesel::delete(
+                whatsapp_numbers::table.filter(whatsapp_numbers::tenant_id.eq(id.as_uuid())),
+            )
+            .execute(conn)
+            .await?;
+            if let Some(phone_number_id) = &after.whatsapp_phone_number_id {
+                diesel::insert_into(whatsapp_numbers::table)
+                    .values((
+                        whatsapp_numbers::phone_number_id.eq(phone_number_id),
+                        whatsapp_numbers::tenant_id.eq(id.as_uuid()),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
             audit::record(
                 conn,
                 actor,

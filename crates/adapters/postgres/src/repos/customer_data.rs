@@ -163,7 +163,11 @@ async fn addresses(
     id: CustomerId,
 ) -> QueryResult<Vec<AddressUse>> {
     let rows: Vec<DeliveryRow> = order_deliveries::table
-        .inner_join(orders::table.on(orders::id.eq(order_deliveries::order_id)))
+        .inner_join(
+            orders::table.on(orders::tenant_id
+                .eq(order_deliveries::tenant_id)
+                .and(orders::id.eq(order_deliveries::order_id))),
+        )
         .filter(order_deliveries::tenant_id.eq(tenant.as_uuid()))
         .filter(orders::tenant_id.eq(tenant.as_uuid()))
         .filter(orders::customer_id.eq(id.as_uuid()))
@@ -221,8 +225,16 @@ async fn campaign_uses_of(
     id: CustomerId,
 ) -> QueryResult<Vec<CampaignUse>> {
     let rows: Vec<(Uuid, String, Uuid, i64, DateTime<Utc>)> = campaign_uses::table
-        .inner_join(campaigns::table.on(campaigns::id.eq(campaign_uses::campaign_id)))
-        .inner_join(orders::table.on(orders::id.eq(campaign_uses::order_id)))
+        .inner_join(
+            campaigns::table.on(campaigns::tenant_id
+                .eq(campaign_uses::tenant_id)
+                .and(campaigns::id.eq(campaign_uses::campaign_id))),
+        )
+        .inner_join(
+            orders::table.on(orders::tenant_id
+                .eq(campaign_uses::tenant_id)
+                .and(orders::id.eq(campaign_uses::order_id))),
+        )
         .filter(campaign_uses::tenant_id.eq(tenant.as_uuid()))
         .filter(campaigns::tenant_id.eq(tenant.as_uuid()))
         .filter(orders::tenant_id.eq(tenant.as_uuid()))

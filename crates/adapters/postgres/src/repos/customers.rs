@@ -78,7 +78,7 @@ const SELECT_CUSTOMERS: &str = "\
     FROM customers c LEFT JOIN orders o ON o.customer_id = c.id AND o.tenant_id = c.tenant_id \
     WHERE c.tenant_id = $1 AND ($2::uuid IS NULL OR c.id = $2) \
       AND ($3::text IS NULL OR c.name ILIKE $3 OR c.phone LIKE $3) \
-    GROUP BY c.id ORDER BY lower(c.name), c.id LIMIT $4 OFFSET $5";
+    GROUP BY c.tenant_id, c.id ORDER BY lower(c.name), c.id LIMIT $4 OFFSET $5";
 
 async fn query(
     conn: &mut AsyncPgConnection,

@@ -104,30 +104,23 @@ impl ImportRepository for PgImportRepository {
                 let (id, created) =
                     customer_by_phone(conn, tenant, row.phone.as_str(), &row.name).await?;
                 if created {
-                    diesel::update(
-                        customers::table
-                            .find(id)
-                            .filter(customers::tenant_id.eq(tenant.as_uuid())),
-                    )
-                    .set((
-                        customers::email.eq(&row.email),
-                        customers::notes.eq(&row.notes),
-                    ))
-                    .execute(conn)
-                    .await?;
+                    diesel::update(customers::table.find((tenant.as_uuid(), id)))
+                        .set((
+                            customers::email.eq(&row.email),
+                            customers::notes.eq(&row.notes),
+                        ))
+                        .execute(conn)
+                        .await?;
                     counts.created += 1;
                 } else {
                     // Only what differs is written: a second run changes nothing.
                     let changed = diesel::update(
-                        customers::table
-                            .find(id)
-                            .filter(customers::tenant_id.eq(tenant.as_uuid()))
-                            .filter(
-                                customers::name
-                                    .ne(&row.name)
-                                    .or(customers::email.is_distinct_from(&row.email))
-                                    .or(customers::notes.ne(&row.notes)),
-                            ),
+                        customers::table.find((tenant.as_uuid(), id)).filter(
+                            customers::name
+                                .ne(&row.name)
+                                .or(customers::email.is_distinct_from(&row.email))
+                                .or(customers::notes.ne(&row.notes)),
+                        ),
                     )
                     .set((
                         customers::name.eq(&row.name),
@@ -226,16 +219,13 @@ impl ImportRepository for PgImportRepository {
                     }
                     Some(id) => {
                         let changed = diesel::update(
-                            products::table
-                                .find(id)
-                                .filter(products::tenant_id.eq(tenant.as_uuid()))
-                                .filter(
-                                    products::description
-                                        .ne(&row.description)
-                                        .or(products::price_cents.ne(row.price_cents))
-                                        .or(products::is_active.ne(row.is_active))
-                                        .or(products::track_stock.ne(row.track_stock)),
-                                ),
+                            products::table.find((tenant.as_uuid(), id)).filter(
+                                products::description
+                                    .ne(&row.description)
+                                    .or(products::price_cents.ne(row.price_cents))
+                                    .or(products::is_active.ne(row.is_active))
+                                    .or(products::track_stock.ne(row.track_stock)),
+                            ),
                         )
                         .set((
                             products::description.eq(&row.description),

@@ -130,7 +130,7 @@ impl InsightsRepository for PgInsightsRepository {
             "WITH period AS ({PERIOD}) \
              SELECT i.product_id, min(i.product_name) AS name, sum(i.quantity)::bigint AS quantity, \
                     sum(i.line_total_cents)::bigint AS revenue_cents \
-             FROM order_items i JOIN period p ON p.id = i.order_id \
+             FROM order_items i JOIN period p ON p.tenant_id = i.tenant_id AND p.id = i.order_id \
              WHERE p.status <> 'canceled' GROUP BY i.product_id ORDER BY quantity DESC, revenue_cents DESC LIMIT 10"
         ))
         .load(&mut conn)

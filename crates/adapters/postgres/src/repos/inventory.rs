@@ -72,8 +72,9 @@ impl InventoryRepository for PgInventoryRepository {
             .map_err(diesel_error)?;
         let rows: Vec<(Uuid, String, bool, Option<i32>, Option<DateTime<Utc>>)> = tracked
             .left_join(
-                stock_levels::table.on(stock_levels::product_id
-                    .eq(products::id)
+                stock_levels::table.on(stock_levels::tenant_id
+                    .eq(products::tenant_id)
+                    .and(stock_levels::product_id.eq(products::id))
                     .and(stock_levels::store_id.eq(store.as_uuid()))),
             )
             .order((products::name, products::id))
@@ -140,8 +141,7 @@ impl InventoryRepository for PgInventoryRepository {
                 .execute(conn)
                 .await?;
             let before: i32 = stock_levels::table
-                .find((store.as_uuid(), product.as_uuid()))
-                .filter(stock_levels::tenant_id.eq(tenant.as_uuid()))
+                .find((tenant.as_uuid(), store.as_uuid(), product.as_uuid()))
                 .select(stock_levels::quantity)
                 .for_update()
                 .first(conn)
@@ -152,11 +152,11 @@ impl InventoryRepository for PgInventoryRepository {
             }
             .filter(|quantity| *quantity >= 0)
             .ok_or_else(|| RepoError::Conflict("negative_stock".into()))?;
-            let updated_at: DateTime<Utc> = diesel::update(
-                stock_levels::table
-                    .find((store.as_uuid(), product.as_uuid()))
-                    .filter(stock_levels::tenant_id.eq(tenant.as_uuid())),
-            )
+            let updated_at: DateTime<Utc> = diesel::update(stock_levels::table.find((
+                tenant.as_uuid(),
+                store.as_uuid(),
+                product.as_uuid(),
+            )))
             .set((
                 stock_levels::quantity.eq(after),
                 stock_levels::updated_at.eq(diesel::dsl::now),

@@ -189,10 +189,10 @@ const ORDER_HEADER: &str = "\
            d.city, d.state, d.latitude, d.longitude, d.distance_km, d.fee_cents AS delivery_fee_cents, \
            d.eta_minutes, d.source \
     FROM orders o \
-    JOIN customers c ON c.id = o.customer_id \
-    JOIN stores s ON s.id = o.store_id \
-    JOIN order_payments p ON p.order_id = o.id \
-    LEFT JOIN order_deliveries d ON d.order_id = o.id \
+    JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id \
+    JOIN stores s ON s.tenant_id = o.tenant_id AND s.id = o.store_id \
+    JOIN order_payments p ON p.tenant_id = o.tenant_id AND p.order_id = o.id \
+    LEFT JOIN order_deliveries d ON d.tenant_id = o.tenant_id AND d.order_id = o.id \
     WHERE o.tenant_id = $1 AND o.id = $2";
 
 fn parse<T: std::str::FromStr>(raw: &str, what: &str) -> RepoResult<T>
@@ -435,7 +435,11 @@ pub(crate) async fn list_orders(
         .map(str::to_owned);
     let filtered = || {
         let mut query = orders::table
-            .inner_join(customers::table.on(customers::id.eq(orders::customer_id)))
+            .inner_join(
+                customers::table.on(customers::tenant_id
+                    .eq(orders::tenant_id)
+                    .and(customers::id.eq(orders::customer_id))),
+            )
             .filter(orders::tenant_id.eq(tenant.as_uuid()))
             .into_boxed();
         if let Some(status) = filter.status {
@@ -667,7 +671,11 @@ impl OrderRepository for PgOrderRepository {
     ) -> RepoResult<HashMap<CampaignId, i32>> {
         let mut conn = self.db.conn().await?;
         let rows: Vec<(Uuid, i64)> = campaign_uses::table
-            .inner_join(customers::table.on(customers::id.eq(campaign_uses::customer_id)))
+            .inner_join(
+                customers::table.on(customers::tenant_id
+                    .eq(campaign_uses::tenant_id)
+                    .and(customers::id.eq(campaign_uses::customer_id))),
+            )
             .filter(customers::tenant_id.eq(tenant.as_uuid()))
             .filter(customers::phone.eq(phone.as_str()))
             .group_by(campaign_uses::campaign_id)

@@ -50,7 +50,7 @@ impl PgOutboxRepository {
 /// The job, only while this claim holds it.
 type HeldJob = diesel::dsl::Filter<
     diesel::dsl::Filter<
-        diesel::dsl::Find<outbox::table, Uuid>,
+        diesel::dsl::Find<outbox::table, (Uuid, Uuid)>,
         diesel::dsl::Eq<outbox::lease_token, Uuid>,
     >,
     diesel::dsl::Eq<outbox::status, &'static str>,
@@ -58,7 +58,7 @@ type HeldJob = diesel::dsl::Filter<
 
 fn held(job: &OutboxJob) -> RepoResult<HeldJob> {
     Ok(outbox::table
-        .find(parse_uuid(&job.id)?)
+        .find((job.tenant_id.as_uuid(), parse_uuid(&job.id)?))
         .filter(outbox::lease_token.eq(parse_uuid(&job.lease)?))
         .filter(outbox::status.eq("pending")))
 }
@@ -94,7 +94,7 @@ impl OutboxRepository for PgOutboxRepository {
                  SELECT DISTINCT tenant_id FROM outbox \
                  WHERE status = 'pending' AND next_attempt_at <= now()), \
              offered AS ( \
-                 SELECT j.id, j.next_attempt_at, \
+                 SELECT j.tenant_id, j.id, j.next_attempt_at, \
                         row_number() OVER (PARTITION BY j.tenant_id ORDER BY j.next_attempt_at) AS turn \
                  FROM due_tenants t CROSS JOIN LATERAL ( \
                      SELECT o.id, o.tenant_id, o.next_attempt_at FROM outbox o \
@@ -102,15 +102,16 @@ impl OutboxRepository for PgOutboxRepository {
                        AND o.next_attempt_at <= now() \
                      ORDER BY o.next_attempt_at LIMIT $1) j), \
              picked AS ( \
-                 SELECT o.id FROM outbox o \
-                 JOIN (SELECT id, turn, next_attempt_at FROM offered \
-                       ORDER BY turn, next_attempt_at LIMIT $1) f ON f.id = o.id \
+                 SELECT o.tenant_id, o.id FROM outbox o \
+                 JOIN (SELECT tenant_id, id, turn, next_attempt_at FROM offered \
+                       ORDER BY turn, next_attempt_at LIMIT $1) f \
+                   ON f.tenant_id = o.tenant_id AND f.id = o.id \
                  WHERE o.status = 'pending' AND o.next_attempt_at <= now() \
                  FOR UPDATE OF o SKIP LOCKED) \
              UPDATE outbox SET attempts = attempts + 1, updated_at = now(), \
                     lease_token = gen_random_uuid(), \
                     next_attempt_at = now() + $2 * interval '1 millisecond' \
-             WHERE id IN (SELECT id FROM picked) \
+             WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM picked) \
              RETURNING id, tenant_id, kind, payload, attempts, lease_token",
         )
         .bind::<BigInt, _>(limit)

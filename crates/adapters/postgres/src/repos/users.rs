@@ -395,7 +395,9 @@ impl UserRepository for PgUserRepository {
         let mut conn = self.db.conn().await?;
         let rows: Vec<(String, String)> = group_permissions::table
             .inner_join(
-                user_groups::table.on(user_groups::group_id.eq(group_permissions::group_id)),
+                user_groups::table.on(user_groups::tenant_id
+                    .eq(group_permissions::tenant_id)
+                    .and(user_groups::group_id.eq(group_permissions::group_id))),
             )
             .filter(user_groups::tenant_id.eq(tenant.as_uuid()))
             .filter(user_groups::user_id.eq(user.as_uuid()))

@@ -157,10 +157,12 @@ impl PushSubscriptionRepository for PgPushSubscriptionRepository {
                     .or(diesel::dsl::exists(
                         user_groups::table
                             .inner_join(
-                                group_permissions::table
-                                    .on(group_permissions::group_id.eq(user_groups::group_id)),
+                                group_permissions::table.on(group_permissions::tenant_id
+                                    .eq(user_groups::tenant_id)
+                                    .and(group_permissions::group_id.eq(user_groups::group_id))),
                             )
                             .filter(user_groups::tenant_id.eq(tenant.as_uuid()))
+                            .filter(user_groups::tenant_id.eq(users::tenant_id))
                             .filter(user_groups::user_id.eq(users::id))
                             .filter(group_permissions::module.eq(module.as_str()))
                             .filter(group_permissions::action.eq(Action::View.as_str())),
@@ -185,9 +187,9 @@ impl PushSubscriptionRepository for PgPushSubscriptionRepository {
         Ok(rows.into_iter().map(push_from).collect())
     }
 
-    async fn delete(&self, id: &str) -> RepoResult<()> {
+    async fn delete(&self, tenant: TenantId, id: &str) -> RepoResult<()> {
         let mut conn = self.db.conn().await?;
-        diesel::delete(webpush_subscriptions::table.find(parse_uuid(id)?))
+        diesel::delete(webpush_subscriptions::table.find((tenant.as_uuid(), parse_uuid(id)?)))
             .execute(&mut conn)
             .await
             .map(|_| ())

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
 use crate::repos::audit::{self, Change};
-use crate::schema::{outbox, tenant_messaging, whatsapp_conversations, whatsapp_messages};
+use crate::schema::{outbox, whatsapp_conversations, whatsapp_messages, whatsapp_numbers};
 
 use super::parse_uuid;
 
@@ -179,9 +179,9 @@ impl WhatsAppRepository for PgWhatsAppRepository {
         phone_number_id: &str,
     ) -> RepoResult<Option<TenantId>> {
         let mut conn = self.db.conn().await?;
-        let tenant: Option<Uuid> = tenant_messaging::table
-            .filter(tenant_messaging::whatsapp_phone_number_id.eq(phone_number_id))
-            .select(tenant_messaging::tenant_id)
+        let tenant: Option<Uuid> = whatsapp_numbers::table
+            .find(phone_number_id)
+            .select(whatsapp_numbers::tenant_id)
             .first(&mut conn)
             .await
             .optional()
@@ -219,9 +219,7 @@ impl WhatsAppRepository for PgWhatsAppRepository {
                     conversation_for(conn, tenant, &message.from_phone, &message.customer_name)
                         .await?;
                 diesel::update(
-                    whatsapp_conversations::table
-                        .find(conversation)
-                        .filter(whatsapp_conversations::tenant_id.eq(tenant.as_uuid())),
+                    whatsapp_conversations::table.find((tenant.as_uuid(), conversation)),
                 )
                 .set((
                     whatsapp_conversations::customer_name.eq(&message.customer_name),
@@ -317,18 +315,14 @@ impl WhatsAppRepository for PgWhatsAppRepository {
             if !status_advances(current, current_at, status, at) {
                 return Ok(false);
             }
-            diesel::update(
-                whatsapp_messages::table
-                    .find(id)
-                    .filter(whatsapp_messages::tenant_id.eq(tenant.as_uuid())),
-            )
-            .set((
-                whatsapp_messages::status.eq(status.as_str()),
-                whatsapp_messages::status_at.eq(at),
-                whatsapp_messages::error.eq(error.as_deref()),
-            ))
-            .execute(conn)
-            .await?;
+            diesel::update(whatsapp_messages::table.find((tenant.as_uuid(), id)))
+                .set((
+                    whatsapp_messages::status.eq(status.as_str()),
+                    whatsapp_messages::status_at.eq(at),
+                    whatsapp_messages::error.eq(error.as_deref()),
+                ))
+                .execute(conn)
+                .await?;
             Ok(true)
         })
         .await
@@ -583,20 +577,26 @@ impl WhatsAppRepository for PgWhatsAppRepository {
         &self,
         before: DateTime<Utc>,
         limit: i64,
-    ) -> RepoResult<Vec<(String, String)>> {
+    ) -> RepoResult<Vec<(TenantId, String, String)>> {
         let mut conn = self.db.conn().await?;
-        let rows: Vec<(Uuid, Option<String>)> = whatsapp_messages::table
+        let rows: Vec<(Uuid, Uuid, Option<String>)> = whatsapp_messages::table
             .filter(whatsapp_messages::media_key.is_not_null())
             .filter(whatsapp_messages::created_at.lt(before))
             .order(whatsapp_messages::created_at.asc())
             .limit(limit)
-            .select((whatsapp_messages::id, whatsapp_messages::media_key))
+            .select((
+                whatsapp_messages::tenant_id,
+                whatsapp_messages::id,
+                whatsapp_messages::media_key,
+            ))
             .load(&mut conn)
             .await
             .map_err(diesel_error)?;
         Ok(rows
             .into_iter()
-            .filter_map(|(id, key)| key.map(|key| (id.to_string(), key)))
+            .filter_map(|(tenant, id, key)| {
+                key.map(|key| (TenantId::from_uuid(tenant), id.to_string(), key))
+            })
             .collect())
     }
 
@@ -604,7 +604,7 @@ impl WhatsAppRepository for PgWhatsAppRepository {
         &self,
         after_id: Option<&str>,
         limit: i64,
-    ) -> RepoResult<Vec<(String, String)>> {
+    ) -> RepoResult<Vec<(TenantId, String, String)>> {
         let mut conn = self.db.conn().await?;
         let mut query = whatsapp_messages::table
             .filter(whatsapp_messages::media_key.is_not_null())
@@ -612,22 +612,28 @@ impl WhatsAppRepository for PgWhatsAppRepository {
         if let Some(after) = after_id {
             query = query.filter(whatsapp_messages::id.gt(parse_uuid(after)?));
         }
-        let rows: Vec<(Uuid, Option<String>)> = query
+        let rows: Vec<(Uuid, Uuid, Option<String>)> = query
             .order(whatsapp_messages::id.asc())
             .limit(limit)
-            .select((whatsapp_messages::id, whatsapp_messages::media_key))
+            .select((
+                whatsapp_messages::tenant_id,
+                whatsapp_messages::id,
+                whatsapp_messages::media_key,
+            ))
             .load(&mut conn)
             .await
             .map_err(diesel_error)?;
         Ok(rows
             .into_iter()
-            .filter_map(|(id, key)| key.map(|key| (id.to_string(), key)))
+            .filter_map(|(tenant, id, key)| {
+                key.map(|key| (TenantId::from_uuid(tenant), id.to_string(), key))
+            })
             .collect())
     }
 
-    async fn clear_media(&self, id: &str) -> RepoResult<()> {
+    async fn clear_media(&self, tenant: TenantId, id: &str) -> RepoResult<()> {
         let mut conn = self.db.conn().await?;
-        diesel::update(whatsapp_messages::table.find(parse_uuid(id)?))
+        diesel::update(whatsapp_messages::table.find((tenant.as_uuid(), parse_uuid(id)?)))
             .set(whatsapp_messages::media_key.eq(None::<String>))
             .execute(&mut conn)
             .await

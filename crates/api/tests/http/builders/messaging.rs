@@ -83,7 +83,8 @@ pub(crate) fn graph_sent(id: &str) -> StubResponse {
     )
 }
 
-/// Gives the tenant a WhatsApp number (the token is the global one).
+/// Gives the tenant a WhatsApp number (the token is the global one), as the operator's
+/// messaging settings leave it: configured, and routed by its number.
 pub(crate) async fn connect_whatsapp(
     app: &TestApp,
     tenant: impl std::fmt::Display,
@@ -91,7 +92,8 @@ pub(crate) async fn connect_whatsapp(
 ) {
     app.sql(&format!(
         "INSERT INTO tenant_messaging (tenant_id, whatsapp_phone_number_id, whatsapp_verify_token) \
-         VALUES ('{tenant}', '{phone_number_id}', 'verify-{phone_number_id}')"
+         VALUES ('{tenant}', '{phone_number_id}', 'verify-{phone_number_id}'); \
+         INSERT INTO whatsapp_numbers (phone_number_id, tenant_id) VALUES ('{phone_number_id}', '{tenant}')"
     ))
     .await;
 }
