@@ -409,7 +409,7 @@ mod imports {
             ),
             (
                 "audit",
-                "SELECT action, after::text FROM audit_log WHERE tenant_id = $1::text::uuid ORDER BY created_at, id",
+                "SELECT action, after::text FROM audit_log WHERE tenant_id = $1::text::uuid AND action LIKE 'import.%' ORDER BY created_at, id",
             ),
             (
                 "elsewhere",
