@@ -433,6 +433,16 @@ mod imports {
 
     #[tokio::test]
     async fn bulk_imports_leave_what_the_row_by_row_import_left() {
+        assert_imports_match_the_snapshot(None).await;
+    }
+
+    /// Two rows per statement: what the file's earlier chunks wrote is met like earlier rows.
+    #[tokio::test]
+    async fn bulk_imports_in_small_chunks_leave_the_same() {
+        assert_imports_match_the_snapshot(Some(2)).await;
+    }
+
+    async fn assert_imports_match_the_snapshot(chunk: Option<usize>) {
         let db = TestDatabase::new().await;
         let pool = database(db.url());
         let tenant = PgTenantRepository::new(pool.clone())
@@ -445,7 +455,10 @@ mod imports {
             .await
             .expect("store")
             .id;
-        let imports = PgImportRepository::new(pool);
+        let imports = match chunk {
+            Some(rows) => PgImportRepository::with_chunk(pool, rows),
+            None => PgImportRepository::new(pool),
+        };
         let actor = Actor::system();
         let quiet = |_: usize| {};
         let mut report = String::new();

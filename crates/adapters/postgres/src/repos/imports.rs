@@ -1,32 +1,45 @@
-//! `comanda import`: one transaction per file, row by row so a key repeated in the file is
-//! handled like a second run (updated or unchanged, never a duplicate).
+//! `comanda import`: one transaction per file, looked up and written a chunk at a time
+//! (`= ANY`, `unnest`); a key repeated in the file is handled like a second run (updated or
+//! unchanged, never a duplicate), exactly as the row-by-row import did.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use comanda_domain::TenantId;
 use comanda_ports::imports::{
-    CustomerRow, ImportCounts, ImportRepository, OrderRow, ProductRow, Progress,
+    CustomerRow, ImportCounts, ImportRepository, OrderItemRow, OrderRow, ProductRow, Progress,
 };
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
+use diesel::sql_types::{
+    Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::database::Database;
 use crate::errors::TxError;
 use crate::repos::audit::{self, Change};
-use crate::schema::{
-    categories, customers, order_items, order_payments, order_status_history, orders, products,
-    tenant_order_counters,
-};
+use crate::schema::{customers, orders, tenant_order_counters};
 
 #[derive(Clone)]
 pub struct PgImportRepository {
     db: Database,
+    chunk: usize,
 }
 
 impl PgImportRepository {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self { db, chunk: CHUNK }
+    }
+
+    /// Reads and writes `rows` rows per statement (at least one) instead of [`CHUNK`].
+    pub fn with_chunk(db: Database, rows: usize) -> Self {
+        Self {
+            db,
+            chunk: rows.max(1),
+        }
     }
 }
 
@@ -56,34 +69,259 @@ async fn record_import(
     .await
 }
 
-/// The customer with this phone, created when new; answers its id and whether it was created.
-async fn customer_by_phone(
+/// Rows written per statement: lookups and writes go a chunk at a time (`= ANY`, `unnest`),
+/// with the file's earlier rows remembered, so a key repeated in the file is handled as the
+/// row-by-row import handled it: updated or unchanged, never a duplicate.
+const CHUNK: usize = 10_000;
+
+/// A customer as the import knows it: as stored, or as an earlier row of the file left it.
+struct KnownCustomer {
+    id: Uuid,
+    name: String,
+    email: Option<String>,
+    notes: String,
+    stored: bool,
+    changed: bool,
+}
+
+/// Loads the customers with these phones that the file has not met yet.
+async fn remember_customers(
     conn: &mut AsyncPgConnection,
     tenant: TenantId,
-    phone: &str,
-    name: &str,
-) -> QueryResult<(Uuid, bool)> {
-    let existing: Option<Uuid> = customers::table
-        .filter(customers::tenant_id.eq(tenant.as_uuid()))
-        .filter(customers::phone.eq(phone))
-        .select(customers::id)
-        .first(conn)
-        .await
-        .optional()?;
-    if let Some(id) = existing {
-        return Ok((id, false));
+    phones: impl Iterator<Item = &str>,
+    known: &mut HashMap<String, KnownCustomer>,
+) -> QueryResult<()> {
+    let unseen: BTreeSet<&str> = phones.filter(|phone| !known.contains_key(*phone)).collect();
+    if unseen.is_empty() {
+        return Ok(());
     }
-    let id = Uuid::now_v7();
-    diesel::insert_into(customers::table)
-        .values((
-            customers::id.eq(id),
-            customers::tenant_id.eq(tenant.as_uuid()),
-            customers::name.eq(name),
-            customers::phone.eq(phone),
+    let rows: Vec<(Uuid, String, String, Option<String>, String)> = customers::table
+        .filter(customers::tenant_id.eq(tenant.as_uuid()))
+        .filter(customers::phone.eq_any(unseen))
+        .select((
+            customers::id,
+            customers::phone,
+            customers::name,
+            customers::email,
+            customers::notes,
         ))
+        .load(conn)
+        .await?;
+    for (id, phone, name, email, notes) in rows {
+        known.insert(
+            phone,
+            KnownCustomer {
+                id,
+                name,
+                email,
+                notes,
+                stored: true,
+                changed: false,
+            },
+        );
+    }
+    Ok(())
+}
+
+/// Writes the customers the file created or changed since the last call, then marks them stored.
+async fn write_customers(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    created_in_order: &mut Vec<String>,
+    known: &mut HashMap<String, KnownCustomer>,
+) -> QueryResult<()> {
+    let (mut ids, mut names, mut phones, mut emails, mut notes) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for phone in created_in_order.drain(..) {
+        if let Some(customer) = known.get_mut(&phone) {
+            ids.push(customer.id);
+            names.push(customer.name.clone());
+            emails.push(customer.email.clone());
+            notes.push(customer.notes.clone());
+            phones.push(phone);
+            customer.stored = true;
+            customer.changed = false;
+        }
+    }
+    if !ids.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO customers (id, tenant_id, name, phone, email, notes) \
+             SELECT r.id, $1, r.name, r.phone, r.email, r.notes \
+             FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+                  AS r(id, name, phone, email, notes)",
+        )
+        .bind::<SqlUuid, _>(tenant.as_uuid())
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<Text>, _>(names)
+        .bind::<Array<Text>, _>(phones)
+        .bind::<Array<Nullable<Text>>, _>(emails)
+        .bind::<Array<Text>, _>(notes)
         .execute(conn)
         .await?;
-    Ok((id, true))
+    }
+    let (mut ids, mut names, mut emails, mut notes) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for customer in known.values_mut().filter(|customer| customer.changed) {
+        ids.push(customer.id);
+        names.push(customer.name.clone());
+        emails.push(customer.email.clone());
+        notes.push(customer.notes.clone());
+        customer.changed = false;
+    }
+    if !ids.is_empty() {
+        diesel::sql_query(
+            "UPDATE customers c SET name = r.name, email = r.email, notes = r.notes, \
+                    updated_at = now() \
+             FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS r(id, name, email, notes) \
+             WHERE c.tenant_id = $1 AND c.id = r.id",
+        )
+        .bind::<SqlUuid, _>(tenant.as_uuid())
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<Text>, _>(names)
+        .bind::<Array<Nullable<Text>>, _>(emails)
+        .bind::<Array<Text>, _>(notes)
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL's own `lower()` of each name, so matching ignores case exactly as the database does.
+async fn lowered(
+    conn: &mut AsyncPgConnection,
+    names: BTreeSet<&str>,
+) -> QueryResult<HashMap<String, String>> {
+    #[derive(QueryableByName)]
+    struct Lowered {
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Text)]
+        lower: String,
+    }
+    let names: Vec<&str> = names.into_iter().collect();
+    let rows: Vec<Lowered> =
+        diesel::sql_query("SELECT n AS name, lower(n) AS lower FROM unnest($1::text[]) AS n")
+            .bind::<Array<Text>, _>(names)
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().map(|row| (row.name, row.lower)).collect())
+}
+
+/// A product as the import knows it, keyed by its category and lower-cased name.
+struct KnownProduct {
+    id: Uuid,
+    description: String,
+    price_cents: i64,
+    is_active: bool,
+    track_stock: bool,
+    stored: bool,
+    changed: bool,
+}
+
+/// Writes the products the file created or changed since the last call, then marks them stored.
+async fn write_products(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    created_in_order: &mut Vec<((Uuid, String), String)>,
+    known: &mut HashMap<(Uuid, String), KnownProduct>,
+) -> QueryResult<()> {
+    let (mut ids, mut categories, mut names, mut descriptions, mut prices, mut active, mut tracked) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for (key, name) in created_in_order.drain(..) {
+        if let Some(product) = known.get_mut(&key) {
+            ids.push(product.id);
+            categories.push(key.0);
+            names.push(name);
+            descriptions.push(product.description.clone());
+            prices.push(product.price_cents);
+            active.push(product.is_active);
+            tracked.push(product.track_stock);
+            product.stored = true;
+            product.changed = false;
+        }
+    }
+    if !ids.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO products (id, tenant_id, category_id, name, description, price_cents, \
+                                   is_active, track_stock) \
+             SELECT r.id, $1, r.category_id, r.name, r.description, r.price_cents, r.is_active, \
+                    r.track_stock \
+             FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], \
+                         $7::boolean[], $8::boolean[]) \
+                  AS r(id, category_id, name, description, price_cents, is_active, track_stock)",
+        )
+        .bind::<SqlUuid, _>(tenant.as_uuid())
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<SqlUuid>, _>(categories)
+        .bind::<Array<Text>, _>(names)
+        .bind::<Array<Text>, _>(descriptions)
+        .bind::<Array<BigInt>, _>(prices)
+        .bind::<Array<Bool>, _>(active)
+        .bind::<Array<Bool>, _>(tracked)
+        .execute(conn)
+        .await?;
+    }
+    let (mut ids, mut descriptions, mut prices, mut active, mut tracked) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for product in known.values_mut().filter(|product| product.changed) {
+        ids.push(product.id);
+        descriptions.push(product.description.clone());
+        prices.push(product.price_cents);
+        active.push(product.is_active);
+        tracked.push(product.track_stock);
+        product.changed = false;
+    }
+    if !ids.is_empty() {
+        diesel::sql_query(
+            "UPDATE products p SET description = r.description, price_cents = r.price_cents, \
+                    is_active = r.is_active, track_stock = r.track_stock, updated_at = now() \
+             FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::boolean[], $6::boolean[]) \
+                  AS r(id, description, price_cents, is_active, track_stock) \
+             WHERE p.tenant_id = $1 AND p.id = r.id",
+        )
+        .bind::<SqlUuid, _>(tenant.as_uuid())
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<Text>, _>(descriptions)
+        .bind::<Array<BigInt>, _>(prices)
+        .bind::<Array<Bool>, _>(active)
+        .bind::<Array<Bool>, _>(tracked)
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct StoredProduct {
+    #[diesel(sql_type = SqlUuid)]
+    category_id: Uuid,
+    #[diesel(sql_type = Text)]
+    lower_name: String,
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    description: String,
+    #[diesel(sql_type = BigInt)]
+    price_cents: i64,
+    #[diesel(sql_type = Bool)]
+    is_active: bool,
+    #[diesel(sql_type = Bool)]
+    track_stock: bool,
+}
+
+#[derive(QueryableByName)]
+struct StoredCategory {
+    #[diesel(sql_type = Text)]
+    lower_name: String,
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
 }
 
 #[async_trait]
@@ -98,45 +336,50 @@ impl ImportRepository for PgImportRepository {
         let mut conn = self.db.conn().await?;
         let rows = rows.to_vec();
         let actor = actor.clone();
+        let chunk_rows = self.chunk;
         conn.transaction::<_, TxError, _>(async move |conn| {
             let mut counts = ImportCounts::default();
-            for (done, row) in rows.iter().enumerate() {
-                let (id, created) =
-                    customer_by_phone(conn, tenant, row.phone.as_str(), &row.name).await?;
-                if created {
-                    diesel::update(customers::table.find((tenant.as_uuid(), id)))
-                        .set((
-                            customers::email.eq(&row.email),
-                            customers::notes.eq(&row.notes),
-                        ))
-                        .execute(conn)
-                        .await?;
-                    counts.created += 1;
-                } else {
-                    // Only what differs is written: a second run changes nothing.
-                    let changed = diesel::update(
-                        customers::table.find((tenant.as_uuid(), id)).filter(
-                            customers::name
-                                .ne(&row.name)
-                                .or(customers::email.is_distinct_from(&row.email))
-                                .or(customers::notes.ne(&row.notes)),
-                        ),
-                    )
-                    .set((
-                        customers::name.eq(&row.name),
-                        customers::email.eq(&row.email),
-                        customers::notes.eq(&row.notes),
-                        customers::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(conn)
-                    .await?;
-                    if changed > 0 {
-                        counts.updated += 1;
-                    } else {
-                        counts.unchanged += 1;
+            let mut known = HashMap::new();
+            let mut created = Vec::new();
+            let mut done = 0;
+            for chunk in rows.chunks(chunk_rows) {
+                let phones = chunk.iter().map(|row| row.phone.as_str());
+                remember_customers(conn, tenant, phones, &mut known).await?;
+                for row in chunk {
+                    match known.get_mut(row.phone.as_str()) {
+                        None => {
+                            known.insert(
+                                row.phone.as_str().to_owned(),
+                                KnownCustomer {
+                                    id: Uuid::now_v7(),
+                                    name: row.name.clone(),
+                                    email: row.email.clone(),
+                                    notes: row.notes.clone(),
+                                    stored: false,
+                                    changed: false,
+                                },
+                            );
+                            created.push(row.phone.as_str().to_owned());
+                            counts.created += 1;
+                        }
+                        // Only what differs is written: a second run changes nothing.
+                        Some(customer)
+                            if customer.name != row.name
+                                || customer.email != row.email
+                                || customer.notes != row.notes =>
+                        {
+                            customer.name.clone_from(&row.name);
+                            customer.email.clone_from(&row.email);
+                            customer.notes.clone_from(&row.notes);
+                            customer.changed = customer.stored;
+                            counts.updated += 1;
+                        }
+                        Some(_) => counts.unchanged += 1,
                     }
                 }
-                progress(done + 1);
+                write_customers(conn, tenant, &mut created, &mut known).await?;
+                done += chunk.len();
+                progress(done);
             }
             record_import(conn, tenant, &actor, "customers", counts).await?;
             Ok(counts)
@@ -155,95 +398,137 @@ impl ImportRepository for PgImportRepository {
         let mut conn = self.db.conn().await?;
         let rows = rows.to_vec();
         let actor = actor.clone();
+        let chunk_rows = self.chunk;
         conn.transaction::<_, TxError, _>(async move |conn| {
             let mut counts = ImportCounts::default();
-            for (done, row) in rows.iter().enumerate() {
-                let category: Option<Uuid> = categories::table
-                    .filter(categories::tenant_id.eq(tenant.as_uuid()))
-                    .filter(
-                        diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(")
-                            .bind::<diesel::sql_types::Text, _>(&row.category)
-                            .sql(")"),
-                    )
-                    .order(categories::created_at.asc())
-                    .select(categories::id)
-                    .first(conn)
-                    .await
-                    .optional()?;
-                let category = match category {
-                    Some(id) => id,
-                    None => {
+            let mut categories_by_name: HashMap<String, Uuid> = HashMap::new();
+            let mut products_by_key: HashMap<(Uuid, String), KnownProduct> = HashMap::new();
+            let mut created = Vec::new();
+            let mut done = 0;
+            for chunk in rows.chunks(chunk_rows) {
+                let lower = lowered(
+                    conn,
+                    chunk
+                        .iter()
+                        .flat_map(|row| [row.category.as_str(), row.name.as_str()])
+                        .collect(),
+                )
+                .await?;
+                let lower_of = |name: &str| lower.get(name).cloned().unwrap_or_default();
+
+                // Categories: the oldest with the name, else one created by the first row naming it.
+                let wanted: BTreeSet<String> = chunk
+                    .iter()
+                    .map(|row| lower_of(&row.category))
+                    .filter(|name| !categories_by_name.contains_key(name))
+                    .collect();
+                let stored: Vec<StoredCategory> = diesel::sql_query(
+                    "SELECT DISTINCT ON (lower(name)) lower(name) AS lower_name, id \
+                     FROM categories WHERE tenant_id = $1 AND lower(name) = ANY($2) \
+                     ORDER BY lower(name), created_at",
+                )
+                .bind::<SqlUuid, _>(tenant.as_uuid())
+                .bind::<Array<Text>, _>(wanted.into_iter().collect::<Vec<_>>())
+                .load(conn)
+                .await?;
+                categories_by_name.extend(stored.into_iter().map(|row| (row.lower_name, row.id)));
+                let (mut new_ids, mut new_names) = (Vec::new(), Vec::new());
+                for row in chunk {
+                    categories_by_name.entry(lower_of(&row.category)).or_insert_with(|| {
                         let id = Uuid::now_v7();
-                        diesel::insert_into(categories::table)
-                            .values((
-                                categories::id.eq(id),
-                                categories::tenant_id.eq(tenant.as_uuid()),
-                                categories::name.eq(&row.category),
-                            ))
-                            .execute(conn)
-                            .await?;
+                        new_ids.push(id);
+                        new_names.push(row.category.clone());
                         id
-                    }
-                };
-                let existing: Option<Uuid> = products::table
-                    .filter(products::tenant_id.eq(tenant.as_uuid()))
-                    .filter(products::category_id.eq(category))
-                    .filter(
-                        diesel::dsl::sql::<diesel::sql_types::Bool>(
-                            "lower(products.name) = lower(",
-                        )
-                        .bind::<diesel::sql_types::Text, _>(&row.name)
-                        .sql(")"),
+                    });
+                }
+                if !new_ids.is_empty() {
+                    diesel::sql_query(
+                        "INSERT INTO categories (id, tenant_id, name) \
+                         SELECT r.id, $1, r.name FROM unnest($2::uuid[], $3::text[]) AS r(id, name)",
                     )
-                    .order(products::created_at.asc())
-                    .select(products::id)
-                    .first(conn)
-                    .await
-                    .optional()?;
-                match existing {
-                    None => {
-                        diesel::insert_into(products::table)
-                            .values((
-                                products::id.eq(Uuid::now_v7()),
-                                products::tenant_id.eq(tenant.as_uuid()),
-                                products::category_id.eq(category),
-                                products::name.eq(&row.name),
-                                products::description.eq(&row.description),
-                                products::price_cents.eq(row.price_cents),
-                                products::is_active.eq(row.is_active),
-                                products::track_stock.eq(row.track_stock),
-                            ))
-                            .execute(conn)
-                            .await?;
-                        counts.created += 1;
-                    }
-                    Some(id) => {
-                        let changed = diesel::update(
-                            products::table.find((tenant.as_uuid(), id)).filter(
-                                products::description
-                                    .ne(&row.description)
-                                    .or(products::price_cents.ne(row.price_cents))
-                                    .or(products::is_active.ne(row.is_active))
-                                    .or(products::track_stock.ne(row.track_stock)),
-                            ),
-                        )
-                        .set((
-                            products::description.eq(&row.description),
-                            products::price_cents.eq(row.price_cents),
-                            products::is_active.eq(row.is_active),
-                            products::track_stock.eq(row.track_stock),
-                            products::updated_at.eq(diesel::dsl::now),
-                        ))
-                        .execute(conn)
-                        .await?;
-                        if changed > 0 {
-                            counts.updated += 1;
-                        } else {
-                            counts.unchanged += 1;
+                    .bind::<SqlUuid, _>(tenant.as_uuid())
+                    .bind::<Array<SqlUuid>, _>(new_ids)
+                    .bind::<Array<Text>, _>(new_names)
+                    .execute(conn)
+                    .await?;
+                }
+
+                // Products: the oldest with the name in the category, else created.
+                let keys: Vec<(Uuid, String)> = chunk
+                    .iter()
+                    .filter_map(|row| {
+                        let category = *categories_by_name.get(&lower_of(&row.category))?;
+                        Some((category, lower_of(&row.name)))
+                    })
+                    .collect();
+                let stored: Vec<StoredProduct> = diesel::sql_query(
+                    "SELECT DISTINCT ON (category_id, lower(name)) category_id, \
+                            lower(name) AS lower_name, id, description, price_cents, is_active, \
+                            track_stock \
+                     FROM products WHERE tenant_id = $1 AND category_id = ANY($2) \
+                       AND lower(name) = ANY($3) \
+                     ORDER BY category_id, lower(name), created_at",
+                )
+                .bind::<SqlUuid, _>(tenant.as_uuid())
+                .bind::<Array<SqlUuid>, _>(keys.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(keys.iter().map(|(_, name)| name.clone()).collect::<Vec<_>>())
+                .load(conn)
+                .await?;
+                for row in stored {
+                    products_by_key
+                        .entry((row.category_id, row.lower_name))
+                        .or_insert(KnownProduct {
+                            id: row.id,
+                            description: row.description,
+                            price_cents: row.price_cents,
+                            is_active: row.is_active,
+                            track_stock: row.track_stock,
+                            stored: true,
+                            changed: false,
+                        });
+                }
+                for row in chunk {
+                    let category = categories_by_name
+                        .get(&lower_of(&row.category))
+                        .copied()
+                        .unwrap_or_default();
+                    let key = (category, lower_of(&row.name));
+                    match products_by_key.get_mut(&key) {
+                        None => {
+                            products_by_key.insert(
+                                key.clone(),
+                                KnownProduct {
+                                    id: Uuid::now_v7(),
+                                    description: row.description.clone(),
+                                    price_cents: row.price_cents,
+                                    is_active: row.is_active,
+                                    track_stock: row.track_stock,
+                                    stored: false,
+                                    changed: false,
+                                },
+                            );
+                            created.push((key, row.name.clone()));
+                            counts.created += 1;
                         }
+                        Some(product)
+                            if product.description != row.description
+                                || product.price_cents != row.price_cents
+                                || product.is_active != row.is_active
+                                || product.track_stock != row.track_stock =>
+                        {
+                            product.description.clone_from(&row.description);
+                            product.price_cents = row.price_cents;
+                            product.is_active = row.is_active;
+                            product.track_stock = row.track_stock;
+                            product.changed = product.stored;
+                            counts.updated += 1;
+                        }
+                        Some(_) => counts.unchanged += 1,
                     }
                 }
-                progress(done + 1);
+                write_products(conn, tenant, &mut created, &mut products_by_key).await?;
+                done += chunk.len();
+                progress(done);
             }
             record_import(conn, tenant, &actor, "products", counts).await?;
             Ok(counts)
@@ -262,100 +547,63 @@ impl ImportRepository for PgImportRepository {
         let mut conn = self.db.conn().await?;
         let rows = rows.to_vec();
         let actor = actor.clone();
+        let chunk_rows = self.chunk;
         conn.transaction::<_, TxError, _>(async move |conn| {
             let mut counts = ImportCounts::default();
-            let mut highest = 0;
-            for (done, order) in rows.iter().enumerate() {
-                highest = highest.max(order.number);
-                let exists: bool = diesel::select(diesel::dsl::exists(
-                    orders::table
-                        .filter(orders::tenant_id.eq(tenant.as_uuid()))
-                        .filter(orders::number.eq(order.number)),
-                ))
-                .get_result(conn)
-                .await?;
-                if exists {
-                    counts.unchanged += 1;
-                    progress(done + 1);
-                    continue;
-                }
-                let (customer, _) = customer_by_phone(
-                    conn,
-                    tenant,
-                    order.customer_phone.as_str(),
-                    &order.customer_name,
-                )
-                .await?;
-                let subtotal: i64 = order
-                    .items
+            let highest = rows.iter().map(|order| order.number).fold(0, i64::max);
+            let mut numbers_taken: HashSet<i64> = HashSet::new();
+            let mut customers_known = HashMap::new();
+            let mut customers_created = Vec::new();
+            let mut done = 0;
+            for chunk in rows.chunks(chunk_rows) {
+                let numbers: Vec<i64> = chunk
                     .iter()
-                    .map(|item| i64::from(item.quantity).saturating_mul(item.unit_price_cents))
-                    .sum();
-                let discount = order.discount_cents.min(subtotal);
-                let total = subtotal - discount + order.shipping_fee_cents;
-                let id = Uuid::now_v7();
-                diesel::insert_into(orders::table)
-                    .values((
-                        orders::id.eq(id),
-                        orders::tenant_id.eq(tenant.as_uuid()),
-                        orders::number.eq(order.number),
-                        orders::store_id.eq(order.store_id.as_uuid()),
-                        orders::customer_id.eq(customer),
-                        orders::status.eq(order.status.as_str()),
-                        orders::fulfillment.eq(order.fulfillment.as_str()),
-                        orders::subtotal_cents.eq(subtotal),
-                        orders::discount_cents.eq(discount),
-                        orders::shipping_fee_cents.eq(order.shipping_fee_cents),
-                        orders::total_cents.eq(total),
-                        orders::created_at.eq(order.created_at),
-                        orders::updated_at.eq(order.created_at),
-                    ))
-                    .execute(conn)
-                    .await?;
-                let items: Vec<_> = order
-                    .items
-                    .iter()
-                    .enumerate()
-                    .map(|(position, item)| {
-                        (
-                            order_items::id.eq(Uuid::now_v7()),
-                            order_items::tenant_id.eq(tenant.as_uuid()),
-                            order_items::order_id.eq(id),
-                            order_items::product_name.eq(item.product_name.clone()),
-                            order_items::quantity.eq(item.quantity),
-                            order_items::unit_price_cents.eq(item.unit_price_cents),
-                            order_items::line_total_cents
-                                .eq(i64::from(item.quantity).saturating_mul(item.unit_price_cents)),
-                            order_items::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
-                        )
-                    })
+                    .map(|order| order.number)
+                    .filter(|number| !numbers_taken.contains(number))
                     .collect();
-                diesel::insert_into(order_items::table)
-                    .values(items)
-                    .execute(conn)
+                let stored: Vec<i64> = orders::table
+                    .filter(orders::tenant_id.eq(tenant.as_uuid()))
+                    .filter(orders::number.eq_any(numbers))
+                    .select(orders::number)
+                    .load(conn)
                     .await?;
-                diesel::insert_into(order_payments::table)
-                    .values((
-                        order_payments::order_id.eq(id),
-                        order_payments::tenant_id.eq(tenant.as_uuid()),
-                        order_payments::method.eq(order.payment_method.as_str()),
-                        order_payments::amount_cents.eq(total),
-                    ))
-                    .execute(conn)
-                    .await?;
-                diesel::insert_into(order_status_history::table)
-                    .values((
-                        order_status_history::id.eq(Uuid::now_v7()),
-                        order_status_history::tenant_id.eq(tenant.as_uuid()),
-                        order_status_history::order_id.eq(id),
-                        order_status_history::to_status.eq(order.status.as_str()),
-                        order_status_history::reason.eq(Some("imported")),
-                        order_status_history::created_at.eq(order.created_at),
-                    ))
-                    .execute(conn)
-                    .await?;
-                counts.created += 1;
-                progress(done + 1);
+                numbers_taken.extend(stored);
+                let phones = chunk.iter().map(|order| order.customer_phone.as_str());
+                remember_customers(conn, tenant, phones, &mut customers_known).await?;
+
+                let mut imported = ImportedOrders::default();
+                for order in chunk {
+                    if !numbers_taken.insert(order.number) {
+                        counts.unchanged += 1;
+                        continue;
+                    }
+                    let phone = order.customer_phone.as_str();
+                    let customer = match customers_known.get(phone) {
+                        Some(customer) => customer.id,
+                        None => {
+                            let id = Uuid::now_v7();
+                            customers_known.insert(
+                                phone.to_owned(),
+                                KnownCustomer {
+                                    id,
+                                    name: order.customer_name.clone(),
+                                    email: None,
+                                    notes: String::new(),
+                                    stored: false,
+                                    changed: false,
+                                },
+                            );
+                            customers_created.push(phone.to_owned());
+                            id
+                        }
+                    };
+                    imported.push(order, customer);
+                    counts.created += 1;
+                }
+                write_customers(conn, tenant, &mut customers_created, &mut customers_known).await?;
+                imported.write(conn, tenant).await?;
+                done += chunk.len();
+                progress(done);
             }
             // New orders get numbers after the imported ones.
             if highest > 0 {
@@ -379,5 +627,138 @@ impl ImportRepository for PgImportRepository {
         })
         .await
         .map_err(RepoError::from)
+    }
+}
+
+/// Orders of one chunk, column by column, written with one statement per table.
+#[derive(Default)]
+struct ImportedOrders {
+    ids: Vec<Uuid>,
+    numbers: Vec<i64>,
+    stores: Vec<Uuid>,
+    customers: Vec<Uuid>,
+    statuses: Vec<&'static str>,
+    fulfillments: Vec<&'static str>,
+    payment_methods: Vec<&'static str>,
+    subtotals: Vec<i64>,
+    discounts: Vec<i64>,
+    shipping_fees: Vec<i64>,
+    totals: Vec<i64>,
+    created_at: Vec<DateTime<Utc>>,
+    item_ids: Vec<Uuid>,
+    item_orders: Vec<Uuid>,
+    item_names: Vec<String>,
+    item_quantities: Vec<i32>,
+    item_unit_prices: Vec<i64>,
+    item_line_totals: Vec<i64>,
+    item_positions: Vec<i32>,
+    history_ids: Vec<Uuid>,
+}
+
+impl ImportedOrders {
+    fn push(&mut self, order: &OrderRow, customer: Uuid) {
+        let line_total =
+            |item: &OrderItemRow| i64::from(item.quantity).saturating_mul(item.unit_price_cents);
+        let subtotal: i64 = order.items.iter().map(line_total).sum();
+        let discount = order.discount_cents.min(subtotal);
+        let id = Uuid::now_v7();
+        self.ids.push(id);
+        self.numbers.push(order.number);
+        self.stores.push(order.store_id.as_uuid());
+        self.customers.push(customer);
+        self.statuses.push(order.status.as_str());
+        self.fulfillments.push(order.fulfillment.as_str());
+        self.payment_methods.push(order.payment_method.as_str());
+        self.subtotals.push(subtotal);
+        self.discounts.push(discount);
+        self.shipping_fees.push(order.shipping_fee_cents);
+        self.totals
+            .push(subtotal - discount + order.shipping_fee_cents);
+        self.created_at.push(order.created_at);
+        for (position, item) in order.items.iter().enumerate() {
+            self.item_ids.push(Uuid::now_v7());
+            self.item_orders.push(id);
+            self.item_names.push(item.product_name.clone());
+            self.item_quantities.push(item.quantity);
+            self.item_unit_prices.push(item.unit_price_cents);
+            self.item_line_totals.push(line_total(item));
+            self.item_positions
+                .push(i32::try_from(position).unwrap_or(i32::MAX));
+        }
+        self.history_ids.push(Uuid::now_v7());
+    }
+
+    async fn write(self, conn: &mut AsyncPgConnection, tenant: TenantId) -> QueryResult<()> {
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        diesel::sql_query(
+            "INSERT INTO orders (id, tenant_id, number, store_id, customer_id, status, fulfillment, \
+                                 subtotal_cents, discount_cents, shipping_fee_cents, total_cents, \
+                                 created_at, updated_at) \
+             SELECT r.id, $1, r.number, r.store_id, r.customer_id, r.status, r.fulfillment, \
+                    r.subtotal, r.discount, r.shipping_fee, r.total, r.created_at, r.created_at \
+             FROM unnest($2::uuid[], $3::bigint[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], \
+                         $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::timestamptz[]) \
+                  AS r(id, number, store_id, customer_id, status, fulfillment, subtotal, discount, \
+                       shipping_fee, total, created_at)",
+        )
+        .bind::<SqlUuid, _>(tenant.as_uuid())
+        .bind::<Array<SqlUuid>, _>(&self.ids)
+        .bind::<Array<BigInt>, _>(&self.numbers)
+        .bind::<Array<SqlUuid>, _>(&self.stores)
+        .bind::<Array<SqlUuid>, _>(&self.customers)
+        .bind::<Array<Text>, _>(&self.statuses)
+        .bind::<Array<Text>, _>(&self.fulfillments)
+        .bind::<Array<BigInt>, _>(&self.subtotals)
+        .bind::<Array<BigInt>, _>(&self.discounts)
+        .bind::<Array<BigInt>, _>(&self.shipping_fees)
+        .bind::<Array<BigInt>, _>(&self.totals)
+        .bind::<Array<Timestamptz>, _>(&self.created_at)
+        .execute(conn)
+        .await?;
+        diesel::sql_query(
+            "INSERT INTO order_items (id, tenant_id, order_id, product_name, quantity, \
+                                      unit_price_cents, line_total_cents, position) \
+             SELECT r.id, $1, r.order_id, r.name, r.quantity, r.unit_price, r.line_total, r.position \
+             FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::integer[], $6::bigint[], \
+                         $7::bigint[], $8::integer[]) \
+                  AS r(id, order_id, name, quantity, unit_price, line_total, position)",
+        )
+        .bind::<SqlUuid, _>(tenant.as_uuid())
+        .bind::<Array<SqlUuid>, _>(&self.item_ids)
+        .bind::<Array<SqlUuid>, _>(&self.item_orders)
+        .bind::<Array<Text>, _>(&self.item_names)
+        .bind::<Array<Integer>, _>(&self.item_quantities)
+        .bind::<Array<BigInt>, _>(&self.item_unit_prices)
+        .bind::<Array<BigInt>, _>(&self.item_line_totals)
+        .bind::<Array<Integer>, _>(&self.item_positions)
+        .execute(conn)
+        .await?;
+        diesel::sql_query(
+            "INSERT INTO order_payments (order_id, tenant_id, method, amount_cents) \
+             SELECT r.order_id, $1, r.method, r.amount FROM unnest($2::uuid[], $3::text[], $4::bigint[]) \
+                  AS r(order_id, method, amount)",
+        )
+        .bind::<SqlUuid, _>(tenant.as_uuid())
+        .bind::<Array<SqlUuid>, _>(&self.ids)
+        .bind::<Array<Text>, _>(&self.payment_methods)
+        .bind::<Array<BigInt>, _>(&self.totals)
+        .execute(conn)
+        .await?;
+        diesel::sql_query(
+            "INSERT INTO order_status_history (id, tenant_id, order_id, to_status, reason, created_at) \
+             SELECT r.id, $1, r.order_id, r.status, 'imported', r.created_at \
+             FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[]) \
+                  AS r(id, order_id, status, created_at)",
+        )
+        .bind::<SqlUuid, _>(tenant.as_uuid())
+        .bind::<Array<SqlUuid>, _>(&self.history_ids)
+        .bind::<Array<SqlUuid>, _>(&self.ids)
+        .bind::<Array<Text>, _>(&self.statuses)
+        .bind::<Array<Timestamptz>, _>(&self.created_at)
+        .execute(conn)
+        .await
+        .map(|_| ())
     }
 }
