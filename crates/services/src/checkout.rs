@@ -316,14 +316,24 @@ impl CheckoutService {
         input: &CheckoutInput,
         idempotency: Option<IdempotencyKey>,
     ) -> Result<PlacedOrder, ServiceError> {
-        if let Some(key) = &idempotency {
-            match self.orders.idempotency(tenant.id, key).await? {
-                IdempotencyState::Unused => {}
-                IdempotencyState::Done(order) => return self.replay(tenant, order).await,
-                IdempotencyState::Mismatch => return Err(key_reused()),
-            }
+        let Some(key) = idempotency else {
+            return self.price_and_place(tenant, input, None).await;
+        };
+        match self.orders.idempotency(tenant.id, &key).await? {
+            IdempotencyState::Unused => {}
+            IdempotencyState::Done(order) => return self.replay(tenant, order).await,
+            IdempotencyState::Mismatch => return Err(key_reused()),
         }
-        self.price_and_place(tenant, input, idempotency).await
+        match self.price_and_place(tenant, input, Some(key.clone())).await {
+            Ok(placed) => Ok(placed),
+            // The first attempt may have committed while this one priced, and what it took (the
+            // coupon's last use, the last units) is why this one was refused: answer its order.
+            Err(refused) => match self.orders.idempotency(tenant.id, &key).await {
+                Ok(IdempotencyState::Done(order)) => self.replay(tenant, order).await,
+                Ok(IdempotencyState::Mismatch) => Err(key_reused()),
+                Ok(IdempotencyState::Unused) | Err(_) => Err(refused),
+            },
+        }
     }
 
     /// The first answer of a key, again.

@@ -193,7 +193,16 @@ impl ShippingService {
         cep: &Cep,
         point: Option<GeoPoint>,
     ) -> Result<(f64, DistanceSource), ServiceError> {
-        let key = (store, address_key(address, cep, point));
+        // The store's own coordinates are part of the key: a store that moved measures again.
+        let key = (
+            store,
+            format!(
+                "{:.5},{:.5}>{}",
+                origin.lat(),
+                origin.lng(),
+                address_key(address, cep, point)
+            ),
+        );
         let now = self.clock.now();
         if let Some((km, source, at)) = self.cache_get(&key)
             && now - at < CACHE_TTL

@@ -7,3 +7,4 @@ mod isolation;
 mod orders;
 mod placing;
 mod races;
+mod statement;
