@@ -80,6 +80,14 @@ def psql(sql: str, database: str = DATABASE) -> str:
     return done.stdout.strip()
 
 
+def settle() -> None:
+    """What the scenario before left to do (dirty pages, WAL, dead rows) is done now, not inside
+    the next measurement: on two shared cores a checkpoint or an autovacuum landing in a 15 s
+    run decides its p99 (docs/performance.md#what-was-found)."""
+    psql("CHECKPOINT")
+    psql("VACUUM (ANALYZE)")
+
+
 def http(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(f"{BASE_URL}{path}", data=data, method=method)
@@ -815,18 +823,23 @@ def order_bodies(store: str, products: int, count: int = 5000) -> Path:
 
 def open_loop(server: Server, path: str, bodies: Path, rate: float, seconds: int) -> dict:
     """`rate` requests per second for `seconds`, sent on schedule whatever the answers; the
-    latency of each counted from when it was due."""
+    latency of each counted from when it was due. A 3 s run at the same rate first, not counted:
+    the generator's connections are opened and the server's pool is warm, as in a steady state."""
+    def run(duration: int) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                LOADGEN, "--target", f"127.0.0.1:{PORT}", "--method", "POST", "--path", path,
+                "--header", f"X-Tenant: {TENANT}", "--bodies", str(bodies),
+                "--rate", f"{rate:.1f}", "--duration", str(duration),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+
+    run(3)
     server.reset_peak_memory()
-    done = subprocess.run(
-        [
-            LOADGEN, "--target", f"127.0.0.1:{PORT}", "--method", "POST", "--path", path,
-            "--header", f"X-Tenant: {TENANT}", "--bodies", str(bodies),
-            "--rate", f"{rate:.1f}", "--duration", str(seconds),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    done = run(seconds)
     line = next((l for l in done.stdout.splitlines() if l.startswith("LOADGEN ")), None)
     if line is None:
         sys.exit(f"bench: the load generator printed no summary:\n{done.stdout}\n{done.stderr}")
@@ -909,6 +922,7 @@ def main() -> None:
         run_wrk(server, store, products, "catalog", 3, CONNECTIONS)
         for scenario, label in SCENARIOS:
             log(f"{label}: {DURATION} s, {CONNECTIONS} connections")
+            settle()
             results[scenario] = run_wrk(server, store, products, scenario, DURATION, CONNECTIONS)
         created = results["checkout"]["created"] + results["checkout-hot"]["created"]
         problems = [
@@ -925,6 +939,7 @@ def main() -> None:
         for scenario, path in OPEN_LOOP:
             rate = results[scenario]["rps"] / 2
             log(f"{path} open loop at {rate:.0f}/s (half its maximum): {DURATION} s")
+            settle()
             open_results[scenario] = open_loop(server, path, bodies, rate, DURATION)
             figures = open_results[scenario]
             if figures["ok2xx"] != figures["due"]:
@@ -933,12 +948,15 @@ def main() -> None:
         server.stop()
 
     log(f"replaying the checkout's SQL with pgbench: {DURATION} s, {POOL_SIZE} clients")
+    settle()
     replay_tps = run_pgbench(replay, POOL_SIZE, DURATION)
     log(f"the one-statement checkout with pgbench: {DURATION} s, {POOL_SIZE} clients")
+    settle()
     one_statement_tps = run_pgbench(one_statement, POOL_SIZE, DURATION, ONE_STATEMENT_SCRIPT, "prepared")
 
     log(f"importing {IMPORTED:,} customers and {IMPORTED:,} orders")
     customers_file, orders_file = import_files(store)
+    settle()
     customers_rate = timed_import("customers", customers_file)
     orders_rate = timed_import("orders", orders_file)
 

@@ -1,20 +1,20 @@
-//! The order transaction of a checkout (docs/decisions/0007-checkout-near-the-limit.md): every
-//! row an order writes in one prepared statement, answered from what it wrote.
+//! The order of a checkout (docs/decisions/0007-checkout-near-the-limit.md): every row an
+//! order writes in one prepared statement, answered from what it wrote.
 //!
-//! Named steps, each a part of [`PLACE_ORDER`] or a statement before it:
-//! 1. `claim_key`: the `Idempotency-Key`, first thing; a request with the same key in flight
-//!    holds its index entry, so this one waits and then sees its outcome.
-//! 2. `take_stock`: stock rows locked in product order (no deadlocks between checkouts), then
-//!    decremented where enough is left.
-//! 3. `count_campaign_uses`: campaign rows locked in id order, a use counted where one is left.
-//!    A campaign with a per-customer limit is checked before, in its own statements
-//!    ([`check_customer_limits`]), after its row is locked.
-//! 4. `write_order`: customer (never renamed), the order number (the tenant's counter row is
-//!    locked by the last write before commit), the order, items, add-ons, payment, delivery,
-//!    history, campaign uses, stock movements, outbox jobs.
+//! Named steps, each a part of [`PLACE_ORDER`]:
+//! 1. `locked_stock`, `locked_campaigns`: stock rows locked in product order, then campaign
+//!    rows in id order (no deadlocks between checkouts), and read: is there `enough`?
+//! 2. `claim_key`: the `Idempotency-Key`, only when there is enough; a request with the same
+//!    key in flight holds its index entry, so this one waits and then sees its outcome.
+//! 3. `take_stock`, `count_campaign_uses`, then the customer (never renamed), the order number
+//!    (the tenant's counter row, locked by the last write), the order, items, add-ons, payment,
+//!    delivery, history, campaign uses, stock movements and outbox jobs: only when the key is
+//!    this order's (`go`).
 //!
-//! When stock or a campaign falls short, nothing past step 3 is written and the transaction is
-//! rolled back.
+//! A shortfall or a key already used writes nothing, so an order without campaigns is the
+//! statement alone, a transaction of its own. An order with campaigns is a transaction: a
+//! campaign limited per customer is checked first ([`check_customer_limits`]), after the key is
+//! claimed and the stock and campaign rows are locked in the statement's order.
 
 use std::collections::HashMap;
 
@@ -102,6 +102,13 @@ pub(crate) async fn place(db: &Database, order: NewOrder) -> Result<OrderDetail,
 async fn place_once(db: &Database, order: &NewOrder) -> Result<OrderDetail, PlaceOrderError> {
     let mut conn = db.conn().await?;
     let statement = PlaceOrderStatement::new(order);
+    if statement.campaigns.is_empty() {
+        // The statement alone, in its own transaction: no BEGIN and COMMIT round trips, and the
+        // order counter's row is released by the commit that ends the statement.
+        return place_alone(&mut conn, order, &statement)
+            .await
+            .map_err(PlaceOrderError::from);
+    }
     conn.transaction::<_, PlaceFailure, _>(async move |conn| {
         if !statement.campaigns.is_empty() {
             if let Some(key) = &order.idempotency {
@@ -120,6 +127,21 @@ async fn place_once(db: &Database, order: &NewOrder) -> Result<OrderDetail, Plac
     })
     .await
     .map_err(PlaceOrderError::from)
+}
+
+async fn place_alone(
+    conn: &mut AsyncPgConnection,
+    order: &NewOrder,
+    statement: &PlaceOrderStatement,
+) -> Result<OrderDetail, PlaceFailure> {
+    let written: Written = statement.get_result(conn).await?;
+    if !written.0 {
+        let key = order.idempotency.as_ref().ok_or_else(|| {
+            RepoError::Internal("a checkout without a key was not claimed".into())
+        })?;
+        return Err(earlier_outcome(conn, order, key).await);
+    }
+    answer(order, statement, written)
 }
 
 /// Step 1 on its own, for orders that check campaign limits before the statement (which then
@@ -244,9 +266,10 @@ async fn check_customer_limits(
     }
 }
 
-/// What [`PLACE_ORDER`] answers: whether it claimed the key (always, without one), the
-/// products whose stock it took, the campaigns whose use it counted, and when it placed the
-/// order, its number, customer, creation time and first history entry's time.
+/// What [`PLACE_ORDER`] answers: whether the key was this order's (always, without one, and
+/// when the key was not tried for a shortfall), the products with enough stock, the campaigns
+/// with a use left, and when it placed the order, its number, customer, creation time and first
+/// history entry's time.
 type Written = (
     bool,
     Vec<Uuid>,
@@ -360,58 +383,66 @@ fn answer(
     })
 }
 
-/// The order transaction's one statement. Its parameters are named once, in the `p` row,
-/// and every step reads them from there; steps past the stock and campaigns run only when
-/// all of both were taken (`ok`), the order's rows only once the order is written.
+/// The order's one statement. Its parameters are named once, in the `p` row, and every step
+/// reads them from there. It checks before it writes: stock and campaign rows are locked and
+/// read, the key is claimed only when all of both are there (`enough`), and nothing is written
+/// unless the key is this order's (`go`). So a shortfall or a key already used writes nothing,
+/// and the statement can run as a transaction of its own.
 const PLACE_ORDER: &str = "\
-claim_key AS (
+locked_stock AS MATERIALIZED (
+    SELECT s.product_id, s.quantity FROM stock_levels s, p
+    WHERE s.tenant_id = p.tenant_id AND s.store_id = p.store_id
+      AND s.product_id = ANY (p.stock_products)
+    ORDER BY s.product_id
+    FOR UPDATE OF s
+), enough_stock AS (
+    SELECT w.product_id, w.quantity, w.movement_id
+    FROM p, unnest(p.stock_products, p.stock_quantities, p.movement_ids)
+         AS w (product_id, quantity, movement_id)
+    JOIN locked_stock l ON l.product_id = w.product_id
+    WHERE l.quantity >= w.quantity
+), locked_campaigns AS MATERIALIZED (
+    SELECT c.id, c.uses, c.usage_limit FROM campaigns c, p
+    WHERE c.tenant_id = p.tenant_id AND c.id = ANY (p.campaigns)
+      AND (SELECT count(*) FROM locked_stock) >= 0
+    ORDER BY c.id
+    FOR UPDATE OF c
+), campaigns_left AS (
+    SELECT id FROM locked_campaigns WHERE usage_limit IS NULL OR uses < usage_limit
+), enough AS (
+    SELECT (SELECT count(*) FROM enough_stock) = cardinality(p.stock_products)
+       AND (SELECT count(*) FROM campaigns_left) = cardinality(p.campaigns) AS enough
+    FROM p
+), claim_key AS (
     INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_id)
-    SELECT p.tenant_id, p.key, p.request_hash, p.order_id FROM p WHERE p.key IS NOT NULL
+    SELECT p.tenant_id, p.key, p.request_hash, p.order_id FROM p, enough
+    WHERE p.key IS NOT NULL AND enough.enough
     ON CONFLICT DO NOTHING
     RETURNING 1
 ), go AS (
-    SELECT p.key IS NULL
-        OR EXISTS (SELECT 1 FROM claim_key)
-        OR EXISTS (SELECT 1 FROM idempotency_keys k
-                   WHERE k.tenant_id = p.tenant_id AND k.key = p.key AND k.order_id = p.order_id)
-        AS go
-    FROM p
-), locked_stock AS MATERIALIZED (
-    SELECT s.product_id FROM stock_levels s, p
-    WHERE s.tenant_id = p.tenant_id AND s.store_id = p.store_id
-      AND s.product_id = ANY (p.stock_products) AND (SELECT go FROM go)
-    ORDER BY s.product_id
-    FOR UPDATE OF s
+    SELECT enough.enough AND ours AS go, ours OR NOT enough.enough AS claimed
+    FROM p, enough, LATERAL (
+        SELECT p.key IS NULL
+            OR EXISTS (SELECT 1 FROM claim_key)
+            OR EXISTS (SELECT 1 FROM idempotency_keys k
+                       WHERE k.tenant_id = p.tenant_id AND k.key = p.key
+                         AND k.order_id = p.order_id) AS ours
+    ) key
 ), take_stock AS (
     UPDATE stock_levels s
-    SET quantity = s.quantity - w.quantity, updated_at = now()
-    FROM p, unnest(p.stock_products, p.stock_quantities, p.movement_ids)
-         AS w (product_id, quantity, movement_id)
-    WHERE s.tenant_id = p.tenant_id AND s.store_id = p.store_id
-      AND s.product_id = w.product_id
-      AND s.product_id IN (SELECT product_id FROM locked_stock)
-      AND s.quantity >= w.quantity
-    RETURNING s.product_id, s.quantity AS quantity_after, w.quantity, w.movement_id
-), locked_campaigns AS MATERIALIZED (
-    SELECT c.id FROM campaigns c, p
-    WHERE c.tenant_id = p.tenant_id AND c.id = ANY (p.campaigns)
-      AND (SELECT count(*) FROM take_stock) >= 0
-    ORDER BY c.id
-    FOR UPDATE OF c
+    SET quantity = s.quantity - e.quantity, updated_at = now()
+    FROM p, go, enough_stock e
+    WHERE go.go AND s.tenant_id = p.tenant_id AND s.store_id = p.store_id
+      AND s.product_id = e.product_id
+    RETURNING s.product_id, s.quantity AS quantity_after, e.quantity, e.movement_id
 ), count_campaign_uses AS (
     UPDATE campaigns c SET uses = c.uses + 1
-    FROM p
-    WHERE c.tenant_id = p.tenant_id AND c.id IN (SELECT id FROM locked_campaigns)
-      AND (c.usage_limit IS NULL OR c.uses < c.usage_limit)
+    FROM p, go
+    WHERE go.go AND c.tenant_id = p.tenant_id AND c.id IN (SELECT id FROM campaigns_left)
     RETURNING c.id
-), ok AS (
-    SELECT (SELECT go FROM go)
-       AND (SELECT count(*) FROM take_stock) = cardinality(p.stock_products)
-       AND (SELECT count(*) FROM count_campaign_uses) = cardinality(p.campaigns) AS ok
-    FROM p
 ), customer AS (
     INSERT INTO customers (id, tenant_id, name, phone)
-    SELECT p.customer_id, p.tenant_id, p.customer_name, p.customer_phone FROM p, ok WHERE ok.ok
+    SELECT p.customer_id, p.tenant_id, p.customer_name, p.customer_phone FROM p, go WHERE go.go
     ON CONFLICT (tenant_id, phone) DO UPDATE SET updated_at = now()
     RETURNING id
 ), order_number AS (
@@ -482,9 +513,9 @@ claim_key AS (
                               'store_id', p.store_id)
     FROM p, placed, unnest(p.job_ids, p.job_kinds) AS j (id, kind)
 )
-SELECT go.go,
-       ARRAY(SELECT product_id FROM take_stock),
-       ARRAY(SELECT id FROM count_campaign_uses),
+SELECT go.claimed,
+       ARRAY(SELECT product_id FROM enough_stock),
+       ARRAY(SELECT id FROM campaigns_left),
        placed.number, placed.customer_id, placed.created_at,
        (SELECT created_at FROM history_written)
 FROM go LEFT JOIN placed ON TRUE";
