@@ -72,6 +72,10 @@ typed_id!(
     ProductId
 );
 typed_id!(
+    /// A size of a pizza product ("Grande").
+    PizzaSizeId
+);
+typed_id!(
     /// A group of add-ons of a product ("choose your sauce").
     AddonGroupId
 );

@@ -15,6 +15,7 @@ pub mod opening_hours;
 pub mod orders;
 pub mod pagination;
 pub mod phone;
+pub mod pizza;
 pub mod pricing;
 pub mod privacy;
 pub mod shipping;
@@ -23,6 +24,6 @@ pub mod subscriptions;
 pub mod tenancy;
 
 pub use ids::{
-    AddonGroupId, AddonId, BandId, CampaignId, CategoryId, CustomerId, GroupId, OrderId, PlanId,
-    ProductId, SessionId, StoreId, TenantId, UserId,
+    AddonGroupId, AddonId, BandId, CampaignId, CategoryId, CustomerId, GroupId, OrderId,
+    PizzaSizeId, PlanId, ProductId, SessionId, StoreId, TenantId, UserId,
 };
