@@ -11,19 +11,22 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use actix_web::web::Bytes;
+use chrono::{DateTime, Utc};
 use comanda_domain::{StoreId, TenantId};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-/// A rendered menu in both encodings.
+/// A rendered menu in both encodings, and when it stops being true on its own (a product
+/// marked sold out comes back) while the tenant's version stands still.
 #[derive(Debug, Clone)]
 pub struct RenderedMenu {
     pub json: Bytes,
     pub gzip: Bytes,
+    pub valid_until: Option<DateTime<Utc>>,
 }
 
 impl RenderedMenu {
-    pub fn new(json: Vec<u8>) -> std::io::Result<Self> {
+    pub fn new(json: Vec<u8>, valid_until: Option<DateTime<Utc>>) -> std::io::Result<Self> {
         let mut encoder =
             GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::default());
         encoder.write_all(&json)?;
@@ -31,6 +34,7 @@ impl RenderedMenu {
         Ok(Self {
             json: Bytes::from(json),
             gzip: Bytes::from(gzip),
+            valid_until,
         })
     }
 
@@ -88,18 +92,23 @@ impl CatalogCache {
         }
     }
 
-    /// The body rendered for this store at this tenant version, if any.
-    pub fn get(&self, tenant: TenantId, store: StoreId, version: i64) -> Option<RenderedMenu> {
+    /// The body rendered for this store at this tenant version, if any and still true at `now`.
+    pub fn get(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> Option<RenderedMenu> {
         let mut entries = self
             .inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let now = entries.tick();
-        let entry = entries
-            .menus
-            .get_mut(&(tenant, store))
-            .filter(|entry| entry.version == version)?;
-        entry.last_used = now;
+        let used = entries.tick();
+        let entry = entries.menus.get_mut(&(tenant, store)).filter(|entry| {
+            entry.version == version && entry.menu.valid_until.is_none_or(|until| now < until)
+        })?;
+        entry.last_used = used;
         Some(entry.menu.clone())
     }
 
@@ -141,7 +150,7 @@ mod tests {
     use std::io::Read;
 
     fn menu(json: Vec<u8>) -> RenderedMenu {
-        RenderedMenu::new(json).expect("gzip")
+        RenderedMenu::new(json, None).expect("gzip")
     }
 
     #[test]
@@ -162,12 +171,38 @@ mod tests {
         let (tenant, store) = (TenantId::generate(), StoreId::generate());
         cache.put(tenant, store, 7, menu(b"{\"v\":7}".to_vec()));
         assert_eq!(
-            cache.get(tenant, store, 7).map(|menu| menu.json),
+            cache
+                .get(tenant, store, 7, Utc::now())
+                .map(|menu| menu.json),
             Some(Bytes::from_static(b"{\"v\":7}"))
         );
-        assert!(cache.get(tenant, store, 8).is_none());
-        assert!(cache.get(tenant, StoreId::generate(), 7).is_none());
-        assert!(cache.get(TenantId::generate(), store, 7).is_none());
+        assert!(cache.get(tenant, store, 8, Utc::now()).is_none());
+        assert!(
+            cache
+                .get(tenant, StoreId::generate(), 7, Utc::now())
+                .is_none()
+        );
+        assert!(
+            cache
+                .get(TenantId::generate(), store, 7, Utc::now())
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_body_with_a_sold_out_mark_is_served_only_until_the_mark_ends() {
+        let cache = CatalogCache::default();
+        let (tenant, store) = (TenantId::generate(), StoreId::generate());
+        let ends = Utc::now() + chrono::TimeDelta::hours(2);
+        cache.put(
+            tenant,
+            store,
+            3,
+            RenderedMenu::new(b"{}".to_vec(), Some(ends)).expect("gzip"),
+        );
+        let before = ends - chrono::TimeDelta::seconds(1);
+        assert!(cache.get(tenant, store, 3, before).is_some());
+        assert!(cache.get(tenant, store, 3, ends).is_none());
     }
 
     #[test]
@@ -184,13 +219,13 @@ mod tests {
         cache.put(tenant, first, 2, big.clone());
         cache.put(tenant, second, 1, big.clone());
         assert!(
-            cache.get(tenant, first, 2).is_some(),
+            cache.get(tenant, first, 2, Utc::now()).is_some(),
             "replacing is not growing"
         );
         // `first` was read after `second` was stored: `second` is the one to go.
         cache.put(tenant, third, 1, big);
-        assert!(cache.get(tenant, first, 2).is_some());
-        assert!(cache.get(tenant, second, 1).is_none());
-        assert!(cache.get(tenant, third, 1).is_some());
+        assert!(cache.get(tenant, first, 2, Utc::now()).is_some());
+        assert!(cache.get(tenant, second, 1, Utc::now()).is_none());
+        assert!(cache.get(tenant, third, 1, Utc::now()).is_some());
     }
 }

@@ -329,6 +329,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
     let catalog = CatalogService::new(
         Arc::new(PgCatalogRepository::new(database.clone())),
         stores.clone(),
+        clock.clone(),
     );
     let media_storage = media_storage(&settings.storage)?;
     let media_records = Arc::new(PgMediaRepository::new(database.clone()));

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use crate::ids::{AddonGroupId, AddonId, CategoryId, ProductId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,12 +85,20 @@ pub fn check_choices(min_choices: i32, max_choices: i32) -> Result<(), CatalogEr
     Ok(())
 }
 
-/// What one store says about a product: whether staff switched it off there, and its stock
-/// when stock is tracked there.
+/// What one store says about a product: whether staff switched it off there, its stock when
+/// stock is tracked there, and until when staff marked it sold out ("acabou por hoje").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreProductState {
     pub enabled: bool,
     pub stock: Option<i32>,
+    pub sold_out_until: Option<DateTime<Utc>>,
+}
+
+impl StoreProductState {
+    /// Whether staff marked it sold out at `at`.
+    pub fn sold_out_at(&self, at: DateTime<Utc>) -> bool {
+        self.sold_out_until.is_some_and(|until| at < until)
+    }
 }
 
 impl Default for StoreProductState {
@@ -96,6 +106,7 @@ impl Default for StoreProductState {
         Self {
             enabled: true,
             stock: None,
+            sold_out_until: None,
         }
     }
 }
@@ -115,24 +126,44 @@ pub struct MenuSection {
     pub items: Vec<MenuItem>,
 }
 
-/// Whether a product can be sold in a store given its state there. A tracked product with no
-/// stock row has none.
-pub fn availability(product: &Product, state: StoreProductState) -> (bool, bool) {
-    let out_of_stock = product.track_stock && state.stock.unwrap_or(0) <= 0;
+/// Whether a product can be sold in a store at `at` given its state there: `(available,
+/// out_of_stock)`. A tracked product with no stock row has none; one marked sold out is out of
+/// stock until the time staff gave.
+pub fn availability(
+    product: &Product,
+    state: StoreProductState,
+    at: DateTime<Utc>,
+) -> (bool, bool) {
+    let out_of_stock =
+        (product.track_stock && state.stock.unwrap_or(0) <= 0) || state.sold_out_at(at);
     (
         product.is_active && state.enabled && !out_of_stock,
         out_of_stock,
     )
 }
 
-/// A store's menu: active categories in order, each with its active products in order.
-/// Unavailable and out-of-stock items are marked, or left out when the store hides them;
+/// Until when a menu assembled at `now` stays true without any change to the data: the first
+/// sold-out mark that ends after `now` (none: until the data changes).
+pub fn menu_valid_until(
+    states: &HashMap<ProductId, StoreProductState>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    states
+        .values()
+        .filter_map(|state| state.sold_out_until)
+        .filter(|until| *until > now)
+        .min()
+}
+
+/// A store's menu at `now`: active categories in order, each with its active products in
+/// order. Unavailable and out-of-stock items are marked, or left out when the store hides them;
 /// categories left empty are not shown.
 pub fn assemble_menu(
     mut categories: Vec<Category>,
     products: Vec<Product>,
     states: &HashMap<ProductId, StoreProductState>,
     hide_unavailable: bool,
+    now: DateTime<Utc>,
 ) -> Vec<MenuSection> {
     categories.retain(|category| category.is_active);
     categories.sort_by_key(|category| (category.position, category.name.clone()));
@@ -141,6 +172,7 @@ pub fn assemble_menu(
         let (available, out_of_stock) = availability(
             &product,
             states.get(&product.id).copied().unwrap_or_default(),
+            now,
         );
         if hide_unavailable && !available {
             continue;
@@ -207,7 +239,13 @@ mod tests {
             product(&pizzas, "Calabresa", 2, false),
             product(&pizzas, "Margherita", 1, false),
         ];
-        let menu = assemble_menu(vec![drinks, pizzas], products, &HashMap::new(), false);
+        let menu = assemble_menu(
+            vec![drinks, pizzas],
+            products,
+            &HashMap::new(),
+            false,
+            Utc::now(),
+        );
         let names: Vec<(&str, Vec<&str>)> = menu
             .iter()
             .map(|s| {
@@ -237,26 +275,32 @@ mod tests {
                 disabled.id,
                 StoreProductState {
                     enabled: false,
-                    stock: None,
+                    ..StoreProductState::default()
                 },
             ),
             (
                 sold_out.id,
                 StoreProductState {
-                    enabled: true,
                     stock: Some(0),
+                    ..StoreProductState::default()
                 },
             ),
             (
                 in_stock.id,
                 StoreProductState {
-                    enabled: true,
                     stock: Some(3),
+                    ..StoreProductState::default()
                 },
             ),
         ]);
         let products = vec![disabled, sold_out, in_stock];
-        let menu = assemble_menu(vec![pizzas.clone()], products.clone(), &states, false);
+        let menu = assemble_menu(
+            vec![pizzas.clone()],
+            products.clone(),
+            &states,
+            false,
+            Utc::now(),
+        );
         let flags: Vec<(bool, bool)> = menu[0]
             .items
             .iter()
@@ -264,9 +308,32 @@ mod tests {
             .collect();
         assert_eq!(flags, vec![(false, false), (false, true), (true, false)]);
 
-        let hidden = assemble_menu(vec![pizzas], products, &states, true);
+        let hidden = assemble_menu(vec![pizzas], products, &states, true, Utc::now());
         assert_eq!(hidden[0].items.len(), 1);
         assert_eq!(hidden[0].items[0].product.name, "Em estoque");
+    }
+
+    #[test]
+    fn a_product_marked_sold_out_is_out_of_stock_until_the_time_given() {
+        let pizzas = category("Pizzas", 1);
+        let margherita = product(&pizzas, "Margherita", 1, false);
+        let closing = Utc::now() + chrono::TimeDelta::hours(3);
+        let state = StoreProductState {
+            sold_out_until: Some(closing),
+            ..StoreProductState::default()
+        };
+        let before = closing - chrono::TimeDelta::seconds(1);
+        assert_eq!(availability(&margherita, state, before), (false, true));
+        assert_eq!(availability(&margherita, state, closing), (true, false));
+        let states = HashMap::from([(margherita.id, state)]);
+        assert_eq!(menu_valid_until(&states, before), Some(closing));
+        assert_eq!(
+            menu_valid_until(&states, closing),
+            None,
+            "an ended mark bounds nothing"
+        );
+        let menu = assemble_menu(vec![pizzas], vec![margherita], &states, false, before);
+        assert!(menu[0].items[0].out_of_stock);
     }
 
     #[test]
@@ -274,7 +341,7 @@ mod tests {
         let pizzas = category("Pizzas", 1);
         let tracked = product(&pizzas, "Sem linha", 1, true);
         assert_eq!(
-            availability(&tracked, StoreProductState::default()),
+            availability(&tracked, StoreProductState::default(), Utc::now()),
             (false, true)
         );
     }
@@ -297,6 +364,7 @@ mod tests {
             products,
             &HashMap::new(),
             false,
+            Utc::now(),
         );
         assert_eq!(menu.len(), 1);
         assert_eq!(menu[0].items.len(), 1);

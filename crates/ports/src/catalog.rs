@@ -141,6 +141,17 @@ pub trait CatalogRepository: Send + Sync {
         actor: &Actor,
     ) -> RepoResult<u64>;
 
+    /// Marks a product sold out in one store until `until`, or back on sale (`None`).
+    /// `NotFound` when the product or the store is not the tenant's.
+    async fn set_sold_out(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        product: ProductId,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        actor: &Actor,
+    ) -> RepoResult<()>;
+
     async fn create_addon_group(
         &self,
         tenant: TenantId,

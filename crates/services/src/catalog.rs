@@ -3,9 +3,10 @@
 use crate::ErrorCode;
 use std::sync::Arc;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use comanda_domain::catalog::{
     Addon, AddonGroup, Category, MenuSection, Product, assemble_menu, check_choices, check_name,
-    check_price,
+    check_price, menu_valid_until,
 };
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::store::Store;
@@ -14,7 +15,7 @@ use comanda_ports::catalog::{
     AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, ProductChanges,
     ProductFilter, ProductInput,
 };
-use comanda_ports::{Actor, RepoError};
+use comanda_ports::{Actor, Clock, RepoError};
 
 use crate::ServiceError;
 use crate::stores::StoreService;
@@ -23,6 +24,7 @@ use crate::stores::StoreService;
 pub struct CatalogService {
     catalog: Arc<dyn CatalogRepository>,
     stores: StoreService,
+    clock: Arc<dyn Clock>,
 }
 
 /// A store's menu as the storefront shows it.
@@ -30,7 +32,12 @@ pub struct CatalogService {
 pub struct Menu {
     pub store: Store,
     pub sections: Vec<MenuSection>,
+    /// When this menu stops being true without any change to the data (a sold-out mark ends).
+    pub valid_until: Option<DateTime<Utc>>,
 }
+
+/// The furthest a product can be marked sold out ahead.
+const SOLD_OUT_AT_MOST: TimeDelta = TimeDelta::days(7);
 
 fn catalog_error(error: RepoError) -> ServiceError {
     match error {
@@ -51,8 +58,21 @@ fn field<T>(
 }
 
 impl CatalogService {
-    pub fn new(catalog: Arc<dyn CatalogRepository>, stores: StoreService) -> Self {
-        Self { catalog, stores }
+    pub fn new(
+        catalog: Arc<dyn CatalogRepository>,
+        stores: StoreService,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            catalog,
+            stores,
+            clock,
+        }
+    }
+
+    /// The time menus are read at.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// The menu of an active store of the tenant, in a fixed number of queries.
@@ -63,13 +83,19 @@ impl CatalogService {
             .menu(tenant, store.id)
             .await
             .map_err(catalog_error)?;
+        let now = self.clock.now();
         let sections = assemble_menu(
             data.categories,
             data.products,
             &data.states,
             store.hide_unavailable_items,
+            now,
         );
-        Ok(Menu { store, sections })
+        Ok(Menu {
+            store,
+            sections,
+            valid_until: menu_valid_until(&data.states, now),
+        })
     }
 
     pub async fn categories(&self, tenant: TenantId) -> Result<Vec<Category>, ServiceError> {
@@ -192,6 +218,55 @@ impl CatalogService {
         }
         self.catalog
             .set_availability(tenant, store, products, available, actor)
+            .await
+            .map_err(catalog_error)
+    }
+
+    /// Marks a product sold out in a store ("acabou por hoje") until `until`, by default the
+    /// store's next opening; answers the time it ends.
+    pub async fn mark_sold_out(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+        store: StoreId,
+        until: Option<DateTime<Utc>>,
+        actor: &Actor,
+    ) -> Result<DateTime<Utc>, ServiceError> {
+        let store = self.stores.active(tenant, store).await?;
+        let now = self.clock.now();
+        let latest = now + SOLD_OUT_AT_MOST;
+        let until = match until {
+            Some(until) if until <= now => {
+                return Err(ServiceError::field("until", "must be in the future"));
+            }
+            Some(until) if until > latest => {
+                return Err(ServiceError::field("until", "at most 7 days ahead"));
+            }
+            Some(until) => until,
+            // A store that never opens: the same time tomorrow.
+            None => store
+                .opening_hours
+                .next_opening_after(now, store.time_zone)
+                .map_or(now + TimeDelta::days(1), |opening| opening.min(latest)),
+        };
+        self.catalog
+            .set_sold_out(tenant, store.id, product, Some(until), actor)
+            .await
+            .map_err(catalog_error)?;
+        Ok(until)
+    }
+
+    /// Puts a product marked sold out back on sale in a store.
+    pub async fn back_on_sale(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+        store: StoreId,
+        actor: &Actor,
+    ) -> Result<(), ServiceError> {
+        let store = self.stores.active(tenant, store).await?;
+        self.catalog
+            .set_sold_out(tenant, store.id, product, None, actor)
             .await
             .map_err(catalog_error)
     }

@@ -485,7 +485,10 @@ impl CheckoutService {
             }
             *wanted.entry(product.id).or_default() += i64::from(item.quantity);
             // Stock is weighed below, for the whole order's quantity.
-            let available = product.is_active && state.enabled;
+            // A pre-order for after a sold-out mark ends may have it.
+            let available = product.is_active
+                && state.enabled
+                && !state.sold_out_at(input.scheduled_for.unwrap_or(self.clock.now()));
             if !available && !unavailable.contains(&product.id) {
                 unavailable.push(product.id);
             }

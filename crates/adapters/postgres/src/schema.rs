@@ -122,6 +122,7 @@ diesel::table! {
         store_id -> Uuid,
         available -> Bool,
         updated_at -> Timestamptz,
+        sold_out_until -> Nullable<Timestamptz>,
     }
 }
 

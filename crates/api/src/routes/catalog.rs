@@ -163,13 +163,17 @@ pub async fn catalog(
         .parse()
         .map_err(|_| ApiError::not_found("store not found"))?;
     let tenant = tenant.0;
-    let menu = match state.catalog_cache.get(tenant.id, store, tenant.version) {
+    let cached = state
+        .catalog_cache
+        .get(tenant.id, store, tenant.version, state.catalog.now());
+    let menu = match cached {
         Some(menu) => menu,
         None => {
             let menu = state.catalog.menu(tenant.id, store).await?;
+            let valid_until = menu.valid_until;
             let menu = serde_json::to_vec(&CatalogResponse::from(menu))
                 .map_err(std::io::Error::from)
-                .and_then(RenderedMenu::new)
+                .and_then(|json| RenderedMenu::new(json, valid_until))
                 .map_err(|error| ApiError::internal(&format!("rendering the menu: {error}")))?;
             state
                 .catalog_cache
@@ -179,12 +183,16 @@ pub async fn catalog(
     };
     // The version names every menu the tenant could show: a client holding it revalidates
     // for a 304 (checked only after the store proved to be the tenant's).
-    // The build's version is in it too: a release that changes the menu's shape is not a 304.
+    // The build's version is in it too: a release that changes the menu's shape is not a 304,
+    // and so is the end of a sold-out mark: the menu changes then with the version unchanged.
     let etag = format!(
-        "W/\"{}-{}-{}\"",
+        "W/\"{}-{}-{}{}\"",
         env!("CARGO_PKG_VERSION"),
         store,
-        tenant.version
+        tenant.version,
+        menu.valid_until
+            .map(|until| format!("-{}", until.timestamp()))
+            .unwrap_or_default()
     );
     if already_has(&request, &etag) {
         return Ok(HttpResponse::NotModified()

@@ -89,6 +89,8 @@ pub fn register(config: &mut ServiceConfig) {
         .service(admin::catalog::update_addon)
         .service(admin::catalog::delete_addon)
         .service(admin::catalog::set_availability)
+        .service(admin::catalog::mark_sold_out)
+        .service(admin::catalog::back_on_sale)
         .service(auth::signup)
         .service(auth::login)
         .service(auth::me)

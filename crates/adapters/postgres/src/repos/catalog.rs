@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use comanda_domain::catalog::{Addon, AddonGroup, Category, Product, StoreProductState};
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId, TenantId};
@@ -664,6 +665,63 @@ impl CatalogRepository for PgCatalogRepository {
         )
     }
 
+    async fn set_sold_out(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        product: ProductId,
+        until: Option<DateTime<Utc>>,
+        actor: &Actor,
+    ) -> RepoResult<()> {
+        audited!(self, tenant, actor, "product.sold_out", "product", |conn| {
+            let known: i64 = products::table
+                .filter(products::tenant_id.eq(tenant.as_uuid()))
+                .filter(products::id.eq(product.as_uuid()))
+                .count()
+                .get_result(conn)
+                .await?;
+            if known == 0 {
+                return Err(RepoError::NotFound("product").into());
+            }
+            let known: i64 = stores::table
+                .filter(stores::tenant_id.eq(tenant.as_uuid()))
+                .filter(stores::id.eq(store.as_uuid()))
+                .count()
+                .get_result(conn)
+                .await?;
+            if known == 0 {
+                return Err(RepoError::NotFound("store").into());
+            }
+            diesel::insert_into(product_store_availability::table)
+                .values((
+                    product_store_availability::tenant_id.eq(tenant.as_uuid()),
+                    product_store_availability::product_id.eq(product.as_uuid()),
+                    product_store_availability::store_id.eq(store.as_uuid()),
+                    // A first row for the pair: switched on, as a missing row reads.
+                    product_store_availability::available.eq(true),
+                    product_store_availability::sold_out_until.eq(until),
+                ))
+                .on_conflict((
+                    product_store_availability::tenant_id,
+                    product_store_availability::store_id,
+                    product_store_availability::product_id,
+                ))
+                .do_update()
+                .set((
+                    product_store_availability::sold_out_until.eq(until),
+                    product_store_availability::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+            (
+                product.to_string(),
+                None,
+                Some(serde_json::json!({ "store_id": store, "sold_out_until": until })),
+                (),
+            )
+        })
+    }
+
     async fn create_addon_group(
         &self,
         tenant: TenantId,
@@ -923,22 +981,25 @@ async fn products_with_state(
         Some(ids) => query.filter(products::id.eq_any(ids.to_vec())),
         None => query.filter(products::is_active.eq(true)),
     };
-    let rows: Vec<(ProductRow, Option<bool>, Option<i32>)> = query
+    type StateRow = (ProductRow, Option<bool>, Option<DateTime<Utc>>, Option<i32>);
+    let rows: Vec<StateRow> = query
         .select((
             ProductRow::as_select(),
             product_store_availability::available.nullable(),
+            product_store_availability::sold_out_until.nullable(),
             stock_levels::quantity.nullable(),
         ))
         .load(conn)
         .await?;
     let mut states = HashMap::with_capacity(rows.len());
     let mut product_rows = Vec::with_capacity(rows.len());
-    for (row, available, stock) in rows {
+    for (row, available, sold_out_until, stock) in rows {
         states.insert(
             ProductId::from_uuid(row.id),
             StoreProductState {
                 enabled: available.unwrap_or(true),
                 stock,
+                sold_out_until,
             },
         );
         product_rows.push(row);

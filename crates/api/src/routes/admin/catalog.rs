@@ -4,6 +4,7 @@
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use actix_web::{delete, get, patch, post, put};
+use chrono::{DateTime, Utc};
 use comanda_domain::catalog::{Addon, AddonGroup, Category, Product};
 use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId};
@@ -473,6 +474,84 @@ pub async fn set_availability(
         .set_availability(scope.tenant, store, &products, body.available, scope.actor)
         .await?;
     Ok(web::Json(AvailabilityResponse { updated }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SoldOutRequest {
+    pub store_id: String,
+    /// When it is back on sale; absent: the store's next opening. At most 7 days ahead.
+    pub until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SoldOutResponse {
+    pub product_id: String,
+    pub store_id: String,
+    pub sold_out_until: DateTime<Utc>,
+}
+
+/// Marks a product sold out in one store ("acabou por hoje") until a time, by default the
+/// store's next opening: the menu shows it `available: false, out_of_stock: true` and a
+/// checkout naming it is 409 `out_of_stock` (a pre-order for after that time is not).
+#[utoipa::path(
+    tag = "admin", request_body = SoldOutRequest,
+    params(("product_id" = String, Path, description = "The product")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = SoldOutResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+#[post("/admin/catalog/products/{product_id}/sold-out")]
+pub async fn mark_sold_out(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<ProductId>,
+    body: ApiJson<SoldOutRequest>,
+) -> Result<web::Json<SoldOutResponse>, ApiError> {
+    let scope = user.allow(Module::Catalog, Action::Update)?;
+    let body = body.into_inner()?;
+    let product = id.into_inner();
+    let store: StoreId = parse_id(&body.store_id, "store_id")?;
+    let until = state
+        .catalog
+        .mark_sold_out(scope.tenant, product, store, body.until, scope.actor)
+        .await?;
+    Ok(web::Json(SoldOutResponse {
+        product_id: product.to_string(),
+        store_id: store.to_string(),
+        sold_out_until: until,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SoldOutStore {
+    /// The store it is back on sale in.
+    pub store_id: Option<String>,
+}
+
+/// Puts a product marked sold out back on sale in one store.
+#[utoipa::path(
+    tag = "admin",
+    params(("product_id" = String, Path, description = "The product"), SoldOutStore),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+#[delete("/admin/catalog/products/{product_id}/sold-out")]
+pub async fn back_on_sale(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<ProductId>,
+    query: web::Query<SoldOutStore>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = user.allow(Module::Catalog, Action::Update)?;
+    let raw = query
+        .into_inner()
+        .store_id
+        .ok_or_else(|| ApiError::field("store_id", "store_id is required"))?;
+    let store: StoreId = parse_id(&raw, "store_id")?;
+    state
+        .catalog
+        .back_on_sale(scope.tenant, id.into_inner(), store, scope.actor)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -7,4 +7,5 @@ mod isolation;
 mod orders;
 mod placing;
 mod races;
+mod sold_out;
 mod statement;

@@ -1,0 +1,1 @@
+ALTER TABLE product_store_availability DROP COLUMN sold_out_until;
