@@ -3,8 +3,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use crate::ids::{AddonGroupId, AddonId, CategoryId, ProductId};
+use crate::opening_hours::OpeningHours;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Category {
@@ -13,6 +15,8 @@ pub struct Category {
     pub description: String,
     pub position: i32,
     pub is_active: bool,
+    /// When its products are sold (a lunch menu), in the store's time zone; `None`: always.
+    pub schedule: Option<OpeningHours>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +55,13 @@ pub struct Product {
     pub is_active: bool,
     pub track_stock: bool,
     pub addon_groups: Vec<AddonGroup>,
+    /// When it is sold, in the store's time zone; `None`: whenever its category is.
+    pub schedule: Option<OpeningHours>,
+}
+
+/// Whether a schedule (none: always) includes `at`, read in the store's `time_zone`.
+pub fn on_schedule(schedule: Option<&OpeningHours>, at: DateTime<Utc>, time_zone: Tz) -> bool {
+    schedule.is_none_or(|schedule| schedule.is_open_at(at, time_zone))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,37 +154,58 @@ pub fn availability(
 }
 
 /// Until when a menu assembled at `now` stays true without any change to the data: the first
-/// sold-out mark that ends after `now` (none: until the data changes).
+/// sold-out mark that ends, or schedule that opens or closes, after `now` (none: until the data
+/// changes).
 pub fn menu_valid_until(
+    categories: &[Category],
+    products: &[Product],
     states: &HashMap<ProductId, StoreProductState>,
     now: DateTime<Utc>,
+    time_zone: Tz,
 ) -> Option<DateTime<Utc>> {
-    states
+    let marks = states
         .values()
         .filter_map(|state| state.sold_out_until)
-        .filter(|until| *until > now)
-        .min()
+        .filter(|until| *until > now);
+    let schedules = categories
+        .iter()
+        .filter_map(|category| category.schedule.as_ref())
+        .chain(
+            products
+                .iter()
+                .filter_map(|product| product.schedule.as_ref()),
+        )
+        .filter_map(|schedule| schedule.next_change_after(now, time_zone));
+    marks.chain(schedules).min()
 }
 
-/// A store's menu at `now`: active categories in order, each with its active products in
-/// order. Unavailable and out-of-stock items are marked, or left out when the store hides them;
-/// categories left empty are not shown.
+/// A store's menu at `now` (read in the store's `time_zone`): active categories in order, each
+/// with its active products in order. Unavailable, out-of-stock and out-of-schedule items are
+/// marked, or left out when the store hides them; categories left empty are not shown.
 pub fn assemble_menu(
     mut categories: Vec<Category>,
     products: Vec<Product>,
     states: &HashMap<ProductId, StoreProductState>,
     hide_unavailable: bool,
     now: DateTime<Utc>,
+    time_zone: Tz,
 ) -> Vec<MenuSection> {
     categories.retain(|category| category.is_active);
     categories.sort_by_key(|category| (category.position, category.name.clone()));
     let mut by_category: HashMap<CategoryId, Vec<MenuItem>> = HashMap::new();
     for mut product in products.into_iter().filter(|product| product.is_active) {
-        let (available, out_of_stock) = availability(
+        let (in_stock, out_of_stock) = availability(
             &product,
             states.get(&product.id).copied().unwrap_or_default(),
             now,
         );
+        let category_schedule = categories
+            .iter()
+            .find(|category| category.id == product.category_id)
+            .and_then(|category| category.schedule.as_ref());
+        let available = in_stock
+            && on_schedule(category_schedule, now, time_zone)
+            && on_schedule(product.schedule.as_ref(), now, time_zone);
         if hide_unavailable && !available {
             continue;
         }
@@ -211,6 +243,7 @@ mod tests {
             description: String::new(),
             position,
             is_active: true,
+            schedule: None,
         }
     }
 
@@ -227,6 +260,7 @@ mod tests {
             is_active: true,
             track_stock,
             addon_groups: Vec::new(),
+            schedule: None,
         }
     }
 
@@ -245,6 +279,7 @@ mod tests {
             &HashMap::new(),
             false,
             Utc::now(),
+            chrono_tz::America::Sao_Paulo,
         );
         let names: Vec<(&str, Vec<&str>)> = menu
             .iter()
@@ -300,6 +335,7 @@ mod tests {
             &states,
             false,
             Utc::now(),
+            chrono_tz::America::Sao_Paulo,
         );
         let flags: Vec<(bool, bool)> = menu[0]
             .items
@@ -308,7 +344,14 @@ mod tests {
             .collect();
         assert_eq!(flags, vec![(false, false), (false, true), (true, false)]);
 
-        let hidden = assemble_menu(vec![pizzas], products, &states, true, Utc::now());
+        let hidden = assemble_menu(
+            vec![pizzas],
+            products,
+            &states,
+            true,
+            Utc::now(),
+            chrono_tz::America::Sao_Paulo,
+        );
         assert_eq!(hidden[0].items.len(), 1);
         assert_eq!(hidden[0].items[0].product.name, "Em estoque");
     }
@@ -326,14 +369,94 @@ mod tests {
         assert_eq!(availability(&margherita, state, before), (false, true));
         assert_eq!(availability(&margherita, state, closing), (true, false));
         let states = HashMap::from([(margherita.id, state)]);
-        assert_eq!(menu_valid_until(&states, before), Some(closing));
-        assert_eq!(
-            menu_valid_until(&states, closing),
-            None,
-            "an ended mark bounds nothing"
+        let valid_until =
+            |at| menu_valid_until(&[], &[], &states, at, chrono_tz::America::Sao_Paulo);
+        assert_eq!(valid_until(before), Some(closing));
+        assert_eq!(valid_until(closing), None, "an ended mark bounds nothing");
+        let menu = assemble_menu(
+            vec![pizzas],
+            vec![margherita],
+            &states,
+            false,
+            before,
+            chrono_tz::America::Sao_Paulo,
         );
-        let menu = assemble_menu(vec![pizzas], vec![margherita], &states, false, before);
         assert!(menu[0].items[0].out_of_stock);
+    }
+
+    #[test]
+    fn a_lunch_category_is_unavailable_outside_lunch_and_the_menu_ends_at_its_boundary() {
+        use crate::opening_hours::TimeRange;
+        use chrono::TimeZone;
+        let sao_paulo = chrono_tz::America::Sao_Paulo;
+        let lunch = OpeningHours::every_day(vec![TimeRange::new("11:00", "15:00").expect("range")])
+            .expect("week");
+        let mut executivo = category("Executivo", 1);
+        executivo.schedule = Some(lunch.clone());
+        let mut pizzas = category("Pizzas", 2);
+        let prato = product(&executivo, "Prato do dia", 1, false);
+        let mut brunch = product(&pizzas, "Pizza brunch", 1, false);
+        brunch.schedule = Some(lunch);
+        let pizza = product(&pizzas, "Margherita", 2, false);
+        pizzas.schedule = None;
+        let at = |hour| {
+            sao_paulo
+                .with_ymd_and_hms(2026, 12, 1, hour, 0, 0)
+                .single()
+                .expect("time")
+                .to_utc()
+        };
+        let categories = vec![executivo, pizzas];
+        let products = vec![prato, brunch, pizza];
+        let flags = |now| {
+            assemble_menu(
+                categories.clone(),
+                products.clone(),
+                &HashMap::new(),
+                false,
+                now,
+                sao_paulo,
+            )
+            .iter()
+            .flat_map(|section| {
+                section
+                    .items
+                    .iter()
+                    .map(|item| (item.product.name.clone(), item.available))
+            })
+            .collect::<Vec<_>>()
+        };
+        let names = |flags: Vec<(String, bool)>| {
+            flags
+                .into_iter()
+                .filter(|(_, on)| *on)
+                .map(|(name, _)| name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(flags(at(12))),
+            vec!["Prato do dia", "Pizza brunch", "Margherita"]
+        );
+        assert_eq!(
+            names(flags(at(16))),
+            vec!["Margherita"],
+            "shown, not available, after lunch"
+        );
+        assert_eq!(flags(at(16)).len(), 3);
+        assert_eq!(
+            menu_valid_until(&categories, &products, &HashMap::new(), at(12), sao_paulo),
+            Some(at(15))
+        );
+        assert_eq!(
+            menu_valid_until(&categories, &products, &HashMap::new(), at(16), sao_paulo),
+            Some(
+                sao_paulo
+                    .with_ymd_and_hms(2026, 12, 2, 11, 0, 0)
+                    .single()
+                    .expect("time")
+                    .to_utc()
+            )
+        );
     }
 
     #[test]
@@ -365,6 +488,7 @@ mod tests {
             &HashMap::new(),
             false,
             Utc::now(),
+            chrono_tz::America::Sao_Paulo,
         );
         assert_eq!(menu.len(), 1);
         assert_eq!(menu[0].items.len(), 1);

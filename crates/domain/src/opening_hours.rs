@@ -163,6 +163,27 @@ impl OpeningHours {
         open_today || still_open_from_yesterday
     }
 
+    /// The first instant strictly after `at` at which a range opens or closes: until then,
+    /// `is_open_at` answers the same. `None` for a week without ranges.
+    pub fn next_change_after(&self, at: DateTime<Utc>, time_zone: Tz) -> Option<DateTime<Utc>> {
+        let local_date = at.with_timezone(&time_zone).date_naive();
+        // From yesterday (a range still open past midnight) to the same weekday next week.
+        (-1..=8)
+            .filter_map(|offset| local_date.checked_add_signed(Duration::days(offset)))
+            .flat_map(|date| {
+                let weekday = date.weekday().num_days_from_monday() as usize;
+                self.days[weekday].iter().flat_map(move |range| {
+                    [
+                        local_minute(date, range.open.0, time_zone),
+                        local_minute(date, range.end_minute(), time_zone),
+                    ]
+                })
+            })
+            .flatten()
+            .filter(|instant| *instant > at)
+            .min()
+    }
+
     /// The first opening strictly after `at`, or `None` for a store that never opens.
     pub fn next_opening_after(&self, at: DateTime<Utc>, time_zone: Tz) -> Option<DateTime<Utc>> {
         let local_date = at.with_timezone(&time_zone).date_naive();
@@ -182,8 +203,13 @@ impl OpeningHours {
 /// The UTC instant of a local wall-clock time; a time skipped by a DST jump opens at the first
 /// instant after the gap.
 fn local_instant(date: NaiveDate, time: ClockTime, time_zone: Tz) -> Option<DateTime<Utc>> {
-    let naive_time = NaiveTime::from_hms_opt(u32::from(time.0 / 60), u32::from(time.0 % 60), 0)?;
-    let naive = date.and_time(naive_time);
+    local_minute(date, time.0, time_zone)
+}
+
+/// The UTC instant `minutes` after `date`'s local midnight on the wall clock (past 1440: the
+/// next day), moved past a DST gap like [`local_instant`].
+fn local_minute(date: NaiveDate, minutes: u16, time_zone: Tz) -> Option<DateTime<Utc>> {
+    let naive = date.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(minutes));
     match time_zone.from_local_datetime(&naive) {
         LocalResult::Single(instant) | LocalResult::Ambiguous(instant, _) => Some(instant.to_utc()),
         LocalResult::None => (1..=4)
@@ -268,6 +294,53 @@ mod tests {
             *day = vec![range("11:00", "15:00"), range("18:00", "02:00")];
         }
         OpeningHours::new(days).expect("valid week")
+    }
+
+    #[test]
+    fn the_next_change_is_the_next_opening_or_closing() {
+        let week = restaurant_week();
+        // Monday closed; Tuesday opens at 11:00.
+        assert_eq!(
+            week.next_change_after(sao_paulo("2026-11-30", "20:00"), Sao_Paulo),
+            Some(sao_paulo("2026-12-01", "11:00"))
+        );
+        // Inside lunch: it closes at 15:00.
+        assert_eq!(
+            week.next_change_after(sao_paulo("2026-12-01", "12:30"), Sao_Paulo),
+            Some(sao_paulo("2026-12-01", "15:00"))
+        );
+        // Past midnight, inside Tuesday's dinner: it closes at 02:00 on Wednesday.
+        assert_eq!(
+            week.next_change_after(sao_paulo("2026-12-02", "01:00"), Sao_Paulo),
+            Some(sao_paulo("2026-12-02", "02:00"))
+        );
+        assert_eq!(
+            OpeningHours::default().next_change_after(sao_paulo("2026-12-02", "01:00"), Sao_Paulo),
+            None
+        );
+    }
+
+    #[test]
+    fn the_next_change_across_a_dst_change_is_the_local_wall_clock_time() {
+        // New York moves its clocks back on 2026-11-01 (02:00 EDT → 01:00 EST): a lunch menu
+        // ending at 15:00 ends at 20:00 UTC after the change, 19:00 UTC before it.
+        let lunch = OpeningHours::every_day(vec![range("11:00", "15:00")]).expect("week");
+        let before = Utc
+            .with_ymd_and_hms(2026, 10, 31, 16, 0, 0)
+            .single()
+            .expect("time");
+        let after = Utc
+            .with_ymd_and_hms(2026, 11, 2, 17, 0, 0)
+            .single()
+            .expect("time");
+        assert_eq!(
+            lunch.next_change_after(before, New_York),
+            Utc.with_ymd_and_hms(2026, 10, 31, 19, 0, 0).single()
+        );
+        assert_eq!(
+            lunch.next_change_after(after, New_York),
+            Utc.with_ymd_and_hms(2026, 11, 2, 20, 0, 0).single()
+        );
     }
 
     // 2026-11-30 is a Monday.

@@ -394,6 +394,7 @@ mod tests {
                     },
                 ],
             }],
+            schedule: None,
         }
     }
 

@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use comanda_domain::catalog::{Addon, AddonGroup, Category, Product, StoreProductState};
+use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId, TenantId};
 
@@ -13,6 +14,7 @@ pub struct CategoryInput {
     pub description: String,
     pub position: i32,
     pub is_active: bool,
+    pub schedule: Option<OpeningHours>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -21,6 +23,8 @@ pub struct CategoryChanges {
     pub description: Option<String>,
     pub position: Option<i32>,
     pub is_active: Option<bool>,
+    /// `Some(None)` clears it.
+    pub schedule: Option<Option<OpeningHours>>,
 }
 
 #[derive(Debug, Clone)]
@@ -32,6 +36,7 @@ pub struct ProductInput {
     pub position: i32,
     pub is_active: bool,
     pub track_stock: bool,
+    pub schedule: Option<OpeningHours>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -45,6 +50,8 @@ pub struct ProductChanges {
     pub track_stock: Option<bool>,
     pub image_url: Option<Option<String>>,
     pub video_url: Option<Option<String>>,
+    /// `Some(None)` clears it.
+    pub schedule: Option<Option<OpeningHours>>,
 }
 
 #[derive(Debug, Clone)]

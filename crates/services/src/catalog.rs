@@ -84,17 +84,25 @@ impl CatalogService {
             .await
             .map_err(catalog_error)?;
         let now = self.clock.now();
+        let valid_until = menu_valid_until(
+            &data.categories,
+            &data.products,
+            &data.states,
+            now,
+            store.time_zone,
+        );
         let sections = assemble_menu(
             data.categories,
             data.products,
             &data.states,
             store.hide_unavailable_items,
             now,
+            store.time_zone,
         );
         Ok(Menu {
             store,
             sections,
-            valid_until: menu_valid_until(&data.states, now),
+            valid_until,
         })
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use comanda_domain::address::Cep;
-use comanda_domain::catalog::{Product, StoreProductState};
+use comanda_domain::catalog::{Product, StoreProductState, on_schedule};
 use comanda_domain::geo::GeoPoint;
 use comanda_domain::orders::{Fulfillment, PaymentMethod};
 use comanda_domain::phone::Phone;
@@ -458,6 +458,10 @@ impl CheckoutService {
         let find = |id: &ProductId| snapshot.products.get(id).or_else(|| inactive.get(id));
         let mut problems = Vec::new();
         let mut unavailable = Vec::new();
+        let mut off_schedule: Vec<String> = Vec::new();
+        // Sold at the time the order is for: now, or a pre-order's time.
+        let at = input.scheduled_for.unwrap_or(self.clock.now());
+        let time_zone = snapshot.store.time_zone;
         let mut lines = Vec::with_capacity(input.items.len());
         let mut wanted: HashMap<ProductId, i64> = HashMap::new();
         for (index, item) in input.items.iter().enumerate() {
@@ -485,16 +489,31 @@ impl CheckoutService {
             }
             *wanted.entry(product.id).or_default() += i64::from(item.quantity);
             // Stock is weighed below, for the whole order's quantity.
+            let scheduled = on_schedule(
+                snapshot.category_schedules.get(&product.category_id),
+                at,
+                time_zone,
+            ) && on_schedule(product.schedule.as_ref(), at, time_zone);
+            if !scheduled && !off_schedule.contains(&product.name) {
+                off_schedule.push(product.name.clone());
+            }
             // A pre-order for after a sold-out mark ends may have it.
-            let available = product.is_active
-                && state.enabled
-                && !state.sold_out_at(input.scheduled_for.unwrap_or(self.clock.now()));
+            let available = product.is_active && state.enabled && !state.sold_out_at(at);
             if !available && !unavailable.contains(&product.id) {
                 unavailable.push(product.id);
             }
         }
         if !problems.is_empty() {
             return Err(ServiceError::Validation(problems));
+        }
+        if !off_schedule.is_empty() {
+            return Err(invalid(
+                ErrorCode::ItemUnavailable,
+                format!(
+                    "Not sold at this time (see its schedule): {}",
+                    off_schedule.join(", ")
+                ),
+            ));
         }
         let mut stock: Vec<(ProductId, i32)> = wanted
             .iter()

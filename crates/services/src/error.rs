@@ -64,6 +64,7 @@ error_codes! {
     InvalidTransition => "invalid_transition",
     PriceChanged => "price_changed",
     OutOfStock => "out_of_stock",
+    ItemUnavailable => "item_unavailable",
     HasOpenOrders => "has_open_orders",
     Conflict => "conflict",
     PayloadTooLarge => "payload_too_large",

@@ -211,6 +211,7 @@ impl SeedService {
                         description: (*description).to_owned(),
                         position: position(category_position),
                         is_active: true,
+                        schedule: None,
                     },
                     &actor,
                 )
@@ -228,6 +229,7 @@ impl SeedService {
                             position: position(product_position),
                             is_active: true,
                             track_stock: demo.track_stock,
+                            schedule: None,
                         },
                         &actor,
                     )

@@ -94,6 +94,7 @@ diesel::table! {
         is_active -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        schedule -> Nullable<Jsonb>,
     }
 }
 
@@ -112,6 +113,7 @@ diesel::table! {
         track_stock -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        schedule -> Nullable<Jsonb>,
     }
 }
 

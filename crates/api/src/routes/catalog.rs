@@ -6,6 +6,7 @@ use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
 use comanda_domain::StoreId;
 use comanda_domain::catalog::{AddonGroup, MenuItem};
+use comanda_domain::opening_hours::OpeningHours;
 use comanda_services::catalog::Menu;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,6 +15,7 @@ use crate::catalog_cache::RenderedMenu;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Tenant;
 use crate::openapi::TenantHeaderParams;
+use crate::routes::stores::OpeningHoursView;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,10 +66,15 @@ pub struct MenuProductView {
     pub price_cents: i64,
     pub image_url: Option<String>,
     pub video_url: Option<String>,
-    /// Can be ordered now in this store.
+    /// Can be ordered now in this store (enabled, in stock, inside its and its category's
+    /// schedule).
     pub available: bool,
     pub out_of_stock: bool,
     pub addon_groups: Vec<AddonGroupView>,
+    /// When it is sold, in the store's time zone; absent: whenever its category is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<OpeningHoursView>)]
+    pub schedule: Option<OpeningHours>,
 }
 
 impl From<MenuItem> for MenuProductView {
@@ -82,6 +89,7 @@ impl From<MenuItem> for MenuProductView {
             video_url: product.video_url,
             available: item.available,
             out_of_stock: item.out_of_stock,
+            schedule: product.schedule,
             addon_groups: product
                 .addon_groups
                 .into_iter()
@@ -96,6 +104,10 @@ pub struct MenuCategoryView {
     pub id: String,
     pub name: String,
     pub description: String,
+    /// When its products are sold, in the store's time zone; absent: always.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<OpeningHoursView>)]
+    pub schedule: Option<OpeningHours>,
     pub products: Vec<MenuProductView>,
 }
 
@@ -118,6 +130,7 @@ impl From<Menu> for CatalogResponse {
                     id: section.category.id.to_string(),
                     name: section.category.name,
                     description: section.category.description,
+                    schedule: section.category.schedule,
                     products: section
                         .items
                         .into_iter()

@@ -8,11 +8,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use comanda_domain::catalog::{Product, StoreProductState};
+use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::pricing::Campaign;
 use comanda_domain::shipping::DistanceBand;
 use comanda_domain::store::Store;
 use comanda_domain::tenancy::TenantContext;
-use comanda_domain::{BandId, ProductId, StoreId, TenantId};
+use comanda_domain::{BandId, CategoryId, ProductId, StoreId, TenantId};
 use comanda_ports::campaigns::CampaignRepository;
 use comanda_ports::catalog::CatalogRepository;
 use comanda_ports::config::{ConfigRepository, TenantConfig};
@@ -34,6 +35,8 @@ pub struct StoreSnapshot {
     /// as of the snapshot and only tells which products track it: a sale does not move the
     /// version, so quantities are read live or taken under lock.
     pub products: HashMap<ProductId, (Product, StoreProductState)>,
+    /// The schedules of the categories that have one (a lunch menu).
+    pub category_schedules: HashMap<CategoryId, OpeningHours>,
     pub campaigns: Vec<Campaign>,
 }
 
@@ -109,6 +112,11 @@ impl Snapshots {
         let config = self.config.get(tenant).await?;
         let bands = self.shipping.bands(tenant, store.id).await?;
         let menu = self.catalog.menu(tenant, store.id).await?;
+        let category_schedules = menu
+            .categories
+            .into_iter()
+            .filter_map(|category| Some((category.id, category.schedule?)))
+            .collect();
         let mut states = menu.states;
         let products = menu
             .products
@@ -124,6 +132,7 @@ impl Snapshots {
             config,
             bands,
             products,
+            category_schedules,
             campaigns,
         })
     }

@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comanda_domain::catalog::{Addon, AddonGroup, Category, Product, StoreProductState};
+use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId, TenantId};
 use comanda_ports::catalog::{
@@ -33,17 +34,32 @@ impl PgCatalogRepository {
     }
 }
 
-type CategoryRow = (Uuid, String, String, i32, bool);
+type CategoryRow = (Uuid, String, String, i32, bool, Option<serde_json::Value>);
 
 fn category_from(row: CategoryRow) -> Category {
-    let (id, name, description, position, is_active) = row;
+    let (id, name, description, position, is_active, schedule) = row;
     Category {
         id: CategoryId::from_uuid(id),
         name,
         description,
         position,
         is_active,
+        schedule: schedule_from(schedule),
     }
+}
+
+/// A stored schedule; one that no longer reads (written around the API) is never open, so
+/// nothing is sold at hours nobody chose, and it is logged.
+fn schedule_from(stored: Option<serde_json::Value>) -> Option<OpeningHours> {
+    let stored = stored?;
+    Some(serde_json::from_value(stored).unwrap_or_else(|error| {
+        tracing::error!(%error, "stored schedule is invalid: read as never open");
+        OpeningHours::default()
+    }))
+}
+
+fn schedule_json(schedule: Option<&OpeningHours>) -> Option<serde_json::Value> {
+    schedule.and_then(|schedule| serde_json::to_value(schedule).ok())
 }
 
 const CATEGORY_COLUMNS: (
@@ -52,12 +68,14 @@ const CATEGORY_COLUMNS: (
     categories::description,
     categories::position,
     categories::is_active,
+    categories::schedule,
 ) = (
     categories::id,
     categories::name,
     categories::description,
     categories::position,
     categories::is_active,
+    categories::schedule,
 );
 
 #[derive(Queryable, Selectable, Clone)]
@@ -73,6 +91,7 @@ struct ProductRow {
     position: i32,
     is_active: bool,
     track_stock: bool,
+    schedule: Option<serde_json::Value>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -173,6 +192,7 @@ async fn with_groups(
             position: row.position,
             is_active: row.is_active,
             track_stock: row.track_stock,
+            schedule: schedule_from(row.schedule),
         })
         .collect())
 }
@@ -257,6 +277,7 @@ fn category_json(category: &Category) -> serde_json::Value {
     serde_json::json!({
         "id": category.id, "name": category.name, "description": category.description,
         "position": category.position, "is_active": category.is_active,
+        "schedule": category.schedule,
     })
 }
 
@@ -266,6 +287,7 @@ fn product_json(product: &Product) -> serde_json::Value {
         "description": product.description, "price_cents": product.price_cents,
         "image_url": product.image_url, "video_url": product.video_url, "position": product.position,
         "is_active": product.is_active, "track_stock": product.track_stock,
+        "schedule": product.schedule,
     })
 }
 
@@ -348,6 +370,7 @@ impl CatalogRepository for PgCatalogRepository {
                     categories::description.eq(&input.description),
                     categories::position.eq(input.position),
                     categories::is_active.eq(input.is_active),
+                    categories::schedule.eq(schedule_json(input.schedule.as_ref())),
                 ))
                 .execute(conn)
                 .await?;
@@ -382,6 +405,12 @@ impl CatalogRepository for PgCatalogRepository {
                     .unwrap_or(&before.description)),
                 categories::position.eq(changes.position.unwrap_or(before.position)),
                 categories::is_active.eq(changes.is_active.unwrap_or(before.is_active)),
+                categories::schedule.eq(schedule_json(
+                    changes
+                        .schedule
+                        .as_ref()
+                        .map_or(before.schedule.as_ref(), Option::as_ref),
+                )),
                 categories::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)
@@ -499,6 +528,7 @@ impl CatalogRepository for PgCatalogRepository {
                         products::position.eq(input.position),
                         products::is_active.eq(input.is_active),
                         products::track_stock.eq(input.track_stock),
+                        products::schedule.eq(schedule_json(input.schedule.as_ref())),
                     ))
                     .execute(conn)
                     .await?;
@@ -539,6 +569,12 @@ impl CatalogRepository for PgCatalogRepository {
                     products::position.eq(changes.position.unwrap_or(before.position)),
                     products::is_active.eq(changes.is_active.unwrap_or(before.is_active)),
                     products::track_stock.eq(changes.track_stock.unwrap_or(before.track_stock)),
+                    products::schedule.eq(schedule_json(
+                        changes
+                            .schedule
+                            .as_ref()
+                            .map_or(before.schedule.as_ref(), Option::as_ref),
+                    )),
                     products::image_url.eq(changes
                         .image_url
                         .clone()

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use actix_web::{delete, get, patch, post, put};
 use chrono::{DateTime, Utc};
 use comanda_domain::catalog::{Addon, AddonGroup, Category, Product};
+use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId};
 use comanda_ports::catalog::{
@@ -22,6 +23,8 @@ use crate::extract::{ApiJson, CurrentUser, ListQuery};
 use crate::routes::catalog::AddonGroupView;
 use crate::routes::media::{UploadForm, UploadResponse, upload};
 use crate::routes::parse_id;
+use crate::routes::patch;
+use crate::routes::stores::OpeningHoursView;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -31,6 +34,10 @@ pub struct CategoryView {
     pub description: String,
     pub position: i32,
     pub is_active: bool,
+    /// When its products are sold, in the store's time zone; absent: always.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<OpeningHoursView>)]
+    pub schedule: Option<OpeningHours>,
 }
 
 impl From<Category> for CategoryView {
@@ -41,6 +48,7 @@ impl From<Category> for CategoryView {
             description: category.description,
             position: category.position,
             is_active: category.is_active,
+            schedule: category.schedule,
         }
     }
 }
@@ -60,6 +68,9 @@ pub struct CategoryRequest {
     pub position: i32,
     #[serde(default = "yes")]
     pub is_active: bool,
+    /// Weekday → time ranges in the store's time zone (a lunch menu); absent: always sold.
+    #[schema(value_type = Option<OpeningHoursView>)]
+    pub schedule: Option<OpeningHours>,
 }
 
 fn yes() -> bool {
@@ -72,6 +83,10 @@ pub struct CategoryPatch {
     pub description: Option<String>,
     pub position: Option<i32>,
     pub is_active: Option<bool>,
+    /// `null` removes it.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<OpeningHoursView>)]
+    pub schedule: Option<Option<OpeningHours>>,
 }
 
 #[utoipa::path(
@@ -110,6 +125,7 @@ pub async fn create_category(
         description: body.description,
         position: body.position,
         is_active: body.is_active,
+        schedule: body.schedule,
     };
     let created = state
         .catalog
@@ -138,6 +154,7 @@ pub async fn update_category(
         description: body.description,
         position: body.position,
         is_active: body.is_active,
+        schedule: body.schedule,
     };
     let updated = state
         .catalog
@@ -178,6 +195,10 @@ pub struct AdminProductView {
     pub is_active: bool,
     pub track_stock: bool,
     pub addon_groups: Vec<AddonGroupView>,
+    /// When it is sold, in the store's time zone; absent: whenever its category is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<OpeningHoursView>)]
+    pub schedule: Option<OpeningHours>,
 }
 
 impl From<Product> for AdminProductView {
@@ -193,6 +214,7 @@ impl From<Product> for AdminProductView {
             position: product.position,
             is_active: product.is_active,
             track_stock: product.track_stock,
+            schedule: product.schedule,
             addon_groups: product
                 .addon_groups
                 .into_iter()
@@ -229,6 +251,9 @@ pub struct ProductRequest {
     pub is_active: bool,
     #[serde(default)]
     pub track_stock: bool,
+    /// Weekday → time ranges in the store's time zone; absent: whenever its category is sold.
+    #[schema(value_type = Option<OpeningHoursView>)]
+    pub schedule: Option<OpeningHours>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -240,6 +265,10 @@ pub struct ProductPatch {
     pub position: Option<i32>,
     pub is_active: Option<bool>,
     pub track_stock: Option<bool>,
+    /// `null` removes it.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<OpeningHoursView>)]
+    pub schedule: Option<Option<OpeningHours>>,
 }
 
 #[utoipa::path(
@@ -299,6 +328,7 @@ pub async fn create_product(
         position: body.position,
         is_active: body.is_active,
         track_stock: body.track_stock,
+        schedule: body.schedule,
     };
     let created = state
         .catalog
@@ -352,6 +382,7 @@ pub async fn update_product(
         track_stock: body.track_stock,
         image_url: None,
         video_url: None,
+        schedule: body.schedule,
     };
     let updated = state
         .catalog

@@ -4,6 +4,7 @@ mod customers;
 mod failures;
 mod inventory_and_config;
 mod isolation;
+mod menus_by_time;
 mod orders;
 mod placing;
 mod races;

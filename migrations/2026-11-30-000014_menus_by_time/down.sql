@@ -1,0 +1,2 @@
+ALTER TABLE products DROP COLUMN schedule;
+ALTER TABLE categories DROP COLUMN schedule;
