@@ -201,7 +201,10 @@ impl SeedService {
     /// The demo menu: categories, products with add-on groups (only when it has none).
     async fn seed_menu(&self, tenant: TenantId, store: StoreId) -> Result<(), ServiceError> {
         let actor = Actor::system();
-        for (category_position, (name, description, products)) in DEMO_MENU.iter().enumerate() {
+        let lunch_only = DEMO_MENU.len();
+        for (category_position, (name, description, products)) in
+            DEMO_MENU.iter().chain([&DEMO_LUNCH]).enumerate()
+        {
             let category = self
                 .catalog
                 .create_category(
@@ -211,7 +214,9 @@ impl SeedService {
                         description: (*description).to_owned(),
                         position: position(category_position),
                         is_active: true,
-                        schedule: None,
+                        schedule: (category_position == lunch_only)
+                            .then(lunch_schedule)
+                            .transpose()?,
                     },
                     &actor,
                 )
@@ -514,6 +519,29 @@ const DEMO_MENU: &[(&str, &str, &[DemoProduct])] = &[
         ],
     ),
 ];
+
+/// A lunch-only category (menus by time): sold Monday to Saturday, 11:00 to 15:00.
+const DEMO_LUNCH: (&str, &str, &[DemoProduct]) = (
+    "Executivo (almoço)",
+    "De segunda a sábado, das 11h às 15h.",
+    &[DemoProduct {
+        name: "Prato executivo do dia",
+        description: "Arroz, feijão, salada e a proteína do dia.",
+        price_cents: 2990,
+        track_stock: false,
+        groups: &[],
+    }],
+);
+
+fn lunch_schedule() -> Result<OpeningHours, ServiceError> {
+    let lunch =
+        TimeRange::new("11:00", "15:00").map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let mut days: [Vec<TimeRange>; 7] = Default::default();
+    for day in days.iter_mut().take(6) {
+        *day = vec![lunch.clone()];
+    }
+    OpeningHours::new(days).map_err(|e| ServiceError::Internal(e.to_string()))
+}
 
 fn demo_store() -> Result<NewStore, ServiceError> {
     let whole_day =

@@ -46,6 +46,13 @@ async fn the_demo_seed_has_a_menu_and_bands_and_seeding_twice_changes_nothing() 
             .as_array()
             .is_some_and(|g| !g.is_empty())
     );
+    // A lunch-only category, to show menus by time: Monday to Saturday, 11:00 to 15:00.
+    let lunch = categories
+        .iter()
+        .find(|category| category["name"] == "Executivo (almoço)")
+        .expect("a lunch-only category");
+    assert_eq!(lunch["schedule"]["monday"][0]["open"], "11:00");
+    assert_eq!(lunch["schedule"]["sunday"], serde_json::json!([]));
     let quoted = app
         .client
         .post(app.url("/shipping/quote"))
