@@ -538,7 +538,7 @@ fn lunch_schedule() -> Result<OpeningHours, ServiceError> {
         TimeRange::new("11:00", "15:00").map_err(|e| ServiceError::Internal(e.to_string()))?;
     let mut days: [Vec<TimeRange>; 7] = Default::default();
     for day in days.iter_mut().take(6) {
-        *day = vec![lunch.clone()];
+        *day = vec![lunch];
     }
     OpeningHours::new(days).map_err(|e| ServiceError::Internal(e.to_string()))
 }
