@@ -1,11 +1,11 @@
 //! The menu: ordered categories, products, add-on groups with `min`/`max` choices.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::ids::{AddonGroupId, AddonId, CategoryId, ProductId};
+use crate::ids::{AddonGroupId, AddonId, CategoryId, PizzaSizeId, ProductId};
 use crate::opening_hours::OpeningHours;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,8 @@ pub struct Category {
     pub is_active: bool,
     /// When its products are sold (a lunch menu), in the store's time zone; `None`: always.
     pub schedule: Option<OpeningHours>,
+    /// The pizza whose flavours its products are (they are offered only as its flavours).
+    pub flavors_for: Option<ProductId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +59,46 @@ pub struct Product {
     pub addon_groups: Vec<AddonGroup>,
     /// When it is sold, in the store's time zone; `None`: whenever its category is.
     pub schedule: Option<OpeningHours>,
+    pub kind: ProductKind,
+    /// A pizza's sizes, in order (empty for other kinds).
+    pub sizes: Vec<PizzaSize>,
+    /// A flavour's price for each size of its pizza (empty for other products).
+    pub flavor_prices: BTreeMap<PizzaSizeId, i64>,
+}
+
+/// What a product is: sold as it is, or a pizza made of flavours by size.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ProductKind {
+    #[default]
+    Simple,
+    Pizza,
+}
+
+impl ProductKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Simple => "simple",
+            Self::Pizza => "pizza",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "simple" => Some(Self::Simple),
+            "pizza" => Some(Self::Pizza),
+            _ => None,
+        }
+    }
+}
+
+/// A size of a pizza: "Grande", 8 slices, up to 4 flavours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PizzaSize {
+    pub id: PizzaSizeId,
+    pub name: String,
+    pub slices: i32,
+    pub max_flavors: i32,
+    pub position: i32,
 }
 
 /// Whether a schedule (none: always) includes `at`, read in the store's `time_zone`.
@@ -126,9 +168,12 @@ impl Default for StoreProductState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MenuItem {
     pub product: Product,
-    /// Can be ordered now: enabled in the store and in stock.
+    /// Can be ordered now: enabled in the store, in stock, inside its schedule (a pizza: and
+    /// with a flavour that can).
     pub available: bool,
     pub out_of_stock: bool,
+    /// A pizza's flavours: the products of the category marked `flavors_for` it.
+    pub flavors: Vec<MenuItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,7 +237,12 @@ pub fn assemble_menu(
 ) -> Vec<MenuSection> {
     categories.retain(|category| category.is_active);
     categories.sort_by_key(|category| (category.position, category.name.clone()));
+    let flavors_of: HashMap<CategoryId, ProductId> = categories
+        .iter()
+        .filter_map(|category| Some((category.id, category.flavors_for?)))
+        .collect();
     let mut by_category: HashMap<CategoryId, Vec<MenuItem>> = HashMap::new();
+    let mut by_pizza: HashMap<ProductId, Vec<MenuItem>> = HashMap::new();
     for mut product in products.into_iter().filter(|product| product.is_active) {
         let (in_stock, out_of_stock) = availability(
             &product,
@@ -213,21 +263,42 @@ pub fn assemble_menu(
         for group in &mut product.addon_groups {
             group.addons.sort_by_key(|addon| addon.position);
         }
-        by_category
-            .entry(product.category_id)
-            .or_default()
-            .push(MenuItem {
-                product,
-                available,
-                out_of_stock,
-            });
+        product
+            .sizes
+            .sort_by_key(|size| (size.position, size.name.clone()));
+        let item = MenuItem {
+            product,
+            available,
+            out_of_stock,
+            flavors: Vec::new(),
+        };
+        // A flavour is offered inside its pizza, not on its own.
+        match flavors_of.get(&item.product.category_id) {
+            Some(pizza) => by_pizza.entry(*pizza).or_default().push(item),
+            None => by_category
+                .entry(item.product.category_id)
+                .or_default()
+                .push(item),
+        }
     }
     categories
         .into_iter()
+        .filter(|category| category.flavors_for.is_none())
         .filter_map(|category| {
             let mut items = by_category.remove(&category.id)?;
+            for item in items
+                .iter_mut()
+                .filter(|item| item.product.kind == ProductKind::Pizza)
+            {
+                let mut flavors = by_pizza.remove(&item.product.id).unwrap_or_default();
+                flavors
+                    .sort_by_key(|flavor| (flavor.product.position, flavor.product.name.clone()));
+                item.available &= flavors.iter().any(|flavor| flavor.available);
+                item.flavors = flavors;
+            }
+            items.retain(|item| !hide_unavailable || item.available);
             items.sort_by_key(|item| (item.product.position, item.product.name.clone()));
-            Some(MenuSection { category, items })
+            (!items.is_empty()).then_some(MenuSection { category, items })
         })
         .collect()
 }
@@ -244,6 +315,7 @@ mod tests {
             position,
             is_active: true,
             schedule: None,
+            flavors_for: None,
         }
     }
 
@@ -261,6 +333,9 @@ mod tests {
             track_stock,
             addon_groups: Vec::new(),
             schedule: None,
+            kind: ProductKind::Simple,
+            sizes: Vec::new(),
+            flavor_prices: BTreeMap::new(),
         }
     }
 

@@ -395,6 +395,9 @@ mod tests {
                 ],
             }],
             schedule: None,
+            kind: crate::catalog::ProductKind::Simple,
+            sizes: Vec::new(),
+            flavor_prices: std::collections::BTreeMap::new(),
         }
     }
 

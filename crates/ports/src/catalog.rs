@@ -1,10 +1,14 @@
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use comanda_domain::catalog::{Addon, AddonGroup, Category, Product, StoreProductState};
+use comanda_domain::catalog::{
+    Addon, AddonGroup, Category, Product, ProductKind, StoreProductState,
+};
 use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::pagination::{Page, PageRequest};
-use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId, TenantId};
+use comanda_domain::{
+    AddonGroupId, AddonId, CategoryId, PizzaSizeId, ProductId, StoreId, TenantId,
+};
 
 use crate::{Actor, RepoResult};
 
@@ -15,6 +19,8 @@ pub struct CategoryInput {
     pub position: i32,
     pub is_active: bool,
     pub schedule: Option<OpeningHours>,
+    /// The pizza whose flavours this category's products are.
+    pub flavors_for: Option<ProductId>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -25,6 +31,8 @@ pub struct CategoryChanges {
     pub is_active: Option<bool>,
     /// `Some(None)` clears it.
     pub schedule: Option<Option<OpeningHours>>,
+    /// `Some(None)` clears it.
+    pub flavors_for: Option<Option<ProductId>>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +45,20 @@ pub struct ProductInput {
     pub is_active: bool,
     pub track_stock: bool,
     pub schedule: Option<OpeningHours>,
+    pub kind: ProductKind,
+    /// A pizza's sizes.
+    pub sizes: Vec<PizzaSizeInput>,
+    /// A flavour's price for each size of its pizza.
+    pub flavor_prices: BTreeMap<PizzaSizeId, i64>,
+}
+
+/// A pizza size as written: an existing one keeps its `id` (and the flavours' prices for it).
+#[derive(Debug, Clone)]
+pub struct PizzaSizeInput {
+    pub id: Option<PizzaSizeId>,
+    pub name: String,
+    pub slices: i32,
+    pub max_flavors: i32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -52,6 +74,10 @@ pub struct ProductChanges {
     pub video_url: Option<Option<String>>,
     /// `Some(None)` clears it.
     pub schedule: Option<Option<OpeningHours>>,
+    /// Replaces a pizza's sizes (sizes left out go, with their flavour prices).
+    pub sizes: Option<Vec<PizzaSizeInput>>,
+    /// Replaces a flavour's prices.
+    pub flavor_prices: Option<BTreeMap<PizzaSizeId, i64>>,
 }
 
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
 //! The tenant's operational settings (`/admin/config`).
 
+use comanda_domain::pizza::PizzaPricing;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
@@ -16,6 +17,8 @@ pub struct TenantConfig {
     pub preorders_enabled: bool,
     /// Message texts by name (`order_confirmed`, `order_ready`…), `{number}` style placeholders.
     pub message_templates: BTreeMap<String, String>,
+    /// How a pizza of several flavours is priced.
+    pub pizza_pricing: PizzaPricing,
 }
 
 impl Default for TenantConfig {
@@ -25,6 +28,7 @@ impl Default for TenantConfig {
             min_order_cents: 0,
             preparation_minutes: 30,
             preorders_enabled: true,
+            pizza_pricing: PizzaPricing::default(),
             message_templates: BTreeMap::new(),
         }
     }

@@ -1,23 +1,28 @@
 //! The catalog: the portal's menu editing and the storefront's menu of a store.
 
 use crate::ErrorCode;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use comanda_domain::catalog::{
-    Addon, AddonGroup, Category, MenuSection, Product, assemble_menu, check_choices, check_name,
-    check_price, menu_valid_until,
+    Addon, AddonGroup, Category, MenuSection, PizzaSize, Product, ProductKind, assemble_menu,
+    check_choices, check_name, check_price, menu_valid_until,
 };
 use comanda_domain::pagination::{Page, PageRequest};
+use comanda_domain::pizza::MAX_FLAVORS;
 use comanda_domain::store::Store;
-use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId, TenantId};
+use comanda_domain::{
+    AddonGroupId, AddonId, CategoryId, PizzaSizeId, ProductId, StoreId, TenantId,
+};
 use comanda_ports::catalog::{
-    AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, ProductChanges,
-    ProductFilter, ProductInput,
+    AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, PizzaSizeInput,
+    ProductChanges, ProductFilter, ProductInput,
 };
 use comanda_ports::{Actor, Clock, RepoError};
 
 use crate::ServiceError;
+use crate::error::FieldProblem;
 use crate::stores::StoreService;
 
 #[derive(Clone)]
@@ -47,6 +52,61 @@ fn catalog_error(error: RepoError) -> ServiceError {
             "Move or delete the category's products first",
         ),
         other => other.into(),
+    }
+}
+
+fn problem(field: &str, message: &str) -> FieldProblem {
+    FieldProblem {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// A pizza has 1 to 10 sizes, each named, with 1 to 64 slices and 1 to 4 flavours; a size
+/// written with an id must be one of the pizza's own (`existing`); other kinds have none.
+fn check_sizes(
+    kind: ProductKind,
+    sizes: &[PizzaSizeInput],
+    existing: &[PizzaSize],
+) -> Result<(), ServiceError> {
+    if kind != ProductKind::Pizza {
+        return if sizes.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::field("sizes", "only a pizza has sizes"))
+        };
+    }
+    if sizes.is_empty() || sizes.len() > 10 {
+        return Err(ServiceError::field("sizes", "a pizza has 1 to 10 sizes"));
+    }
+    let mut problems = Vec::new();
+    for (index, size) in sizes.iter().enumerate() {
+        if check_name(&size.name).is_err() {
+            problems.push(problem(
+                &format!("sizes[{index}].name"),
+                "must not be empty",
+            ));
+        }
+        if !(1..=64).contains(&size.slices) {
+            problems.push(problem(&format!("sizes[{index}].slices"), "1 to 64"));
+        }
+        if !(1..=i32::from(MAX_FLAVORS)).contains(&size.max_flavors) {
+            problems.push(problem(&format!("sizes[{index}].max_flavors"), "1 to 4"));
+        }
+        if size
+            .id
+            .is_some_and(|id| !existing.iter().any(|known| known.id == id))
+        {
+            problems.push(problem(
+                &format!("sizes[{index}].id"),
+                "not a size of this pizza",
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Validation(problems))
     }
 }
 
@@ -117,6 +177,9 @@ impl CatalogService {
         actor: &Actor,
     ) -> Result<Category, ServiceError> {
         input.name = field("name", check_name(&input.name))?;
+        if let Some(pizza) = input.flavors_for {
+            self.check_pizza(tenant, pizza).await?;
+        }
         self.catalog
             .create_category(tenant, input, actor)
             .await
@@ -132,6 +195,9 @@ impl CatalogService {
     ) -> Result<Category, ServiceError> {
         if let Some(name) = &changes.name {
             changes.name = Some(field("name", check_name(name))?);
+        }
+        if let Some(Some(pizza)) = changes.flavors_for {
+            self.check_pizza(tenant, pizza).await?;
         }
         self.catalog
             .update_category(tenant, id, changes, actor)
@@ -175,6 +241,11 @@ impl CatalogService {
     ) -> Result<Product, ServiceError> {
         input.name = field("name", check_name(&input.name))?;
         input.price_cents = field("price_cents", check_price(input.price_cents))?;
+        check_sizes(input.kind, &input.sizes, &[])?;
+        if !input.flavor_prices.is_empty() {
+            self.check_flavor_prices(tenant, input.category_id, &input.flavor_prices)
+                .await?;
+        }
         self.catalog
             .create_product(tenant, input, actor)
             .await
@@ -194,10 +265,81 @@ impl CatalogService {
         if let Some(price) = changes.price_cents {
             field("price_cents", check_price(price))?;
         }
+        if changes.sizes.is_some() || changes.flavor_prices.is_some() {
+            let before = self.product(tenant, id).await?;
+            if let Some(sizes) = &changes.sizes {
+                check_sizes(before.kind, sizes, &before.sizes)?;
+            }
+            if let Some(prices) = changes.flavor_prices.as_ref().filter(|p| !p.is_empty()) {
+                let category = changes.category_id.unwrap_or(before.category_id);
+                self.check_flavor_prices(tenant, category, prices).await?;
+            }
+        }
         self.catalog
             .update_product(tenant, id, changes, actor)
             .await
             .map_err(catalog_error)
+    }
+
+    /// `flavors_for` names one of the tenant's pizzas.
+    async fn check_pizza(&self, tenant: TenantId, pizza: ProductId) -> Result<(), ServiceError> {
+        match self.catalog.product(tenant, pizza).await? {
+            Some(product) if product.kind == ProductKind::Pizza => Ok(()),
+            _ => Err(ServiceError::field(
+                "flavors_for",
+                "not a pizza of this menu",
+            )),
+        }
+    }
+
+    /// A flavour's prices: its category is a pizza's flavours, and it has a price, not below
+    /// zero, for each of that pizza's sizes and for nothing else.
+    async fn check_flavor_prices(
+        &self,
+        tenant: TenantId,
+        category: CategoryId,
+        prices: &BTreeMap<PizzaSizeId, i64>,
+    ) -> Result<(), ServiceError> {
+        let pizza = self
+            .catalog
+            .categories(tenant)
+            .await?
+            .into_iter()
+            .find(|found| found.id == category)
+            .and_then(|found| found.flavors_for)
+            .ok_or_else(|| {
+                ServiceError::field(
+                    "prices",
+                    "only a flavour (a product in a pizza's flavour category) has prices by size",
+                )
+            })?;
+        let pizza = self.product(tenant, pizza).await?;
+        let mut problems = Vec::new();
+        for (size, price) in prices {
+            if !pizza.sizes.iter().any(|known| known.id == *size) {
+                problems.push(problem(
+                    &format!("prices.{size}"),
+                    "not a size of the pizza",
+                ));
+            } else if *price < 0 {
+                problems.push(problem(&format!("prices.{size}"), "must not be negative"));
+            }
+        }
+        for size in pizza
+            .sizes
+            .iter()
+            .filter(|size| !prices.contains_key(&size.id))
+        {
+            problems.push(problem(
+                &format!("prices.{}", size.id),
+                &format!("a price for size \"{}\" is needed", size.name),
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Validation(problems))
+        }
     }
 
     pub async fn delete_product(

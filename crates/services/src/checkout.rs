@@ -7,17 +7,18 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use comanda_domain::address::Cep;
-use comanda_domain::catalog::{Product, StoreProductState, on_schedule};
+use comanda_domain::catalog::{Product, ProductKind, StoreProductState, on_schedule};
 use comanda_domain::geo::GeoPoint;
 use comanda_domain::orders::{Fulfillment, PaymentMethod};
 use comanda_domain::phone::Phone;
+use comanda_domain::pizza::{MAX_FLAVORS, flavor_prices, flavors_label, pizza_price};
 use comanda_domain::pricing::{
     AddonChoice, CampaignContext, OrderPrice, PricedLine, PricingError, ShippingCharge, price_line,
     price_order,
 };
 use comanda_domain::store::{Address, Store};
 use comanda_domain::tenancy::TenantContext;
-use comanda_domain::{AddonId, OrderId, ProductId, StoreId};
+use comanda_domain::{AddonId, OrderId, PizzaSizeId, ProductId, StoreId};
 use comanda_ports::campaigns::CampaignRepository;
 use comanda_ports::catalog::CatalogRepository;
 use comanda_ports::config::{ConfigRepository, TenantConfig};
@@ -52,6 +53,9 @@ pub struct ItemInput {
     pub quantity: u32,
     pub notes: String,
     pub addons: Vec<(AddonId, u32)>,
+    /// A pizza's size and flavours (a flavour may repeat).
+    pub size: Option<PizzaSizeId>,
+    pub flavors: Vec<ProductId>,
 }
 
 /// The checkout body (docs/api.md#checkout), ids already parsed. Client prices are not part of it.
@@ -472,8 +476,29 @@ impl CheckoutService {
                 });
                 continue;
             };
+            let ordered;
+            let (line_product, flavors) = if product.kind == ProductKind::Pizza {
+                match pizza_as_ordered(snapshot, product, item, index) {
+                    Ok((pizza, flavors)) => {
+                        ordered = pizza;
+                        (&ordered, flavors)
+                    }
+                    Err(problem) => {
+                        problems.push(problem);
+                        continue;
+                    }
+                }
+            } else if item.size.is_some() || !item.flavors.is_empty() {
+                problems.push(FieldProblem {
+                    field: format!("items[{index}].size_id"),
+                    message: "only a pizza has sizes and flavours".into(),
+                });
+                continue;
+            } else {
+                (product, Vec::new())
+            };
             let choices: Vec<AddonChoice> = item.addons.clone();
-            match price_line(product, item.quantity, &choices, &item.notes) {
+            match price_line(line_product, item.quantity, &choices, &item.notes) {
                 Ok(line) => lines.push(line),
                 Err(error) => {
                     let field = match error {
@@ -487,20 +512,30 @@ impl CheckoutService {
                     continue;
                 }
             }
-            *wanted.entry(product.id).or_default() += i64::from(item.quantity);
-            // Stock is weighed below, for the whole order's quantity.
-            let scheduled = on_schedule(
-                snapshot.category_schedules.get(&product.category_id),
-                at,
-                time_zone,
-            ) && on_schedule(product.schedule.as_ref(), at, time_zone);
-            if !scheduled && !off_schedule.contains(&product.name) {
-                off_schedule.push(product.name.clone());
+            // A pizza's flavours are checked like products; each distinct flavour in it takes
+            // a unit of its stock per pizza when it tracks stock.
+            let mut parts: Vec<(&Product, &StoreProductState)> = vec![(product, state)];
+            for (flavor, flavor_state) in flavors {
+                if !parts.iter().any(|(known, _)| known.id == flavor.id) {
+                    parts.push((flavor, flavor_state));
+                }
             }
-            // A pre-order for after a sold-out mark ends may have it.
-            let available = product.is_active && state.enabled && !state.sold_out_at(at);
-            if !available && !unavailable.contains(&product.id) {
-                unavailable.push(product.id);
+            for (part, part_state) in parts {
+                *wanted.entry(part.id).or_default() += i64::from(item.quantity);
+                // Stock is weighed below, for the whole order's quantity.
+                let scheduled = on_schedule(
+                    snapshot.category_schedules.get(&part.category_id),
+                    at,
+                    time_zone,
+                ) && on_schedule(part.schedule.as_ref(), at, time_zone);
+                if !scheduled && !off_schedule.contains(&part.name) {
+                    off_schedule.push(part.name.clone());
+                }
+                // A pre-order for after a sold-out mark ends may have it.
+                let available = part.is_active && part_state.enabled && !part_state.sold_out_at(at);
+                if !available && !unavailable.contains(&part.id) {
+                    unavailable.push(part.id);
+                }
             }
         }
         if !problems.is_empty() {
@@ -540,6 +575,64 @@ impl CheckoutService {
         }
         Ok((lines, stock))
     }
+}
+
+/// A product of the snapshot with its state in the store.
+type SnapshotProduct<'a> = (&'a Product, &'a StoreProductState);
+
+/// A pizza line as ordered: the pizza priced for its size and flavours by the tenant's
+/// `pizza_pricing`, named with them ("Pizza Grande (½ Calabresa + ½ Margherita)"), and the
+/// flavours chosen.
+fn pizza_as_ordered<'a>(
+    snapshot: &'a StoreSnapshot,
+    pizza: &Product,
+    item: &ItemInput,
+    index: usize,
+) -> Result<(Product, Vec<SnapshotProduct<'a>>), FieldProblem> {
+    let problem = |field: String, message: String| FieldProblem { field, message };
+    let size = item
+        .size
+        .and_then(|id| pizza.sizes.iter().find(|size| size.id == id))
+        .ok_or_else(|| {
+            problem(
+                format!("items[{index}].size_id"),
+                "choose one of the pizza's sizes".into(),
+            )
+        })?;
+    let mut flavors = Vec::with_capacity(item.flavors.len());
+    for (position, id) in item.flavors.iter().enumerate() {
+        let flavor = snapshot
+            .products
+            .get(id)
+            .filter(|(flavor, _)| {
+                snapshot.flavor_categories.get(&flavor.category_id) == Some(&pizza.id)
+            })
+            .ok_or_else(|| {
+                problem(
+                    format!("items[{index}].flavors[{position}]"),
+                    "not a flavour of this pizza".into(),
+                )
+            })?;
+        flavors.push((&flavor.0, &flavor.1));
+    }
+    let listed: Vec<_> = flavors
+        .iter()
+        .map(|(flavor, _)| (flavor.id, flavor.name.as_str(), &flavor.flavor_prices))
+        .collect();
+    let field = format!("items[{index}].flavors");
+    let priced =
+        flavor_prices(size.id, &listed).map_err(|e| problem(field.clone(), e.to_string()))?;
+    let max_flavors = u8::try_from(size.max_flavors).unwrap_or(MAX_FLAVORS);
+    let price_cents = pizza_price(snapshot.config.pizza_pricing, max_flavors, &priced)
+        .map_err(|e| problem(field, e.to_string()))?;
+    let names: Vec<&str> = flavors
+        .iter()
+        .map(|(flavor, _)| flavor.name.as_str())
+        .collect();
+    let mut ordered = pizza.clone();
+    ordered.price_cents = price_cents;
+    ordered.name = format!("{} {} ({})", pizza.name, size.name, flavors_label(&names));
+    Ok((ordered, flavors))
 }
 
 fn check_lines(input: &CheckoutInput) -> Result<(), ServiceError> {

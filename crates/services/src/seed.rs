@@ -1,8 +1,9 @@
 //! Data every installation or demo needs: the demo tenant, the super-admin tenant.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use comanda_domain::catalog::ProductKind;
 use comanda_domain::identity::{Email, Role};
 use comanda_domain::opening_hours::{OpeningHours, TimeRange};
 use comanda_domain::pagination::PageRequest;
@@ -217,6 +218,7 @@ impl SeedService {
                         schedule: (category_position == lunch_only)
                             .then(lunch_schedule)
                             .transpose()?,
+                        flavors_for: None,
                     },
                     &actor,
                 )
@@ -235,6 +237,9 @@ impl SeedService {
                             is_active: true,
                             track_stock: demo.track_stock,
                             schedule: None,
+                            kind: ProductKind::Simple,
+                            sizes: Vec::new(),
+                            flavor_prices: BTreeMap::new(),
                         },
                         &actor,
                     )

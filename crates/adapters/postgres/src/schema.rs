@@ -95,6 +95,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         schedule -> Nullable<Jsonb>,
+        flavors_for -> Nullable<Uuid>,
     }
 }
 
@@ -114,6 +115,28 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         schedule -> Nullable<Jsonb>,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    pizza_sizes (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        product_id -> Uuid,
+        name -> Text,
+        slices -> Integer,
+        max_flavors -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    flavor_prices (tenant_id, product_id, size_id) {
+        tenant_id -> Uuid,
+        product_id -> Uuid,
+        size_id -> Uuid,
+        price_cents -> BigInt,
     }
 }
 
@@ -203,6 +226,7 @@ diesel::table! {
         preorders_enabled -> Bool,
         message_templates -> Jsonb,
         updated_at -> Timestamptz,
+        pizza_pricing -> Text,
     }
 }
 
@@ -642,4 +666,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webpush_subscriptions,
     whatsapp_numbers,
     operator_audit_log,
+    pizza_sizes,
+    flavor_prices,
 );

@@ -5,6 +5,8 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
 use comanda_domain::StoreId;
+use std::collections::BTreeMap;
+
 use comanda_domain::catalog::{AddonGroup, MenuItem};
 use comanda_domain::opening_hours::OpeningHours;
 use comanda_services::catalog::Menu;
@@ -15,6 +17,7 @@ use crate::catalog_cache::RenderedMenu;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Tenant;
 use crate::openapi::TenantHeaderParams;
+use crate::routes::admin::catalog::PizzaSizeView;
 use crate::routes::stores::OpeningHoursView;
 use crate::state::AppState;
 
@@ -75,12 +78,47 @@ pub struct MenuProductView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<OpeningHoursView>)]
     pub schedule: Option<OpeningHours>,
+    /// `simple`, or `pizza`: ordered by `sizes` and `flavors`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sizes: Vec<PizzaSizeView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flavors: Vec<FlavorView>,
+}
+
+/// A pizza's flavour: its price for each size (by size id) and whether it can be chosen now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlavorView {
+    pub product_id: String,
+    pub name: String,
+    pub description: String,
+    pub prices: BTreeMap<String, i64>,
+    pub available: bool,
 }
 
 impl From<MenuItem> for MenuProductView {
     fn from(item: MenuItem) -> Self {
+        let flavors = item
+            .flavors
+            .into_iter()
+            .map(|flavor| FlavorView {
+                product_id: flavor.product.id.to_string(),
+                name: flavor.product.name,
+                description: flavor.product.description,
+                prices: flavor
+                    .product
+                    .flavor_prices
+                    .into_iter()
+                    .map(|(size, price)| (size.to_string(), price))
+                    .collect(),
+                available: flavor.available,
+            })
+            .collect();
         let product = item.product;
         Self {
+            kind: product.kind.as_str().to_owned(),
+            sizes: product.sizes.into_iter().map(PizzaSizeView::from).collect(),
+            flavors,
             id: product.id.to_string(),
             name: product.name,
             description: product.description,

@@ -48,6 +48,11 @@ pub struct ItemRequest {
     pub notes: String,
     #[serde(default)]
     pub addons: Vec<AddonSelection>,
+    /// A pizza's size (one of its `sizes`).
+    pub size_id: Option<String>,
+    /// A pizza's flavours, 1 to its size's `max_flavors` (a flavour may repeat).
+    #[serde(default)]
+    pub flavors: Vec<String>,
 }
 
 /// The checkout body (docs/api.md#checkout). Prices sent by the client are ignored.
@@ -101,6 +106,22 @@ impl CheckoutRequest {
                                 )?,
                                 addon.quantity,
                             ))
+                        })
+                        .collect::<Result<_, ApiError>>()?,
+                    size: item
+                        .size_id
+                        .as_deref()
+                        .map(|raw| parse_id(raw, &format!("items[{index}].size_id")))
+                        .transpose()?,
+                    flavors: item
+                        .flavors
+                        .iter()
+                        .enumerate()
+                        .map(|(position, raw)| {
+                            parse_id::<ProductId>(
+                                raw,
+                                &format!("items[{index}].flavors[{position}]"),
+                            )
                         })
                         .collect::<Result<_, ApiError>>()?,
                 })

@@ -37,6 +37,8 @@ pub struct StoreSnapshot {
     pub products: HashMap<ProductId, (Product, StoreProductState)>,
     /// The schedules of the categories that have one (a lunch menu).
     pub category_schedules: HashMap<CategoryId, OpeningHours>,
+    /// Flavour categories: the pizza each one's products are flavours of.
+    pub flavor_categories: HashMap<CategoryId, ProductId>,
     pub campaigns: Vec<Campaign>,
 }
 
@@ -112,6 +114,11 @@ impl Snapshots {
         let config = self.config.get(tenant).await?;
         let bands = self.shipping.bands(tenant, store.id).await?;
         let menu = self.catalog.menu(tenant, store.id).await?;
+        let flavor_categories = menu
+            .categories
+            .iter()
+            .filter_map(|category| Some((category.id, category.flavors_for?)))
+            .collect();
         let category_schedules = menu
             .categories
             .into_iter()
@@ -133,6 +140,7 @@ impl Snapshots {
             bands,
             products,
             category_schedules,
+            flavor_categories,
             campaigns,
         })
     }

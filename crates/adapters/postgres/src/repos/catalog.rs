@@ -1,14 +1,17 @@
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use comanda_domain::catalog::{Addon, AddonGroup, Category, Product, StoreProductState};
+use comanda_domain::PizzaSizeId;
+use comanda_domain::catalog::{
+    Addon, AddonGroup, Category, PizzaSize, Product, ProductKind, StoreProductState,
+};
 use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId, TenantId};
 use comanda_ports::catalog::{
     AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, MenuData,
-    ProductChanges, ProductFilter, ProductInput,
+    PizzaSizeInput, ProductChanges, ProductFilter, ProductInput,
 };
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
@@ -20,7 +23,8 @@ use crate::errors::{TxError, diesel_error};
 use crate::repos::audit::{self, Change};
 use crate::repos::contains_pattern;
 use crate::schema::{
-    addon_groups, addons, categories, product_store_availability, products, stock_levels, stores,
+    addon_groups, addons, categories, flavor_prices, pizza_sizes, product_store_availability,
+    products, stock_levels, stores,
 };
 
 #[derive(Clone)]
@@ -34,10 +38,18 @@ impl PgCatalogRepository {
     }
 }
 
-type CategoryRow = (Uuid, String, String, i32, bool, Option<serde_json::Value>);
+type CategoryRow = (
+    Uuid,
+    String,
+    String,
+    i32,
+    bool,
+    Option<serde_json::Value>,
+    Option<Uuid>,
+);
 
 fn category_from(row: CategoryRow) -> Category {
-    let (id, name, description, position, is_active, schedule) = row;
+    let (id, name, description, position, is_active, schedule, flavors_for) = row;
     Category {
         id: CategoryId::from_uuid(id),
         name,
@@ -45,6 +57,7 @@ fn category_from(row: CategoryRow) -> Category {
         position,
         is_active,
         schedule: schedule_from(schedule),
+        flavors_for: flavors_for.map(ProductId::from_uuid),
     }
 }
 
@@ -69,6 +82,7 @@ const CATEGORY_COLUMNS: (
     categories::position,
     categories::is_active,
     categories::schedule,
+    categories::flavors_for,
 ) = (
     categories::id,
     categories::name,
@@ -76,6 +90,7 @@ const CATEGORY_COLUMNS: (
     categories::position,
     categories::is_active,
     categories::schedule,
+    categories::flavors_for,
 );
 
 #[derive(Queryable, Selectable, Clone)]
@@ -92,6 +107,7 @@ struct ProductRow {
     is_active: bool,
     track_stock: bool,
     schedule: Option<serde_json::Value>,
+    kind: String,
 }
 
 #[derive(Queryable, Selectable)]
@@ -170,6 +186,51 @@ async fn with_groups(
             .or_default()
             .push(row.into());
     }
+    // Pizzas' sizes and flavours' prices: two more statements whatever the menu's size.
+    let size_rows: Vec<(Uuid, Uuid, String, i32, i32, i32)> = pizza_sizes::table
+        .filter(pizza_sizes::tenant_id.eq(tenant.as_uuid()))
+        .filter(pizza_sizes::product_id.eq_any(&ids))
+        .order((pizza_sizes::position, pizza_sizes::id))
+        .select((
+            pizza_sizes::product_id,
+            pizza_sizes::id,
+            pizza_sizes::name,
+            pizza_sizes::slices,
+            pizza_sizes::max_flavors,
+            pizza_sizes::position,
+        ))
+        .load(conn)
+        .await?;
+    let mut sizes_by_product: HashMap<Uuid, Vec<PizzaSize>> = HashMap::new();
+    for (product, id, name, slices, max_flavors, position) in size_rows {
+        sizes_by_product
+            .entry(product)
+            .or_default()
+            .push(PizzaSize {
+                id: PizzaSizeId::from_uuid(id),
+                name,
+                slices,
+                max_flavors,
+                position,
+            });
+    }
+    let price_rows: Vec<(Uuid, Uuid, i64)> = flavor_prices::table
+        .filter(flavor_prices::tenant_id.eq(tenant.as_uuid()))
+        .filter(flavor_prices::product_id.eq_any(&ids))
+        .select((
+            flavor_prices::product_id,
+            flavor_prices::size_id,
+            flavor_prices::price_cents,
+        ))
+        .load(conn)
+        .await?;
+    let mut prices_by_product: HashMap<Uuid, BTreeMap<PizzaSizeId, i64>> = HashMap::new();
+    for (product, size, price_cents) in price_rows {
+        prices_by_product
+            .entry(product)
+            .or_default()
+            .insert(PizzaSizeId::from_uuid(size), price_cents);
+    }
     let mut groups_by_product: HashMap<Uuid, Vec<AddonGroup>> = HashMap::new();
     for row in group_rows {
         let addons = addons_by_group.remove(&row.id).unwrap_or_default();
@@ -193,8 +254,91 @@ async fn with_groups(
             is_active: row.is_active,
             track_stock: row.track_stock,
             schedule: schedule_from(row.schedule),
+            kind: ProductKind::parse(&row.kind).unwrap_or_default(),
+            sizes: sizes_by_product.remove(&row.id).unwrap_or_default(),
+            flavor_prices: prices_by_product.remove(&row.id).unwrap_or_default(),
         })
         .collect())
+}
+
+/// Replaces a pizza's sizes: given ids are kept (with their flavour prices), new ones made,
+/// the rest deleted. The service checks that a given id is one of this pizza's sizes.
+async fn write_sizes(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    product: Uuid,
+    sizes: &[PizzaSizeInput],
+) -> QueryResult<()> {
+    let kept: Vec<Uuid> = sizes
+        .iter()
+        .filter_map(|size| size.id.map(|id| id.as_uuid()))
+        .collect();
+    diesel::delete(
+        pizza_sizes::table
+            .filter(pizza_sizes::tenant_id.eq(tenant.as_uuid()))
+            .filter(pizza_sizes::product_id.eq(product))
+            .filter(pizza_sizes::id.ne_all(&kept)),
+    )
+    .execute(conn)
+    .await?;
+    for (position, size) in sizes.iter().enumerate() {
+        let values = (
+            pizza_sizes::tenant_id.eq(tenant.as_uuid()),
+            pizza_sizes::id.eq(size.id.unwrap_or_else(PizzaSizeId::generate).as_uuid()),
+            pizza_sizes::product_id.eq(product),
+            pizza_sizes::name.eq(&size.name),
+            pizza_sizes::slices.eq(size.slices),
+            pizza_sizes::max_flavors.eq(size.max_flavors),
+            pizza_sizes::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
+        );
+        diesel::insert_into(pizza_sizes::table)
+            .values(values)
+            .on_conflict((pizza_sizes::tenant_id, pizza_sizes::id))
+            .do_update()
+            .set((
+                pizza_sizes::name.eq(&size.name),
+                pizza_sizes::slices.eq(size.slices),
+                pizza_sizes::max_flavors.eq(size.max_flavors),
+                pizza_sizes::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Replaces a flavour's prices per size.
+async fn write_prices(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    product: Uuid,
+    prices: &BTreeMap<PizzaSizeId, i64>,
+) -> QueryResult<()> {
+    diesel::delete(
+        flavor_prices::table
+            .filter(flavor_prices::tenant_id.eq(tenant.as_uuid()))
+            .filter(flavor_prices::product_id.eq(product)),
+    )
+    .execute(conn)
+    .await?;
+    let rows: Vec<_> = prices
+        .iter()
+        .map(|(size, price_cents)| {
+            (
+                flavor_prices::tenant_id.eq(tenant.as_uuid()),
+                flavor_prices::product_id.eq(product),
+                flavor_prices::size_id.eq(size.as_uuid()),
+                flavor_prices::price_cents.eq(*price_cents),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(flavor_prices::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn load_product(
@@ -371,6 +515,7 @@ impl CatalogRepository for PgCatalogRepository {
                     categories::position.eq(input.position),
                     categories::is_active.eq(input.is_active),
                     categories::schedule.eq(schedule_json(input.schedule.as_ref())),
+                    categories::flavors_for.eq(input.flavors_for.map(|p| p.as_uuid())),
                 ))
                 .execute(conn)
                 .await?;
@@ -411,6 +556,10 @@ impl CatalogRepository for PgCatalogRepository {
                         .as_ref()
                         .map_or(before.schedule.as_ref(), Option::as_ref),
                 )),
+                categories::flavors_for.eq(changes
+                    .flavors_for
+                    .unwrap_or(before.flavors_for)
+                    .map(|p| p.as_uuid())),
                 categories::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)
@@ -529,9 +678,12 @@ impl CatalogRepository for PgCatalogRepository {
                         products::is_active.eq(input.is_active),
                         products::track_stock.eq(input.track_stock),
                         products::schedule.eq(schedule_json(input.schedule.as_ref())),
+                        products::kind.eq(input.kind.as_str()),
                     ))
                     .execute(conn)
                     .await?;
+                write_sizes(conn, tenant, id, &input.sizes).await?;
+                write_prices(conn, tenant, id, &input.flavor_prices).await?;
                 let created = load_product(conn, tenant, id)
                     .await?
                     .ok_or(RepoError::NotFound("product"))?;
@@ -587,6 +739,12 @@ impl CatalogRepository for PgCatalogRepository {
                 ))
                 .execute(conn)
                 .await?;
+                if let Some(sizes) = &changes.sizes {
+                    write_sizes(conn, tenant, id.as_uuid(), sizes).await?;
+                }
+                if let Some(prices) = &changes.flavor_prices {
+                    write_prices(conn, tenant, id.as_uuid(), prices).await?;
+                }
                 let after = load_product(conn, tenant, id.as_uuid())
                     .await?
                     .ok_or(RepoError::NotFound("product"))?;

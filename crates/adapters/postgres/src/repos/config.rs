@@ -1,5 +1,6 @@
 //! The tenant's operational settings (`tenant_settings`).
 
+use comanda_domain::pizza::PizzaPricing;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
@@ -25,7 +26,7 @@ impl PgConfigRepository {
     }
 }
 
-type SettingsRow = (bool, i64, i32, bool, serde_json::Value);
+type SettingsRow = (bool, i64, i32, bool, serde_json::Value, String);
 
 fn config_from(row: Option<SettingsRow>) -> TenantConfig {
     match row {
@@ -35,6 +36,7 @@ fn config_from(row: Option<SettingsRow>) -> TenantConfig {
             preparation_minutes,
             preorders_enabled,
             templates,
+            pizza_pricing,
         )) => TenantConfig {
             accepting_orders,
             min_order_cents,
@@ -42,6 +44,7 @@ fn config_from(row: Option<SettingsRow>) -> TenantConfig {
             preorders_enabled,
             message_templates: serde_json::from_value::<BTreeMap<String, String>>(templates)
                 .unwrap_or_default(),
+            pizza_pricing: PizzaPricing::parse(&pizza_pricing).unwrap_or_default(),
         },
         None => TenantConfig::default(),
     }
@@ -52,6 +55,7 @@ fn config_json(config: &TenantConfig) -> serde_json::Value {
         "accepting_orders": config.accepting_orders, "min_order_cents": config.min_order_cents,
         "preparation_minutes": config.preparation_minutes, "preorders_enabled": config.preorders_enabled,
         "message_templates": config.message_templates,
+        "pizza_pricing": config.pizza_pricing.as_str(),
     })
 }
 
@@ -64,6 +68,7 @@ async fn load_config(conn: &mut AsyncPgConnection, tenant: TenantId) -> QueryRes
             tenant_settings::preparation_minutes,
             tenant_settings::preorders_enabled,
             tenant_settings::message_templates,
+            tenant_settings::pizza_pricing,
         ))
         .first(conn)
         .await
@@ -96,6 +101,7 @@ impl ConfigRepository for PgConfigRepository {
                 tenant_settings::preparation_minutes.eq(config.preparation_minutes),
                 tenant_settings::preorders_enabled.eq(config.preorders_enabled),
                 tenant_settings::message_templates.eq(templates),
+                tenant_settings::pizza_pricing.eq(config.pizza_pricing.as_str()),
                 tenant_settings::updated_at.eq(diesel::dsl::now),
             );
             diesel::insert_into(tenant_settings::table)

@@ -5,13 +5,15 @@ use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use actix_web::{delete, get, patch, post, put};
 use chrono::{DateTime, Utc};
-use comanda_domain::catalog::{Addon, AddonGroup, Category, Product};
+use std::collections::BTreeMap;
+
+use comanda_domain::catalog::{Addon, AddonGroup, Category, PizzaSize, Product, ProductKind};
 use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::tenancy::{Action, Module};
-use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId};
+use comanda_domain::{AddonGroupId, AddonId, CategoryId, PizzaSizeId, ProductId, StoreId};
 use comanda_ports::catalog::{
-    AddonGroupInput, AddonInput, CategoryChanges, CategoryInput, ProductChanges, ProductFilter,
-    ProductInput,
+    AddonGroupInput, AddonInput, CategoryChanges, CategoryInput, PizzaSizeInput, ProductChanges,
+    ProductFilter, ProductInput,
 };
 use comanda_services::media::MediaTarget;
 use serde::{Deserialize, Serialize};
@@ -38,6 +40,9 @@ pub struct CategoryView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<OpeningHoursView>)]
     pub schedule: Option<OpeningHours>,
+    /// The pizza whose flavours its products are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flavors_for: Option<String>,
 }
 
 impl From<Category> for CategoryView {
@@ -49,6 +54,7 @@ impl From<Category> for CategoryView {
             position: category.position,
             is_active: category.is_active,
             schedule: category.schedule,
+            flavors_for: category.flavors_for.map(|pizza| pizza.to_string()),
         }
     }
 }
@@ -71,6 +77,8 @@ pub struct CategoryRequest {
     /// Weekday → time ranges in the store's time zone (a lunch menu); absent: always sold.
     #[schema(value_type = Option<OpeningHoursView>)]
     pub schedule: Option<OpeningHours>,
+    /// Makes its products the flavours of this pizza (a product of kind `pizza`).
+    pub flavors_for: Option<String>,
 }
 
 fn yes() -> bool {
@@ -87,6 +95,10 @@ pub struct CategoryPatch {
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<OpeningHoursView>)]
     pub schedule: Option<Option<OpeningHours>>,
+    /// `null`: its products are no longer a pizza's flavours.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub flavors_for: Option<Option<String>>,
 }
 
 #[utoipa::path(
@@ -126,6 +138,11 @@ pub async fn create_category(
         position: body.position,
         is_active: body.is_active,
         schedule: body.schedule,
+        flavors_for: body
+            .flavors_for
+            .as_deref()
+            .map(|raw| parse_id(raw, "flavors_for"))
+            .transpose()?,
     };
     let created = state
         .catalog
@@ -155,6 +172,15 @@ pub async fn update_category(
         position: body.position,
         is_active: body.is_active,
         schedule: body.schedule,
+        flavors_for: body
+            .flavors_for
+            .map(|pizza| {
+                pizza
+                    .as_deref()
+                    .map(|raw| parse_id(raw, "flavors_for"))
+                    .transpose()
+            })
+            .transpose()?,
     };
     let updated = state
         .catalog
@@ -199,6 +225,74 @@ pub struct AdminProductView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<OpeningHoursView>)]
     pub schedule: Option<OpeningHours>,
+    /// `simple` or `pizza`.
+    pub kind: String,
+    /// A pizza's sizes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sizes: Vec<PizzaSizeView>,
+    /// A flavour's price by size id.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub prices: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PizzaSizeView {
+    pub id: String,
+    pub name: String,
+    pub slices: i32,
+    pub max_flavors: i32,
+}
+
+impl From<PizzaSize> for PizzaSizeView {
+    fn from(size: PizzaSize) -> Self {
+        Self {
+            id: size.id.to_string(),
+            name: size.name,
+            slices: size.slices,
+            max_flavors: size.max_flavors,
+        }
+    }
+}
+
+/// A pizza size as sent: `id` keeps an existing size (and its flavours' prices).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PizzaSizeRequest {
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default = "eight")]
+    pub slices: i32,
+    #[serde(default = "one")]
+    pub max_flavors: i32,
+}
+
+fn eight() -> i32 {
+    8
+}
+
+fn size_inputs(sizes: Vec<PizzaSizeRequest>) -> Result<Vec<PizzaSizeInput>, ApiError> {
+    sizes
+        .into_iter()
+        .enumerate()
+        .map(|(index, size)| {
+            Ok(PizzaSizeInput {
+                id: size
+                    .id
+                    .as_deref()
+                    .map(|raw| parse_id(raw, &format!("sizes[{index}].id")))
+                    .transpose()?,
+                name: size.name,
+                slices: size.slices,
+                max_flavors: size.max_flavors,
+            })
+        })
+        .collect()
+}
+
+fn price_inputs(prices: BTreeMap<String, i64>) -> Result<BTreeMap<PizzaSizeId, i64>, ApiError> {
+    prices
+        .into_iter()
+        .map(|(size, price)| Ok((parse_id(&size, &format!("prices.{size}"))?, price)))
+        .collect()
 }
 
 impl From<Product> for AdminProductView {
@@ -215,6 +309,13 @@ impl From<Product> for AdminProductView {
             is_active: product.is_active,
             track_stock: product.track_stock,
             schedule: product.schedule,
+            kind: product.kind.as_str().to_owned(),
+            sizes: product.sizes.into_iter().map(PizzaSizeView::from).collect(),
+            prices: product
+                .flavor_prices
+                .into_iter()
+                .map(|(size, price)| (size.to_string(), price))
+                .collect(),
             addon_groups: product
                 .addon_groups
                 .into_iter()
@@ -254,6 +355,14 @@ pub struct ProductRequest {
     /// Weekday → time ranges in the store's time zone; absent: whenever its category is sold.
     #[schema(value_type = Option<OpeningHoursView>)]
     pub schedule: Option<OpeningHours>,
+    /// `simple` (default) or `pizza` (sold by size and flavours).
+    pub kind: Option<String>,
+    /// A pizza's sizes (1 to 10).
+    #[serde(default)]
+    pub sizes: Vec<PizzaSizeRequest>,
+    /// A flavour's price for each size of its pizza, by size id.
+    #[serde(default)]
+    pub prices: BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -269,6 +378,10 @@ pub struct ProductPatch {
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<OpeningHoursView>)]
     pub schedule: Option<Option<OpeningHours>>,
+    /// Replaces a pizza's sizes (sizes left out go, with their flavour prices).
+    pub sizes: Option<Vec<PizzaSizeRequest>>,
+    /// Replaces a flavour's prices.
+    pub prices: Option<BTreeMap<String, i64>>,
 }
 
 #[utoipa::path(
@@ -329,6 +442,14 @@ pub async fn create_product(
         is_active: body.is_active,
         track_stock: body.track_stock,
         schedule: body.schedule,
+        kind: match body.kind.as_deref() {
+            None => ProductKind::Simple,
+            Some(raw) => {
+                ProductKind::parse(raw).ok_or_else(|| ApiError::field("kind", "simple or pizza"))?
+            }
+        },
+        sizes: size_inputs(body.sizes)?,
+        flavor_prices: price_inputs(body.prices)?,
     };
     let created = state
         .catalog
@@ -383,6 +504,8 @@ pub async fn update_product(
         image_url: None,
         video_url: None,
         schedule: body.schedule,
+        sizes: body.sizes.map(size_inputs).transpose()?,
+        flavor_prices: body.prices.map(price_inputs).transpose()?,
     };
     let updated = state
         .catalog

@@ -1,5 +1,6 @@
 //! `/admin/config`: the tenant's operational settings.
 
+use comanda_domain::pizza::PizzaPricing;
 use std::collections::BTreeMap;
 
 use actix_web::web;
@@ -23,6 +24,11 @@ pub struct ConfigView {
     /// Message texts by name, e.g. `order_confirmed`.
     #[serde(default)]
     pub message_templates: BTreeMap<String, String>,
+    /// `proportional` (default: the average of the flavours' prices for the size, rounded half
+    /// up) or `highest` (the dearest flavour's).
+    #[serde(default)]
+    #[schema(value_type = String, example = "proportional")]
+    pub pizza_pricing: PizzaPricing,
 }
 
 impl From<TenantConfig> for ConfigView {
@@ -33,6 +39,7 @@ impl From<TenantConfig> for ConfigView {
             preparation_minutes: config.preparation_minutes,
             preorders_enabled: config.preorders_enabled,
             message_templates: config.message_templates,
+            pizza_pricing: config.pizza_pricing,
         }
     }
 }
@@ -70,6 +77,7 @@ pub async fn put_config(
         preparation_minutes: body.preparation_minutes,
         preorders_enabled: body.preorders_enabled,
         message_templates: body.message_templates,
+        pizza_pricing: body.pizza_pricing,
     };
     Ok(web::Json(
         state

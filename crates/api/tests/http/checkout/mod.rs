@@ -6,6 +6,7 @@ mod inventory_and_config;
 mod isolation;
 mod menus_by_time;
 mod orders;
+mod pizza;
 mod placing;
 mod races;
 mod sold_out;
