@@ -12,7 +12,7 @@ use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
 use comanda_domain::{StoreId, TenantId};
 use comanda_ports::catalog::{
-    AddonGroupInput, AddonInput, CatalogRepository, CategoryInput, ProductInput,
+    AddonGroupInput, AddonInput, CatalogRepository, CategoryInput, PizzaSizeInput, ProductInput,
 };
 use comanda_ports::central::CentralRepository;
 use comanda_ports::inventory::{Adjustment, InventoryRepository};
@@ -290,6 +290,84 @@ impl SeedService {
                 }
             }
         }
+        self.seed_pizza(tenant, &actor).await
+    }
+
+    /// A pizza by size and flavours: three sizes, eight flavours priced by size.
+    async fn seed_pizza(&self, tenant: TenantId, actor: &Actor) -> Result<(), ServiceError> {
+        let category = |name: &str, flavors_for| CategoryInput {
+            name: name.to_owned(),
+            description: String::new(),
+            position: position(DEMO_MENU.len() + 1),
+            is_active: true,
+            schedule: None,
+            flavors_for,
+        };
+        let pizzas = self
+            .catalog
+            .create_category(tenant, category("Monte sua pizza", None), actor)
+            .await?;
+        let size = |name: &str, slices, max_flavors| PizzaSizeInput {
+            id: None,
+            name: name.to_owned(),
+            slices,
+            max_flavors,
+        };
+        let pizza = self
+            .catalog
+            .create_product(
+                tenant,
+                ProductInput {
+                    category_id: pizzas.id,
+                    name: "Pizza".to_owned(),
+                    description: "Escolha o tamanho e até 3 sabores; paga a média dos sabores."
+                        .to_owned(),
+                    price_cents: 0,
+                    position: 0,
+                    is_active: true,
+                    track_stock: false,
+                    schedule: None,
+                    kind: ProductKind::Pizza,
+                    sizes: vec![
+                        size("Broto", 4, 1),
+                        size("Média", 6, 2),
+                        size("Grande", 8, 3),
+                    ],
+                    flavor_prices: BTreeMap::new(),
+                },
+                actor,
+            )
+            .await?;
+        let flavors = self
+            .catalog
+            .create_category(tenant, category("Sabores de pizza", Some(pizza.id)), actor)
+            .await?;
+        for (flavor_position, (name, prices)) in DEMO_FLAVORS.iter().enumerate() {
+            self.catalog
+                .create_product(
+                    tenant,
+                    ProductInput {
+                        category_id: flavors.id,
+                        name: (*name).to_owned(),
+                        description: String::new(),
+                        price_cents: 0,
+                        position: position(flavor_position),
+                        is_active: true,
+                        track_stock: false,
+                        schedule: None,
+                        kind: ProductKind::Simple,
+                        sizes: Vec::new(),
+                        flavor_prices: pizza
+                            .sizes
+                            .iter()
+                            .map(|size| size.id)
+                            .zip(*prices)
+                            .collect(),
+                    },
+                    actor,
+                )
+                .await?;
+        }
         Ok(())
     }
 
@@ -523,6 +601,18 @@ const DEMO_MENU: &[(&str, &str, &[DemoProduct])] = &[
             },
         ],
     ),
+];
+
+/// The demo pizza's flavours and their prices for Broto, Média and Grande.
+const DEMO_FLAVORS: &[(&str, [i64; 3])] = &[
+    ("Calabresa", [2990, 4290, 5490]),
+    ("Margherita", [2990, 4290, 5490]),
+    ("Mussarela", [2790, 3990, 4990]),
+    ("Portuguesa", [3290, 4590, 5890]),
+    ("Frango com catupiry", [3290, 4690, 5990]),
+    ("Quatro queijos", [3490, 4890, 6290]),
+    ("Atum", [3390, 4790, 6090]),
+    ("Chocolate", [3190, 4490, 5690]),
 ];
 
 /// A lunch-only category (menus by time): sold Monday to Saturday, 11:00 to 15:00.

@@ -53,6 +53,20 @@ async fn the_demo_seed_has_a_menu_and_bands_and_seeding_twice_changes_nothing() 
         .expect("a lunch-only category");
     assert_eq!(lunch["schedule"]["monday"][0]["open"], "11:00");
     assert_eq!(lunch["schedule"]["sunday"], serde_json::json!([]));
+    // A pizza by size and flavours: three sizes, eight flavours priced for each.
+    let pizza = categories
+        .iter()
+        .flat_map(|category| category["products"].as_array().cloned().unwrap_or_default())
+        .find(|product| product["kind"] == "pizza")
+        .expect("a pizza by flavours");
+    assert_eq!(pizza["sizes"].as_array().map(Vec::len), Some(3));
+    let flavors = pizza["flavors"].as_array().expect("flavors");
+    assert_eq!(flavors.len(), 8);
+    assert!(
+        flavors
+            .iter()
+            .all(|flavor| flavor["prices"].as_object().map(|p| p.len()) == Some(3))
+    );
     let quoted = app
         .client
         .post(app.url("/shipping/quote"))
