@@ -621,5 +621,36 @@ mod tests {
                 prop_assert!(price.shipping_fee_cents <= most_shipping);
             }
         }
+
+        /// A pizza is rounded once, per pizza: n of them on a line cost n times one, and the
+        /// order's subtotal is the sum of its lines to the cent, whatever the split.
+        #[test]
+        fn pizza_rounding_never_loses_a_cent_across_lines(
+            pizzas in prop::collection::vec(
+                (prop::collection::vec(0i64..20_000, 1..=4), 1u32..=5, any::<bool>()),
+                1..6,
+            ),
+        ) {
+            use crate::pizza::{PizzaPricing, PricedFlavor, pizza_price};
+            let uses = HashMap::new();
+            let mut lines = Vec::new();
+            let mut expected = 0i64;
+            for (flavors, quantity, highest) in &pizzas {
+                let priced: Vec<PricedFlavor<'_>> = flavors
+                    .iter()
+                    .map(|price| PricedFlavor { product_id: ProductId::generate(), name: "sabor", price_cents: *price })
+                    .collect();
+                let pricing = if *highest { PizzaPricing::Highest } else { PizzaPricing::Proportional };
+                let one = pizza_price(pricing, 4, &priced).expect("priced");
+                let line = price_line(&product(one), *quantity, &[], "").expect("line");
+                prop_assert_eq!(line.unit_price_cents, one);
+                prop_assert_eq!(line.line_total_cents, one * i64::from(*quantity));
+                expected += one * i64::from(*quantity);
+                lines.push(line);
+            }
+            let price = price_order(lines, None, &[], None, &context(&uses)).expect("no coupon");
+            prop_assert_eq!(price.subtotal_cents, expected);
+            prop_assert_eq!(price.total_cents, expected);
+        }
     }
 }
