@@ -488,6 +488,15 @@ impl CheckoutService {
                         continue;
                     }
                 }
+            } else if snapshot
+                .flavor_categories
+                .contains_key(&product.category_id)
+            {
+                problems.push(FieldProblem {
+                    field: format!("items[{index}].product_id"),
+                    message: "a flavour is ordered inside its pizza".into(),
+                });
+                continue;
             } else if item.size.is_some() || !item.flavors.is_empty() {
                 problems.push(FieldProblem {
                     field: format!("items[{index}].size_id"),

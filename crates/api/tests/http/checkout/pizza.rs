@@ -262,6 +262,11 @@ async fn a_pizza_needs_one_of_its_sizes_and_its_own_flavours_within_the_sizes_ma
             ),
             "items[0].size_id",
         ),
+        // A flavour alone is not for sale (it has no price of its own).
+        (
+            order_body(&p.shop, json!([{"product_id": p.calabresa, "quantity": 1}])),
+            "items[0].product_id",
+        ),
     ];
     for (body, expected) in cases {
         let refused = error_code(post(&app, &p.shop, "/checkout/preview", &body).await, 422).await;
