@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::ids::{AddonGroupId, AddonId, CategoryId, PizzaSizeId, ProductId};
+use crate::ids::{AddonGroupId, AddonId, CategoryId, ComboSlotId, PizzaSizeId, ProductId};
 use crate::opening_hours::OpeningHours;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +64,25 @@ pub struct Product {
     pub sizes: Vec<PizzaSize>,
     /// A flavour's price for each size of its pizza (empty for other products).
     pub flavor_prices: BTreeMap<PizzaSizeId, i64>,
+    /// A combo's slots, in order (empty for other kinds).
+    pub slots: Vec<ComboSlot>,
+}
+
+/// "Choose a drink": a combo's slot, how many of its options may (`max`) and must (`min`) be
+/// chosen, each option a product of the menu at an extra price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComboSlot {
+    pub id: ComboSlotId,
+    pub name: String,
+    pub min_choices: i32,
+    pub max_choices: i32,
+    pub options: Vec<ComboOption>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ComboOption {
+    pub product_id: ProductId,
+    pub extra_cents: i64,
 }
 
 /// What a product is: sold as it is, or a pizza made of flavours by size.
@@ -72,6 +91,7 @@ pub enum ProductKind {
     #[default]
     Simple,
     Pizza,
+    Combo,
 }
 
 impl ProductKind {
@@ -79,6 +99,7 @@ impl ProductKind {
         match self {
             Self::Simple => "simple",
             Self::Pizza => "pizza",
+            Self::Combo => "combo",
         }
     }
 
@@ -86,6 +107,7 @@ impl ProductKind {
         match raw {
             "simple" => Some(Self::Simple),
             "pizza" => Some(Self::Pizza),
+            "combo" => Some(Self::Combo),
             _ => None,
         }
     }
@@ -174,6 +196,8 @@ pub struct MenuItem {
     pub out_of_stock: bool,
     /// A pizza's flavours: the products of the category marked `flavors_for` it.
     pub flavors: Vec<MenuItem>,
+    /// A combo's options (of all its slots), as the menu shows them.
+    pub options: Vec<MenuItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,6 +295,7 @@ pub fn assemble_menu(
             available,
             out_of_stock,
             flavors: Vec::new(),
+            options: Vec::new(),
         };
         // A flavour is offered inside its pizza, not on its own.
         match flavors_of.get(&item.product.category_id) {
@@ -281,11 +306,45 @@ pub fn assemble_menu(
                 .push(item),
         }
     }
+    let shown: HashMap<ProductId, MenuItem> = by_category
+        .values()
+        .flatten()
+        .map(|item| (item.product.id, item.clone()))
+        .collect();
     categories
         .into_iter()
         .filter(|category| category.flavors_for.is_none())
         .filter_map(|category| {
             let mut items = by_category.remove(&category.id)?;
+            for item in items
+                .iter_mut()
+                .filter(|item| item.product.kind == ProductKind::Combo)
+            {
+                let mut options: Vec<MenuItem> = Vec::new();
+                for option in item.product.slots.iter().flat_map(|slot| &slot.options) {
+                    if let Some(shown) = shown.get(&option.product_id)
+                        && !options
+                            .iter()
+                            .any(|known| known.product.id == option.product_id)
+                    {
+                        options.push(shown.clone());
+                    }
+                }
+                // Every slot must be fillable with what can be ordered now.
+                item.available &= item.product.slots.iter().all(|slot| {
+                    let open = slot
+                        .options
+                        .iter()
+                        .filter(|option| {
+                            options.iter().any(|known| {
+                                known.product.id == option.product_id && known.available
+                            })
+                        })
+                        .count();
+                    i64::try_from(open).unwrap_or(i64::MAX) >= i64::from(slot.min_choices)
+                });
+                item.options = options;
+            }
             for item in items
                 .iter_mut()
                 .filter(|item| item.product.kind == ProductKind::Pizza)
@@ -336,6 +395,7 @@ mod tests {
             kind: ProductKind::Simple,
             sizes: Vec::new(),
             flavor_prices: BTreeMap::new(),
+            slots: Vec::new(),
         }
     }
 

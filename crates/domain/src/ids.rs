@@ -76,6 +76,10 @@ typed_id!(
     PizzaSizeId
 );
 typed_id!(
+    /// A slot of a combo ("choose a drink").
+    ComboSlotId
+);
+typed_id!(
     /// A group of add-ons of a product ("choose your sauce").
     AddonGroupId
 );

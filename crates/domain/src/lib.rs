@@ -24,6 +24,6 @@ pub mod subscriptions;
 pub mod tenancy;
 
 pub use ids::{
-    AddonGroupId, AddonId, BandId, CampaignId, CategoryId, CustomerId, GroupId, OrderId,
-    PizzaSizeId, PlanId, ProductId, SessionId, StoreId, TenantId, UserId,
+    AddonGroupId, AddonId, BandId, CampaignId, CategoryId, ComboSlotId, CustomerId, GroupId,
+    OrderId, PizzaSizeId, PlanId, ProductId, SessionId, StoreId, TenantId, UserId,
 };

@@ -398,6 +398,7 @@ mod tests {
             kind: crate::catalog::ProductKind::Simple,
             sizes: Vec::new(),
             flavor_prices: std::collections::BTreeMap::new(),
+            slots: Vec::new(),
         }
     }
 

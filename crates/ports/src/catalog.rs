@@ -50,6 +50,18 @@ pub struct ProductInput {
     pub sizes: Vec<PizzaSizeInput>,
     /// A flavour's price for each size of its pizza.
     pub flavor_prices: BTreeMap<PizzaSizeId, i64>,
+    /// A combo's slots.
+    pub slots: Vec<ComboSlotInput>,
+}
+
+/// A combo's slot as written (replaced whole with the combo's slots).
+#[derive(Debug, Clone)]
+pub struct ComboSlotInput {
+    pub name: String,
+    pub min_choices: i32,
+    pub max_choices: i32,
+    /// `(product, extra_cents)`, in order.
+    pub options: Vec<(ProductId, i64)>,
 }
 
 /// A pizza size as written: an existing one keeps its `id` (and the flavours' prices for it).
@@ -78,6 +90,8 @@ pub struct ProductChanges {
     pub sizes: Option<Vec<PizzaSizeInput>>,
     /// Replaces a flavour's prices.
     pub flavor_prices: Option<BTreeMap<PizzaSizeId, i64>>,
+    /// Replaces a combo's slots.
+    pub slots: Option<Vec<ComboSlotInput>>,
 }
 
 #[derive(Debug, Clone)]

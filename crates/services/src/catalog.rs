@@ -16,8 +16,8 @@ use comanda_domain::{
     AddonGroupId, AddonId, CategoryId, PizzaSizeId, ProductId, StoreId, TenantId,
 };
 use comanda_ports::catalog::{
-    AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, PizzaSizeInput,
-    ProductChanges, ProductFilter, ProductInput,
+    AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, ComboSlotInput,
+    PizzaSizeInput, ProductChanges, ProductFilter, ProductInput,
 };
 use comanda_ports::{Actor, Clock, RepoError};
 
@@ -242,6 +242,7 @@ impl CatalogService {
         input.name = field("name", check_name(&input.name))?;
         input.price_cents = field("price_cents", check_price(input.price_cents))?;
         check_sizes(input.kind, &input.sizes, &[])?;
+        self.check_slots(tenant, input.kind, &input.slots).await?;
         if !input.flavor_prices.is_empty() {
             self.check_flavor_prices(tenant, input.category_id, &input.flavor_prices)
                 .await?;
@@ -265,8 +266,11 @@ impl CatalogService {
         if let Some(price) = changes.price_cents {
             field("price_cents", check_price(price))?;
         }
-        if changes.sizes.is_some() || changes.flavor_prices.is_some() {
+        if changes.sizes.is_some() || changes.flavor_prices.is_some() || changes.slots.is_some() {
             let before = self.product(tenant, id).await?;
+            if let Some(slots) = &changes.slots {
+                self.check_slots(tenant, before.kind, slots).await?;
+            }
             if let Some(sizes) = &changes.sizes {
                 check_sizes(before.kind, sizes, &before.sizes)?;
             }
@@ -279,6 +283,82 @@ impl CatalogService {
             .update_product(tenant, id, changes, actor)
             .await
             .map_err(catalog_error)
+    }
+
+    /// A combo has 1 to 10 slots, each named, with 1 to 20 options that are the tenant's own
+    /// simple products at an extra price not below zero, and `0 <= min <= max <= options`;
+    /// other kinds have none.
+    async fn check_slots(
+        &self,
+        tenant: TenantId,
+        kind: ProductKind,
+        slots: &[ComboSlotInput],
+    ) -> Result<(), ServiceError> {
+        if kind != ProductKind::Combo {
+            return if slots.is_empty() {
+                Ok(())
+            } else {
+                Err(ServiceError::field("slots", "only a combo has slots"))
+            };
+        }
+        if slots.is_empty() || slots.len() > 10 {
+            return Err(ServiceError::field("slots", "a combo has 1 to 10 slots"));
+        }
+        let mut problems = Vec::new();
+        for (index, slot) in slots.iter().enumerate() {
+            if check_name(&slot.name).is_err() {
+                problems.push(problem(
+                    &format!("slots[{index}].name"),
+                    "must not be empty",
+                ));
+            }
+            if slot.options.is_empty() || slot.options.len() > 20 {
+                problems.push(problem(
+                    &format!("slots[{index}].options"),
+                    "a slot has 1 to 20 options",
+                ));
+                continue;
+            }
+            let count = i32::try_from(slot.options.len()).unwrap_or(i32::MAX);
+            if slot.min_choices < 0
+                || slot.max_choices < 1
+                || slot.min_choices > slot.max_choices
+                || slot.max_choices > count
+            {
+                problems.push(problem(
+                    &format!("slots[{index}].max"),
+                    "choices need 0 <= min <= max <= the number of options",
+                ));
+            }
+            for (position, (option, extra_cents)) in slot.options.iter().enumerate() {
+                let field = format!("slots[{index}].options[{position}]");
+                if *extra_cents < 0 {
+                    problems.push(problem(
+                        &format!("{field}.extra_cents"),
+                        "must not be negative",
+                    ));
+                }
+                if slot.options[..position]
+                    .iter()
+                    .any(|(earlier, _)| earlier == option)
+                {
+                    problems.push(problem(&format!("{field}.product_id"), "listed twice"));
+                    continue;
+                }
+                match self.catalog.product(tenant, *option).await? {
+                    Some(product) if product.kind == ProductKind::Simple => {}
+                    _ => problems.push(problem(
+                        &format!("{field}.product_id"),
+                        "not a simple product of this menu",
+                    )),
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Validation(problems))
+        }
     }
 
     /// `flavors_for` names one of the tenant's pizzas.

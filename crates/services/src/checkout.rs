@@ -18,7 +18,7 @@ use comanda_domain::pricing::{
 };
 use comanda_domain::store::{Address, Store};
 use comanda_domain::tenancy::TenantContext;
-use comanda_domain::{AddonId, OrderId, PizzaSizeId, ProductId, StoreId};
+use comanda_domain::{AddonId, ComboSlotId, OrderId, PizzaSizeId, ProductId, StoreId};
 use comanda_ports::campaigns::CampaignRepository;
 use comanda_ports::catalog::CatalogRepository;
 use comanda_ports::config::{ConfigRepository, TenantConfig};
@@ -56,6 +56,8 @@ pub struct ItemInput {
     /// A pizza's size and flavours (a flavour may repeat).
     pub size: Option<PizzaSizeId>,
     pub flavors: Vec<ProductId>,
+    /// A combo's choices, slot by slot.
+    pub slots: Vec<(ComboSlotId, Vec<ProductId>)>,
 }
 
 /// The checkout body (docs/api.md#checkout), ids already parsed. Client prices are not part of it.
@@ -488,6 +490,17 @@ impl CheckoutService {
                         continue;
                     }
                 }
+            } else if product.kind == ProductKind::Combo {
+                match combo_as_ordered(snapshot, product, item, index) {
+                    Ok((combo, chosen)) => {
+                        ordered = combo;
+                        (&ordered, chosen)
+                    }
+                    Err(problem) => {
+                        problems.push(problem);
+                        continue;
+                    }
+                }
             } else if snapshot
                 .flavor_categories
                 .contains_key(&product.category_id)
@@ -501,6 +514,12 @@ impl CheckoutService {
                 problems.push(FieldProblem {
                     field: format!("items[{index}].size_id"),
                     message: "only a pizza has sizes and flavours".into(),
+                });
+                continue;
+            } else if !item.slots.is_empty() {
+                problems.push(FieldProblem {
+                    field: format!("items[{index}].slots"),
+                    message: "only a combo has slots".into(),
                 });
                 continue;
             } else {
@@ -584,6 +603,90 @@ impl CheckoutService {
         }
         Ok((lines, stock))
     }
+}
+
+/// A combo line as ordered: its price plus the chosen options' extras, named with them
+/// ("Combo almoço (Suco, Pudim)"), and the products chosen (for stock and availability).
+fn combo_as_ordered<'a>(
+    snapshot: &'a StoreSnapshot,
+    combo: &Product,
+    item: &ItemInput,
+    index: usize,
+) -> Result<(Product, Vec<SnapshotProduct<'a>>), FieldProblem> {
+    let problem = |field: String, message: String| FieldProblem { field, message };
+    for (position, (slot, _)) in item.slots.iter().enumerate() {
+        if !combo.slots.iter().any(|known| known.id == *slot) {
+            return Err(problem(
+                format!("items[{index}].slots[{position}].slot_id"),
+                "not a slot of this combo".into(),
+            ));
+        }
+        if item.slots[..position]
+            .iter()
+            .any(|(earlier, _)| earlier == slot)
+        {
+            return Err(problem(
+                format!("items[{index}].slots[{position}].slot_id"),
+                "listed twice".into(),
+            ));
+        }
+    }
+    let mut extras = 0i64;
+    let mut names = Vec::new();
+    let mut chosen = Vec::new();
+    for slot in &combo.slots {
+        let (position, picked) = item
+            .slots
+            .iter()
+            .enumerate()
+            .find(|(_, (id, _))| *id == slot.id)
+            .map_or((None, &[][..]), |(position, (_, picked))| {
+                (Some(position), picked.as_slice())
+            });
+        let field = position.map_or_else(
+            || format!("items[{index}].slots"),
+            |position| format!("items[{index}].slots[{position}].product_ids"),
+        );
+        let count = i64::try_from(picked.len()).unwrap_or(i64::MAX);
+        if count < i64::from(slot.min_choices) || count > i64::from(slot.max_choices) {
+            return Err(problem(
+                field,
+                format!(
+                    "choose {} to {} in \"{}\"",
+                    slot.min_choices, slot.max_choices, slot.name
+                ),
+            ));
+        }
+        for (pick, product) in picked.iter().enumerate() {
+            let option = slot
+                .options
+                .iter()
+                .find(|option| option.product_id == *product)
+                .filter(|_| !picked[..pick].contains(product))
+                .ok_or_else(|| {
+                    problem(
+                        format!("{field}[{pick}]"),
+                        "not an option of this slot".into(),
+                    )
+                })?;
+            extras = extras.saturating_add(option.extra_cents);
+            // An option off the menu now (inactive) cannot be had: out of stock.
+            let Some((found, state)) = snapshot.products.get(product) else {
+                return Err(problem(
+                    format!("{field}[{pick}]"),
+                    "not on the menu now".into(),
+                ));
+            };
+            names.push(found.name.clone());
+            chosen.push((found, state));
+        }
+    }
+    let mut ordered = combo.clone();
+    ordered.price_cents = combo.price_cents.saturating_add(extras);
+    if !names.is_empty() {
+        ordered.name = format!("{} ({})", combo.name, names.join(", "));
+    }
+    Ok((ordered, chosen))
 }
 
 /// A product of the snapshot with its state in the store.

@@ -1,6 +1,6 @@
 //! Data every installation or demo needs: the demo tenant, the super-admin tenant.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use comanda_domain::catalog::ProductKind;
@@ -10,9 +10,10 @@ use comanda_domain::pagination::PageRequest;
 use comanda_domain::shipping::DistanceBand;
 use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
-use comanda_domain::{StoreId, TenantId};
+use comanda_domain::{ProductId, StoreId, TenantId};
 use comanda_ports::catalog::{
-    AddonGroupInput, AddonInput, CatalogRepository, CategoryInput, PizzaSizeInput, ProductInput,
+    AddonGroupInput, AddonInput, CatalogRepository, CategoryInput, ComboSlotInput, PizzaSizeInput,
+    ProductInput,
 };
 use comanda_ports::central::CentralRepository;
 use comanda_ports::inventory::{Adjustment, InventoryRepository};
@@ -203,6 +204,7 @@ impl SeedService {
     async fn seed_menu(&self, tenant: TenantId, store: StoreId) -> Result<(), ServiceError> {
         let actor = Actor::system();
         let lunch_only = DEMO_MENU.len();
+        let mut made: HashMap<&str, ProductId> = HashMap::new();
         for (category_position, (name, description, products)) in
             DEMO_MENU.iter().chain([&DEMO_LUNCH]).enumerate()
         {
@@ -240,10 +242,12 @@ impl SeedService {
                             kind: ProductKind::Simple,
                             sizes: Vec::new(),
                             flavor_prices: BTreeMap::new(),
+                            slots: Vec::new(),
                         },
                         &actor,
                     )
                     .await?;
+                made.insert(demo.name, product.id);
                 if demo.track_stock {
                     // A little stock, so a new user sees it move with each order.
                     self.inventory
@@ -290,7 +294,86 @@ impl SeedService {
                 }
             }
         }
-        self.seed_pizza(tenant, &actor).await
+        self.seed_pizza(tenant, &actor).await?;
+        self.seed_combo(tenant, &actor, &made).await
+    }
+
+    /// A combo of the demo's own products: a burger, a drink and, if wanted, a dessert.
+    async fn seed_combo(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        made: &HashMap<&str, ProductId>,
+    ) -> Result<(), ServiceError> {
+        let category = self
+            .catalog
+            .create_category(
+                tenant,
+                CategoryInput {
+                    name: "Combos".to_owned(),
+                    description: "Lanche, bebida e sobremesa por um preço só.".to_owned(),
+                    position: position(DEMO_MENU.len() + 2),
+                    is_active: true,
+                    schedule: None,
+                    flavors_for: None,
+                },
+                actor,
+            )
+            .await?;
+        let options = |choices: &[(&str, i64)]| -> Result<Vec<(ProductId, i64)>, ServiceError> {
+            choices
+                .iter()
+                .map(|(name, extra)| {
+                    made.get(name).map(|id| (*id, *extra)).ok_or_else(|| {
+                        ServiceError::Internal(format!("demo product {name} missing"))
+                    })
+                })
+                .collect()
+        };
+        let slot = |name: &str,
+                    min_choices,
+                    choices: &[(&str, i64)]|
+         -> Result<ComboSlotInput, ServiceError> {
+            Ok(ComboSlotInput {
+                name: name.to_owned(),
+                min_choices,
+                max_choices: 1,
+                options: options(choices)?,
+            })
+        };
+        self.catalog
+            .create_product(
+                tenant,
+                ProductInput {
+                    category_id: category.id,
+                    name: "Combo lanche".to_owned(),
+                    description: "Um lanche, uma bebida e, se quiser, uma sobremesa.".to_owned(),
+                    price_cents: 3490,
+                    position: 0,
+                    is_active: true,
+                    track_stock: false,
+                    schedule: None,
+                    kind: ProductKind::Combo,
+                    sizes: Vec::new(),
+                    flavor_prices: BTreeMap::new(),
+                    slots: vec![
+                        slot("Lanche", 1, &[("X-Burger", 0), ("X-Bacon", 300)])?,
+                        slot(
+                            "Bebida",
+                            1,
+                            &[("Suco natural 500 ml", 200), ("Água mineral 500 ml", 0)],
+                        )?,
+                        slot(
+                            "Sobremesa",
+                            0,
+                            &[("Pudim de leite", 0), ("Brownie com sorvete", 300)],
+                        )?,
+                    ],
+                },
+                actor,
+            )
+            .await?;
+        Ok(())
     }
 
     /// A pizza by size and flavours: three sizes, eight flavours priced by size.
@@ -334,6 +417,7 @@ impl SeedService {
                         size("Grande", 8, 3),
                     ],
                     flavor_prices: BTreeMap::new(),
+                    slots: Vec::new(),
                 },
                 actor,
             )
@@ -363,6 +447,7 @@ impl SeedService {
                             .map(|size| size.id)
                             .zip(*prices)
                             .collect(),
+                        slots: Vec::new(),
                     },
                     actor,
                 )

@@ -132,6 +132,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    combo_slots (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        product_id -> Uuid,
+        name -> Text,
+        min_choices -> Integer,
+        max_choices -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    combo_options (tenant_id, slot_id, product_id) {
+        tenant_id -> Uuid,
+        slot_id -> Uuid,
+        product_id -> Uuid,
+        extra_cents -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
     flavor_prices (tenant_id, product_id, size_id) {
         tenant_id -> Uuid,
         product_id -> Uuid,
@@ -668,4 +690,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     operator_audit_log,
     pizza_sizes,
     flavor_prices,
+    combo_slots,
+    combo_options,
 );

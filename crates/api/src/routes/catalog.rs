@@ -84,6 +84,27 @@ pub struct MenuProductView {
     pub sizes: Vec<PizzaSizeView>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flavors: Vec<FlavorView>,
+    /// A combo's slots: choose `min` to `max` of `options`, each at its `extra_cents`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slots: Vec<MenuComboSlotView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MenuComboSlotView {
+    pub id: String,
+    pub name: String,
+    pub min: i32,
+    pub max: i32,
+    pub options: Vec<MenuComboOptionView>,
+}
+
+/// One option of a combo's slot; an option not on the menu now is `available: false`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MenuComboOptionView {
+    pub product_id: String,
+    pub name: String,
+    pub extra_cents: i64,
+    pub available: bool,
 }
 
 /// A pizza's flavour: its price for each size (by size id) and whether it can be chosen now.
@@ -114,8 +135,36 @@ impl From<MenuItem> for MenuProductView {
                 available: flavor.available,
             })
             .collect();
+        let slots = item
+            .product
+            .slots
+            .iter()
+            .map(|slot| MenuComboSlotView {
+                id: slot.id.to_string(),
+                name: slot.name.clone(),
+                min: slot.min_choices,
+                max: slot.max_choices,
+                options: slot
+                    .options
+                    .iter()
+                    .filter_map(|option| {
+                        let shown = item
+                            .options
+                            .iter()
+                            .find(|shown| shown.product.id == option.product_id)?;
+                        Some(MenuComboOptionView {
+                            product_id: option.product_id.to_string(),
+                            name: shown.product.name.clone(),
+                            extra_cents: option.extra_cents,
+                            available: shown.available,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
         let product = item.product;
         Self {
+            slots,
             kind: product.kind.as_str().to_owned(),
             sizes: product.sizes.into_iter().map(PizzaSizeView::from).collect(),
             flavors,

@@ -53,6 +53,16 @@ pub struct ItemRequest {
     /// A pizza's flavours, 1 to its size's `max_flavors` (a flavour may repeat).
     #[serde(default)]
     pub flavors: Vec<String>,
+    /// A combo's choices: for each slot, the products chosen among its options.
+    #[serde(default)]
+    pub slots: Vec<SlotChoice>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SlotChoice {
+    pub slot_id: String,
+    #[serde(default)]
+    pub product_ids: Vec<String>,
 }
 
 /// The checkout body (docs/api.md#checkout). Prices sent by the client are ignored.
@@ -122,6 +132,28 @@ impl CheckoutRequest {
                                 raw,
                                 &format!("items[{index}].flavors[{position}]"),
                             )
+                        })
+                        .collect::<Result<_, ApiError>>()?,
+                    slots: item
+                        .slots
+                        .iter()
+                        .enumerate()
+                        .map(|(position, choice)| {
+                            let field = format!("items[{index}].slots[{position}]");
+                            Ok((
+                                parse_id(&choice.slot_id, &format!("{field}.slot_id"))?,
+                                choice
+                                    .product_ids
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(pick, raw)| {
+                                        parse_id::<ProductId>(
+                                            raw,
+                                            &format!("{field}.product_ids[{pick}]"),
+                                        )
+                                    })
+                                    .collect::<Result<_, ApiError>>()?,
+                            ))
                         })
                         .collect::<Result<_, ApiError>>()?,
                 })

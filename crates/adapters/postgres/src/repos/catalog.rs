@@ -2,16 +2,17 @@ use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use comanda_domain::PizzaSizeId;
 use comanda_domain::catalog::{
-    Addon, AddonGroup, Category, PizzaSize, Product, ProductKind, StoreProductState,
+    Addon, AddonGroup, Category, ComboOption, ComboSlot, PizzaSize, Product, ProductKind,
+    StoreProductState,
 };
 use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, ProductId, StoreId, TenantId};
+use comanda_domain::{ComboSlotId, PizzaSizeId};
 use comanda_ports::catalog::{
-    AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, MenuData,
-    PizzaSizeInput, ProductChanges, ProductFilter, ProductInput,
+    AddonGroupInput, AddonInput, CatalogRepository, CategoryChanges, CategoryInput, ComboSlotInput,
+    MenuData, PizzaSizeInput, ProductChanges, ProductFilter, ProductInput,
 };
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
@@ -23,8 +24,8 @@ use crate::errors::{TxError, diesel_error};
 use crate::repos::audit::{self, Change};
 use crate::repos::contains_pattern;
 use crate::schema::{
-    addon_groups, addons, categories, flavor_prices, pizza_sizes, product_store_availability,
-    products, stock_levels, stores,
+    addon_groups, addons, categories, combo_options, combo_slots, flavor_prices, pizza_sizes,
+    product_store_availability, products, stock_levels, stores,
 };
 
 #[derive(Clone)]
@@ -231,6 +232,7 @@ async fn with_groups(
             .or_default()
             .insert(PizzaSizeId::from_uuid(size), price_cents);
     }
+    let slots_by_product = combo_slots_of(conn, tenant, &ids).await?;
     let mut groups_by_product: HashMap<Uuid, Vec<AddonGroup>> = HashMap::new();
     for row in group_rows {
         let addons = addons_by_group.remove(&row.id).unwrap_or_default();
@@ -257,8 +259,112 @@ async fn with_groups(
             kind: ProductKind::parse(&row.kind).unwrap_or_default(),
             sizes: sizes_by_product.remove(&row.id).unwrap_or_default(),
             flavor_prices: prices_by_product.remove(&row.id).unwrap_or_default(),
+            slots: slots_by_product.get(&row.id).cloned().unwrap_or_default(),
         })
         .collect())
+}
+
+/// Combos' slots with their options: two statements whatever the menu's size.
+async fn combo_slots_of(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    products: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Vec<ComboSlot>>> {
+    let slot_rows: Vec<(Uuid, Uuid, String, i32, i32)> = combo_slots::table
+        .filter(combo_slots::tenant_id.eq(tenant.as_uuid()))
+        .filter(combo_slots::product_id.eq_any(products))
+        .order((combo_slots::position, combo_slots::id))
+        .select((
+            combo_slots::product_id,
+            combo_slots::id,
+            combo_slots::name,
+            combo_slots::min_choices,
+            combo_slots::max_choices,
+        ))
+        .load(conn)
+        .await?;
+    let slot_ids: Vec<Uuid> = slot_rows.iter().map(|row| row.1).collect();
+    let option_rows: Vec<(Uuid, Uuid, i64)> = combo_options::table
+        .filter(combo_options::tenant_id.eq(tenant.as_uuid()))
+        .filter(combo_options::slot_id.eq_any(&slot_ids))
+        .order((combo_options::position, combo_options::product_id))
+        .select((
+            combo_options::slot_id,
+            combo_options::product_id,
+            combo_options::extra_cents,
+        ))
+        .load(conn)
+        .await?;
+    let mut options_by_slot: HashMap<Uuid, Vec<ComboOption>> = HashMap::new();
+    for (slot, product, extra_cents) in option_rows {
+        options_by_slot.entry(slot).or_default().push(ComboOption {
+            product_id: ProductId::from_uuid(product),
+            extra_cents,
+        });
+    }
+    let mut slots: HashMap<Uuid, Vec<ComboSlot>> = HashMap::new();
+    for (product, id, name, min_choices, max_choices) in slot_rows {
+        slots.entry(product).or_default().push(ComboSlot {
+            id: ComboSlotId::from_uuid(id),
+            name,
+            min_choices,
+            max_choices,
+            options: options_by_slot.remove(&id).unwrap_or_default(),
+        });
+    }
+    Ok(slots)
+}
+
+/// Replaces a combo's slots (and their options).
+async fn write_slots(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    product: Uuid,
+    slots: &[ComboSlotInput],
+) -> QueryResult<()> {
+    diesel::delete(
+        combo_slots::table
+            .filter(combo_slots::tenant_id.eq(tenant.as_uuid()))
+            .filter(combo_slots::product_id.eq(product)),
+    )
+    .execute(conn)
+    .await?;
+    for (position, slot) in slots.iter().enumerate() {
+        let id = ComboSlotId::generate().as_uuid();
+        diesel::insert_into(combo_slots::table)
+            .values((
+                combo_slots::tenant_id.eq(tenant.as_uuid()),
+                combo_slots::id.eq(id),
+                combo_slots::product_id.eq(product),
+                combo_slots::name.eq(&slot.name),
+                combo_slots::min_choices.eq(slot.min_choices),
+                combo_slots::max_choices.eq(slot.max_choices),
+                combo_slots::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
+            ))
+            .execute(conn)
+            .await?;
+        let options: Vec<_> = slot
+            .options
+            .iter()
+            .enumerate()
+            .map(|(option_position, (option, extra_cents))| {
+                (
+                    combo_options::tenant_id.eq(tenant.as_uuid()),
+                    combo_options::slot_id.eq(id),
+                    combo_options::product_id.eq(option.as_uuid()),
+                    combo_options::extra_cents.eq(*extra_cents),
+                    combo_options::position.eq(i32::try_from(option_position).unwrap_or(i32::MAX)),
+                )
+            })
+            .collect();
+        if !options.is_empty() {
+            diesel::insert_into(combo_options::table)
+                .values(options)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Replaces a pizza's sizes: given ids are kept (with their flavour prices), new ones made,
@@ -684,6 +790,7 @@ impl CatalogRepository for PgCatalogRepository {
                     .await?;
                 write_sizes(conn, tenant, id, &input.sizes).await?;
                 write_prices(conn, tenant, id, &input.flavor_prices).await?;
+                write_slots(conn, tenant, id, &input.slots).await?;
                 let created = load_product(conn, tenant, id)
                     .await?
                     .ok_or(RepoError::NotFound("product"))?;
@@ -744,6 +851,9 @@ impl CatalogRepository for PgCatalogRepository {
                 }
                 if let Some(prices) = &changes.flavor_prices {
                     write_prices(conn, tenant, id.as_uuid(), prices).await?;
+                }
+                if let Some(slots) = &changes.slots {
+                    write_slots(conn, tenant, id.as_uuid(), slots).await?;
                 }
                 let after = load_product(conn, tenant, id.as_uuid())
                     .await?

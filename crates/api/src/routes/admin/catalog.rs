@@ -7,13 +7,15 @@ use actix_web::{delete, get, patch, post, put};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-use comanda_domain::catalog::{Addon, AddonGroup, Category, PizzaSize, Product, ProductKind};
+use comanda_domain::catalog::{
+    Addon, AddonGroup, Category, ComboSlot, PizzaSize, Product, ProductKind,
+};
 use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::{AddonGroupId, AddonId, CategoryId, PizzaSizeId, ProductId, StoreId};
 use comanda_ports::catalog::{
-    AddonGroupInput, AddonInput, CategoryChanges, CategoryInput, PizzaSizeInput, ProductChanges,
-    ProductFilter, ProductInput,
+    AddonGroupInput, AddonInput, CategoryChanges, CategoryInput, ComboSlotInput, PizzaSizeInput,
+    ProductChanges, ProductFilter, ProductInput,
 };
 use comanda_services::media::MediaTarget;
 use serde::{Deserialize, Serialize};
@@ -233,6 +235,83 @@ pub struct AdminProductView {
     /// A flavour's price by size id.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub prices: BTreeMap<String, i64>,
+    /// A combo's slots.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slots: Vec<ComboSlotView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComboSlotView {
+    pub id: String,
+    pub name: String,
+    pub min: i32,
+    pub max: i32,
+    pub options: Vec<ComboOptionView>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ComboOptionView {
+    pub product_id: String,
+    #[serde(default)]
+    pub extra_cents: i64,
+}
+
+impl From<ComboSlot> for ComboSlotView {
+    fn from(slot: ComboSlot) -> Self {
+        Self {
+            id: slot.id.to_string(),
+            name: slot.name,
+            min: slot.min_choices,
+            max: slot.max_choices,
+            options: slot
+                .options
+                .into_iter()
+                .map(|option| ComboOptionView {
+                    product_id: option.product_id.to_string(),
+                    extra_cents: option.extra_cents,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A combo's slot as sent ("Bebida": choose 1 of these, each at its extra price).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ComboSlotRequest {
+    pub name: String,
+    #[serde(default = "one")]
+    pub min: i32,
+    #[serde(default = "one")]
+    pub max: i32,
+    pub options: Vec<ComboOptionView>,
+}
+
+fn slot_inputs(slots: Vec<ComboSlotRequest>) -> Result<Vec<ComboSlotInput>, ApiError> {
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(index, slot)| {
+            Ok(ComboSlotInput {
+                name: slot.name,
+                min_choices: slot.min,
+                max_choices: slot.max,
+                options: slot
+                    .options
+                    .into_iter()
+                    .enumerate()
+                    .map(|(position, option)| {
+                        Ok((
+                            parse_id(
+                                &option.product_id,
+                                &format!("slots[{index}].options[{position}].product_id"),
+                            )?,
+                            option.extra_cents,
+                        ))
+                    })
+                    .collect::<Result<_, ApiError>>()?,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -316,6 +395,7 @@ impl From<Product> for AdminProductView {
                 .into_iter()
                 .map(|(size, price)| (size.to_string(), price))
                 .collect(),
+            slots: product.slots.into_iter().map(ComboSlotView::from).collect(),
             addon_groups: product
                 .addon_groups
                 .into_iter()
@@ -363,6 +443,9 @@ pub struct ProductRequest {
     /// A flavour's price for each size of its pizza, by size id.
     #[serde(default)]
     pub prices: BTreeMap<String, i64>,
+    /// A combo's slots (1 to 10).
+    #[serde(default)]
+    pub slots: Vec<ComboSlotRequest>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -382,6 +465,8 @@ pub struct ProductPatch {
     pub sizes: Option<Vec<PizzaSizeRequest>>,
     /// Replaces a flavour's prices.
     pub prices: Option<BTreeMap<String, i64>>,
+    /// Replaces a combo's slots.
+    pub slots: Option<Vec<ComboSlotRequest>>,
 }
 
 #[utoipa::path(
@@ -450,6 +535,7 @@ pub async fn create_product(
         },
         sizes: size_inputs(body.sizes)?,
         flavor_prices: price_inputs(body.prices)?,
+        slots: slot_inputs(body.slots)?,
     };
     let created = state
         .catalog
@@ -506,6 +592,7 @@ pub async fn update_product(
         schedule: body.schedule,
         sizes: body.sizes.map(size_inputs).transpose()?,
         flavor_prices: body.prices.map(price_inputs).transpose()?,
+        slots: body.slots.map(slot_inputs).transpose()?,
     };
     let updated = state
         .catalog

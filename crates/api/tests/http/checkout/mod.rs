@@ -1,5 +1,6 @@
 //! Checkout, orders, customers, campaigns, inventory, config and insights through the API.
 
+mod combo;
 mod customers;
 mod failures;
 mod inventory_and_config;

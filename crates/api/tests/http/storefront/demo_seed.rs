@@ -67,6 +67,17 @@ async fn the_demo_seed_has_a_menu_and_bands_and_seeding_twice_changes_nothing() 
             .iter()
             .all(|flavor| flavor["prices"].as_object().map(|p| p.len()) == Some(3))
     );
+    // A combo of the demo's products.
+    let combo = categories
+        .iter()
+        .flat_map(|category| category["products"].as_array().cloned().unwrap_or_default())
+        .find(|product| product["kind"] == "combo")
+        .expect("a combo");
+    assert_eq!(combo["slots"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        combo["slots"][1]["options"][0]["name"],
+        "Suco natural 500 ml"
+    );
     let quoted = app
         .client
         .post(app.url("/shipping/quote"))
