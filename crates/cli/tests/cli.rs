@@ -725,3 +725,107 @@ async fn migrate_over_verified_tls_and_a_refused_certificate_is_one_line_exit_2(
         stderr(&output)
     );
 }
+
+#[tokio::test]
+async fn a_pizza_menu_imports_with_its_sizes_flavours_and_prices_and_a_second_run_changes_nothing()
+{
+    let database = seeded().await;
+    let csv = "category,name,price,kind,sizes,flavor_of,prices\n\
+               Pizzas da casa,Pizza da casa,0,pizza,Média:6:2|Grande:8:3,,\n\
+               Sabores da casa,Calabresa,0,,,pizza da casa,\"Média=42|Grande=54,90\"\n\
+               Sabores da casa,Margherita,0,,,Pizza da casa,\"média=44|GRANDE=56,01\"\n\
+               Sabores da casa,Atum,0,,,Pizza da casa,Média=40\n\
+               Sabores da casa,Lula,0,pizza,Média:6:5,,\n"
+        .to_owned();
+    let path = file("pizzas.csv", csv.as_bytes());
+    let path = path.to_str().expect("path");
+    let first = comanda(
+        database.url(),
+        &["import", "products", path, "--tenant", "demo"],
+        None,
+    );
+    // Atum has no price for Grande: the whole file is refused and nothing is written.
+    assert!(!first.status.success(), "{}", stdout(&first));
+    assert!(
+        String::from_utf8_lossy(&first.stderr).contains("Grande")
+            || stdout(&first).contains("Grande"),
+        "{} {}",
+        stdout(&first),
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        scalar(&database, "SELECT count(*) FROM pizza_sizes").await,
+        3,
+        "only the demo pizza's"
+    );
+
+    let fixed = csv.replace(
+        "Sabores da casa,Atum,0,,,Pizza da casa,Média=40\n",
+        "Sabores da casa,Atum,0,,,Pizza da casa,Média=40|Grande=50\n",
+    );
+    let path = file("pizzas-fixed.csv", fixed.as_bytes());
+    let path = path.to_str().expect("path");
+    let imported = comanda(
+        database.url(),
+        &["import", "products", path, "--tenant", "demo"],
+        None,
+    );
+    // Lula's five flavours per pizza is a bad row; the rest is written.
+    assert_status(&imported, 3);
+    assert!(
+        stdout(&imported).contains("line 6: sizes"),
+        "{}",
+        stdout(&imported)
+    );
+    assert_eq!(
+        scalar(&database, "SELECT count(*) FROM pizza_sizes s JOIN products p ON p.tenant_id = s.tenant_id AND p.id = s.product_id WHERE p.name = 'Pizza da casa' AND p.kind = 'pizza'").await,
+        2
+    );
+    assert_eq!(
+        scalar(&database, "SELECT f.price_cents FROM flavor_prices f JOIN products p ON p.tenant_id = f.tenant_id AND p.id = f.product_id JOIN pizza_sizes s ON s.tenant_id = f.tenant_id AND s.id = f.size_id WHERE p.name = 'Margherita' AND p.category_id = (SELECT id FROM categories WHERE name = 'Sabores da casa') AND s.name = 'Grande'").await,
+        5601
+    );
+    assert_eq!(
+        scalar(&database, "SELECT count(*) FROM categories c JOIN products p ON p.tenant_id = c.tenant_id AND p.id = c.flavors_for WHERE c.name = 'Sabores da casa' AND p.name = 'Pizza da casa'").await,
+        1
+    );
+    let version = scalar(
+        &database,
+        "SELECT cache_version FROM tenants WHERE slug = 'demo'",
+    )
+    .await;
+    let again = comanda(
+        database.url(),
+        &["import", "products", path, "--tenant", "demo"],
+        None,
+    );
+    assert!(
+        stdout(&again).contains("0 created, 0 updated, 4 unchanged"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(
+        scalar(
+            &database,
+            "SELECT cache_version FROM tenants WHERE slug = 'demo'"
+        )
+        .await,
+        version,
+        "a second run writes nothing"
+    );
+
+    // A size renamed in the file keeps the others' ids and their flavours' prices.
+    let renamed = fixed.replace("Média:6:2|Grande:8:3", "Média:6:2|Gigante:12:4");
+    let path = file("pizzas-renamed.csv", renamed.as_bytes());
+    let path = path.to_str().expect("path");
+    let changed = comanda(
+        database.url(),
+        &["import", "products", path, "--tenant", "demo"],
+        None,
+    );
+    assert!(
+        !changed.status.success(),
+        "flavours still priced for Grande: {}",
+        stdout(&changed)
+    );
+}

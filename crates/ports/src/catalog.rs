@@ -65,7 +65,7 @@ pub struct ComboSlotInput {
 }
 
 /// A pizza size as written: an existing one keeps its `id` (and the flavours' prices for it).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PizzaSizeInput {
     pub id: Option<PizzaSizeId>,
     pub name: String,

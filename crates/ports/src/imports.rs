@@ -7,6 +7,7 @@ use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod};
 use comanda_domain::phone::Phone;
 use comanda_domain::{StoreId, TenantId};
 
+use crate::catalog::PizzaSizeInput;
 use crate::{Actor, RepoResult};
 
 /// A customer, keyed by phone.
@@ -30,6 +31,18 @@ pub struct ProductRow {
     pub price_cents: i64,
     pub is_active: bool,
     pub track_stock: bool,
+    /// A pizza (its sizes) or a pizza's flavour (the pizza's name, prices by size name).
+    pub pizza: Option<PizzaColumns>,
+}
+
+/// What a products file says of a pizza menu (docs/operations.md#importing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PizzaColumns {
+    Pizza(Vec<PizzaSizeInput>),
+    Flavor {
+        pizza: String,
+        prices: Vec<(String, i64)>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,10 @@ use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod};
 use comanda_domain::pagination::PageRequest;
 use comanda_domain::phone::Phone;
 use comanda_domain::{StoreId, TenantId};
+use comanda_ports::catalog::PizzaSizeInput;
 use comanda_ports::imports::{
-    CustomerRow, ImportCounts, ImportRepository, OrderItemRow, OrderRow, ProductRow, Progress,
+    CustomerRow, ImportCounts, ImportRepository, OrderItemRow, OrderRow, PizzaColumns, ProductRow,
+    Progress,
 };
 use comanda_ports::{Actor, StoreRepository};
 
@@ -225,7 +227,79 @@ fn product_row(record: &CsvRecord) -> RowResult<ProductRow> {
         price_cents: amount(record, "price", None)?,
         is_active: flag(record, "active", true)?,
         track_stock: flag(record, "track_stock", false)?,
+        pizza: pizza_columns(record)?,
     })
+}
+
+/// A pizza menu's columns: `kind` `pizza` with `sizes` (`Broto:4:1|Média:6:2`: name, slices,
+/// most flavours), or a flavour: `flavor_of` (the pizza's name) with `prices` by size name
+/// (`Broto=29,90|Média=42,90`).
+fn pizza_columns(record: &CsvRecord) -> RowResult<Option<PizzaColumns>> {
+    let kind = record.get("kind").to_lowercase();
+    let (sizes, flavor_of, prices) = (
+        record.get("sizes"),
+        record.get("flavor_of"),
+        record.get("prices"),
+    );
+    match kind.as_str() {
+        "" | "simple" if sizes.is_empty() && flavor_of.is_empty() && prices.is_empty() => Ok(None),
+        "" | "simple" if flavor_of.is_empty() || prices.is_empty() => {
+            Err("sizes are for a pizza (kind pizza); a flavour needs flavor_of and prices".into())
+        }
+        "" | "simple" => {
+            let prices = prices
+                .split('|')
+                .map(|pair| {
+                    let (size, price) = pair.split_once('=').ok_or_else(|| {
+                        format!("prices: `{pair}` is not size=price (e.g. Grande=54,90)")
+                    })?;
+                    let cents = parse_amount_cents(price.trim())
+                        .ok_or_else(|| format!("prices: `{price}` is not an amount in reais"))?;
+                    Ok((size.trim().to_owned(), cents))
+                })
+                .collect::<RowResult<Vec<_>>>()?;
+            Ok(Some(PizzaColumns::Flavor {
+                pizza: flavor_of.to_owned(),
+                prices,
+            }))
+        }
+        "pizza" if !flavor_of.is_empty() || !prices.is_empty() => {
+            Err("a pizza has sizes, not flavor_of or prices".into())
+        }
+        "pizza" => {
+            let sizes = sizes
+                .split('|')
+                .filter(|size| !size.trim().is_empty())
+                .map(|size| {
+                    let parts: Vec<&str> = size.split(':').map(str::trim).collect();
+                    match parts.as_slice() {
+                        [name, slices, most] if !name.is_empty() => Ok(PizzaSizeInput {
+                            id: None,
+                            name: (*name).to_owned(),
+                            slices: slices
+                                .parse()
+                                .ok()
+                                .filter(|n| (1..=64).contains(n))
+                                .ok_or_else(|| format!("sizes: `{size}`: slices are 1 to 64"))?,
+                            max_flavors: most
+                                .parse()
+                                .ok()
+                                .filter(|n| (1..=4).contains(n))
+                                .ok_or_else(|| {
+                                    format!("sizes: `{size}`: most flavours are 1 to 4")
+                                })?,
+                        }),
+                        _ => Err(format!("sizes: `{size}` is not name:slices:most flavours")),
+                    }
+                })
+                .collect::<RowResult<Vec<_>>>()?;
+            if sizes.is_empty() || sizes.len() > 10 {
+                return Err("sizes: a pizza has 1 to 10 sizes".into());
+            }
+            Ok(Some(PizzaColumns::Pizza(sizes)))
+        }
+        other => Err(format!("kind: `{other}` is not simple or pizza")),
+    }
 }
 
 /// The order fields every line of one order repeats.

@@ -321,6 +321,7 @@ mod imports {
             price_cents,
             is_active: active,
             track_stock: price_cents > 3000,
+            pizza: None,
         }
     }
 

@@ -369,7 +369,7 @@ async fn write_slots(
 
 /// Replaces a pizza's sizes: given ids are kept (with their flavour prices), new ones made,
 /// the rest deleted. The service checks that a given id is one of this pizza's sizes.
-async fn write_sizes(
+pub(crate) async fn write_sizes(
     conn: &mut AsyncPgConnection,
     tenant: TenantId,
     product: Uuid,
@@ -414,7 +414,7 @@ async fn write_sizes(
 }
 
 /// Replaces a flavour's prices per size.
-async fn write_prices(
+pub(crate) async fn write_prices(
     conn: &mut AsyncPgConnection,
     tenant: TenantId,
     product: Uuid,

@@ -2,13 +2,15 @@
 //! (`= ANY`, `unnest`); a key repeated in the file is handled like a second run (updated or
 //! unchanged, never a duplicate), exactly as the row-by-row import did.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use comanda_domain::TenantId;
+use comanda_domain::{PizzaSizeId, TenantId};
+use comanda_ports::catalog::PizzaSizeInput;
 use comanda_ports::imports::{
-    CustomerRow, ImportCounts, ImportRepository, OrderItemRow, OrderRow, ProductRow, Progress,
+    CustomerRow, ImportCounts, ImportRepository, OrderItemRow, OrderRow, PizzaColumns, ProductRow,
+    Progress,
 };
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
@@ -21,7 +23,10 @@ use uuid::Uuid;
 use crate::database::Database;
 use crate::errors::TxError;
 use crate::repos::audit::{self, Change};
-use crate::schema::{customers, orders, tenant_order_counters};
+use crate::repos::catalog::{write_prices, write_sizes};
+use crate::schema::{
+    categories, customers, flavor_prices, orders, pizza_sizes, products, tenant_order_counters,
+};
 
 #[derive(Clone)]
 pub struct PgImportRepository {
@@ -403,6 +408,7 @@ impl ImportRepository for PgImportRepository {
             let mut counts = ImportCounts::default();
             let mut categories_by_name: HashMap<String, Uuid> = HashMap::new();
             let mut products_by_key: HashMap<(Uuid, String), KnownProduct> = HashMap::new();
+            let mut unchanged_lines: HashSet<u64> = HashSet::new();
             let mut created = Vec::new();
             let mut done = 0;
             for chunk in rows.chunks(chunk_rows) {
@@ -523,12 +529,22 @@ impl ImportRepository for PgImportRepository {
                             product.changed = product.stored;
                             counts.updated += 1;
                         }
-                        Some(_) => counts.unchanged += 1,
+                        Some(_) => {
+                            counts.unchanged += 1;
+                            unchanged_lines.insert(row.line);
+                        }
                     }
                 }
                 write_products(conn, tenant, &mut created, &mut products_by_key).await?;
                 done += chunk.len();
                 progress(done);
+            }
+            // A row whose product was unchanged but whose pizza part changed was updated.
+            for line in import_pizza_menus(conn, tenant, &rows).await? {
+                if unchanged_lines.remove(&line) {
+                    counts.unchanged -= 1;
+                    counts.updated += 1;
+                }
             }
             record_import(conn, tenant, &actor, "products", counts).await?;
             Ok(counts)
@@ -628,6 +644,181 @@ impl ImportRepository for PgImportRepository {
         .await
         .map_err(RepoError::from)
     }
+}
+
+/// The product a row names: the oldest with its name in its category (case does not matter).
+async fn product_named(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    row: &ProductRow,
+) -> Result<(Uuid, Uuid), TxError> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+        #[diesel(sql_type = SqlUuid)]
+        category_id: Uuid,
+    }
+    let found: Option<Found> = diesel::sql_query(
+        "SELECT p.id, p.category_id FROM products p \
+         JOIN categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id \
+         WHERE p.tenant_id = $1 AND lower(c.name) = lower($2) AND lower(p.name) = lower($3) \
+         ORDER BY c.created_at, p.created_at LIMIT 1",
+    )
+    .bind::<SqlUuid, _>(tenant.as_uuid())
+    .bind::<Text, _>(&row.category)
+    .bind::<Text, _>(&row.name)
+    .get_result(conn)
+    .await
+    .optional()?;
+    let found = found.ok_or(RepoError::NotFound("product"))?;
+    Ok((found.id, found.category_id))
+}
+
+/// Pizza menus, once every row's product is written: a pizza's kind and sizes (sizes keep
+/// their ids by name), then a flavour's category (`flavors_for` its pizza) and prices by size
+/// name. Row by row: a menu has a few pizzas and some dozens of flavours. Writes only what
+/// differs (a second run changes nothing) and answers the lines it changed.
+async fn import_pizza_menus(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    rows: &[ProductRow],
+) -> Result<Vec<u64>, TxError> {
+    let mut changed = Vec::new();
+    for row in rows {
+        let Some(PizzaColumns::Pizza(sizes)) = &row.pizza else {
+            continue;
+        };
+        let (product, _) = product_named(conn, tenant, row).await?;
+        let kind_changed = diesel::update(
+            products::table
+                .find((tenant.as_uuid(), product))
+                .filter(products::kind.ne("pizza")),
+        )
+        .set((
+            products::kind.eq("pizza"),
+            products::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+        let existing: Vec<(Uuid, String, i32, i32)> = pizza_sizes::table
+            .filter(pizza_sizes::tenant_id.eq(tenant.as_uuid()))
+            .filter(pizza_sizes::product_id.eq(product))
+            .order((pizza_sizes::position, pizza_sizes::id))
+            .select((
+                pizza_sizes::id,
+                pizza_sizes::name,
+                pizza_sizes::slices,
+                pizza_sizes::max_flavors,
+            ))
+            .load(conn)
+            .await?;
+        let same = existing.len() == sizes.len()
+            && existing
+                .iter()
+                .zip(sizes)
+                .all(|((_, name, slices, most), size)| {
+                    *name == size.name && *slices == size.slices && *most == size.max_flavors
+                });
+        if !same {
+            let kept: Vec<PizzaSizeInput> = sizes
+                .iter()
+                .map(|size| PizzaSizeInput {
+                    id: existing
+                        .iter()
+                        .find(|(_, name, _, _)| name.to_lowercase() == size.name.to_lowercase())
+                        .map(|(id, _, _, _)| PizzaSizeId::from_uuid(*id)),
+                    ..size.clone()
+                })
+                .collect();
+            write_sizes(conn, tenant, product, &kept).await?;
+        }
+        if kind_changed > 0 || !same {
+            changed.push(row.line);
+        }
+    }
+    for row in rows {
+        let Some(PizzaColumns::Flavor { pizza, prices }) = &row.pizza else {
+            continue;
+        };
+        let (flavor, category) = product_named(conn, tenant, row).await?;
+        #[derive(QueryableByName)]
+        struct Pizza {
+            #[diesel(sql_type = SqlUuid)]
+            id: Uuid,
+        }
+        let found: Option<Pizza> = diesel::sql_query(
+            "SELECT id FROM products WHERE tenant_id = $1 AND kind = 'pizza' \
+             AND lower(name) = lower($2) ORDER BY created_at LIMIT 1",
+        )
+        .bind::<SqlUuid, _>(tenant.as_uuid())
+        .bind::<Text, _>(pizza)
+        .get_result(conn)
+        .await
+        .optional()?;
+        let pizza_id = found
+            .ok_or_else(|| {
+                RepoError::InvalidReference(format!("pizza `{pizza}` (line {})", row.line))
+            })?
+            .id;
+        let category_changed = diesel::update(
+            categories::table
+                .find((tenant.as_uuid(), category))
+                .filter(categories::flavors_for.is_distinct_from(Some(pizza_id))),
+        )
+        .set((
+            categories::flavors_for.eq(Some(pizza_id)),
+            categories::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+        let sizes: Vec<(Uuid, String)> = pizza_sizes::table
+            .filter(pizza_sizes::tenant_id.eq(tenant.as_uuid()))
+            .filter(pizza_sizes::product_id.eq(pizza_id))
+            .select((pizza_sizes::id, pizza_sizes::name))
+            .load(conn)
+            .await?;
+        let mut wanted = BTreeMap::new();
+        for (size, cents) in prices {
+            let id = sizes
+                .iter()
+                .find(|(_, name)| name.to_lowercase() == size.to_lowercase())
+                .map(|(id, _)| PizzaSizeId::from_uuid(*id))
+                .ok_or_else(|| {
+                    RepoError::InvalidReference(format!(
+                        "size `{size}` of pizza `{pizza}` (line {})",
+                        row.line
+                    ))
+                })?;
+            wanted.insert(id, *cents);
+        }
+        if let Some((_, name)) = sizes
+            .iter()
+            .find(|(id, _)| !wanted.contains_key(&PizzaSizeId::from_uuid(*id)))
+        {
+            return Err(RepoError::InvalidReference(format!(
+                "a price for size `{name}` of pizza `{pizza}` (line {})",
+                row.line
+            ))
+            .into());
+        }
+        let stored: BTreeMap<PizzaSizeId, i64> = flavor_prices::table
+            .filter(flavor_prices::tenant_id.eq(tenant.as_uuid()))
+            .filter(flavor_prices::product_id.eq(flavor))
+            .select((flavor_prices::size_id, flavor_prices::price_cents))
+            .load::<(Uuid, i64)>(conn)
+            .await?
+            .into_iter()
+            .map(|(size, cents)| (PizzaSizeId::from_uuid(size), cents))
+            .collect();
+        if stored != wanted {
+            write_prices(conn, tenant, flavor, &wanted).await?;
+        }
+        if category_changed > 0 || stored != wanted {
+            changed.push(row.line);
+        }
+    }
+    Ok(changed)
 }
 
 /// Orders of one chunk, column by column, written with one statement per table.
