@@ -15,6 +15,7 @@ pub mod opening_hours;
 pub mod orders;
 pub mod pagination;
 pub mod phone;
+pub mod pix;
 pub mod pizza;
 pub mod pricing;
 pub mod privacy;
