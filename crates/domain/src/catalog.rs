@@ -265,6 +265,10 @@ pub fn assemble_menu(
         .iter()
         .filter_map(|category| Some((category.id, category.flavors_for?)))
         .collect();
+    let schedules: HashMap<CategoryId, &OpeningHours> = categories
+        .iter()
+        .filter_map(|category| Some((category.id, category.schedule.as_ref()?)))
+        .collect();
     let mut by_category: HashMap<CategoryId, Vec<MenuItem>> = HashMap::new();
     let mut by_pizza: HashMap<ProductId, Vec<MenuItem>> = HashMap::new();
     for mut product in products.into_iter().filter(|product| product.is_active) {
@@ -273,12 +277,8 @@ pub fn assemble_menu(
             states.get(&product.id).copied().unwrap_or_default(),
             now,
         );
-        let category_schedule = categories
-            .iter()
-            .find(|category| category.id == product.category_id)
-            .and_then(|category| category.schedule.as_ref());
         let available = in_stock
-            && on_schedule(category_schedule, now, time_zone)
+            && on_schedule(schedules.get(&product.category_id).copied(), now, time_zone)
             && on_schedule(product.schedule.as_ref(), now, time_zone);
         if hide_unavailable && !available {
             continue;
@@ -306,11 +306,20 @@ pub fn assemble_menu(
                 .push(item),
         }
     }
-    let shown: HashMap<ProductId, MenuItem> = by_category
+    // Combos show their options as the menu does: copied only when the menu has a combo.
+    let has_combo = by_category
         .values()
         .flatten()
-        .map(|item| (item.product.id, item.clone()))
-        .collect();
+        .any(|item| item.product.kind == ProductKind::Combo);
+    let shown: HashMap<ProductId, MenuItem> = if has_combo {
+        by_category
+            .values()
+            .flatten()
+            .map(|item| (item.product.id, item.clone()))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     categories
         .into_iter()
         .filter(|category| category.flavors_for.is_none())
