@@ -245,4 +245,11 @@ pub trait CatalogRepository: Send + Sync {
         store: StoreId,
         ids: &[ProductId],
     ) -> RepoResult<Vec<(Product, StoreProductState)>>;
+
+    /// The kind of each of these products of the tenant; unknown ids are left out.
+    async fn kinds(
+        &self,
+        tenant: TenantId,
+        ids: &[ProductId],
+    ) -> RepoResult<HashMap<ProductId, ProductKind>>;
 }

@@ -304,6 +304,12 @@ impl CatalogService {
         if slots.is_empty() || slots.len() > 10 {
             return Err(ServiceError::field("slots", "a combo has 1 to 10 slots"));
         }
+        // Every option's kind in one statement.
+        let named: Vec<ProductId> = slots
+            .iter()
+            .flat_map(|slot| slot.options.iter().map(|(product, _)| *product))
+            .collect();
+        let kinds = self.catalog.kinds(tenant, &named).await?;
         let mut problems = Vec::new();
         for (index, slot) in slots.iter().enumerate() {
             if check_name(&slot.name).is_err() {
@@ -345,8 +351,8 @@ impl CatalogService {
                     problems.push(problem(&format!("{field}.product_id"), "listed twice"));
                     continue;
                 }
-                match self.catalog.product(tenant, *option).await? {
-                    Some(product) if product.kind == ProductKind::Simple => {}
+                match kinds.get(option) {
+                    Some(ProductKind::Simple) => {}
                     _ => problems.push(problem(
                         &format!("{field}.product_id"),
                         "not a simple product of this menu",

@@ -592,6 +592,31 @@ fn category_reference(error: RepoError) -> RepoError {
 
 #[async_trait]
 impl CatalogRepository for PgCatalogRepository {
+    async fn kinds(
+        &self,
+        tenant: TenantId,
+        ids: &[ProductId],
+    ) -> RepoResult<HashMap<ProductId, ProductKind>> {
+        let mut conn = self.db.conn().await?;
+        let ids: Vec<Uuid> = ids.iter().map(ProductId::as_uuid).collect();
+        let rows: Vec<(Uuid, String)> = products::table
+            .filter(products::tenant_id.eq(tenant.as_uuid()))
+            .filter(products::id.eq_any(&ids))
+            .select((products::id, products::kind))
+            .load(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind)| {
+                (
+                    ProductId::from_uuid(id),
+                    ProductKind::parse(&kind).unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+
     async fn categories(&self, tenant: TenantId) -> RepoResult<Vec<Category>> {
         let mut conn = self.db.conn().await?;
         let rows: Vec<CategoryRow> = categories::table

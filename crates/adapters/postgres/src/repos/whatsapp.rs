@@ -172,6 +172,15 @@ async fn queue_follow_ups(
         .map(|_| ())
 }
 
+/// Messages holding a media object: `(tenant, message id, object key)`.
+fn stored_media(rows: Vec<(Uuid, Uuid, Option<String>)>) -> Vec<(TenantId, String, String)> {
+    rows.into_iter()
+        .filter_map(|(tenant, id, key)| {
+            key.map(|key| (TenantId::from_uuid(tenant), id.to_string(), key))
+        })
+        .collect()
+}
+
 #[async_trait]
 impl WhatsAppRepository for PgWhatsAppRepository {
     async fn tenant_for_phone_number_id(
@@ -592,12 +601,7 @@ impl WhatsAppRepository for PgWhatsAppRepository {
             .load(&mut conn)
             .await
             .map_err(diesel_error)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(tenant, id, key)| {
-                key.map(|key| (TenantId::from_uuid(tenant), id.to_string(), key))
-            })
-            .collect())
+        Ok(stored_media(rows))
     }
 
     async fn media_page(
@@ -623,12 +627,7 @@ impl WhatsAppRepository for PgWhatsAppRepository {
             .load(&mut conn)
             .await
             .map_err(diesel_error)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(tenant, id, key)| {
-                key.map(|key| (TenantId::from_uuid(tenant), id.to_string(), key))
-            })
-            .collect())
+        Ok(stored_media(rows))
     }
 
     async fn clear_media(&self, tenant: TenantId, id: &str) -> RepoResult<()> {
