@@ -10,15 +10,17 @@ use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
 use comanda_config::{RateLimitSettings, Settings, StorageBackend, StorageSettings};
 use comanda_crypto::{
-    Argon2PasswordHasher, HashingGate, HmacSignatureVerifier, HmacTrackingTokens, JwtAlgorithm,
-    JwtTokenCodec, RandomOneTimeTokens,
+    AesGcmSecretBox, Argon2PasswordHasher, HashingGate, HmacSignatureVerifier, HmacTrackingTokens,
+    JwtAlgorithm, JwtTokenCodec, RandomOneTimeTokens,
 };
 use comanda_maps::{GoogleDistanceMatrix, Nominatim};
 use comanda_messaging::{
     EndpointPolicy, GraphWhatsAppClient, TelegramBotClient, VapidKeys, WebPushClient,
 };
+use comanda_pix::StandardPixApi;
 use comanda_ports::media::MediaStorage;
 use comanda_ports::messaging::PushClient;
+use comanda_ports::payments::SecretBox;
 use comanda_ports::shipping::DrivingDistance;
 use comanda_ports::{
     Clock, DatabaseHealth, OneTimeTokens, PasswordHasher, RateLimitStore, SystemClock,
@@ -28,9 +30,9 @@ use comanda_postgres::{
     PgCampaignRepository, PgCatalogRepository, PgCentralRepository, PgConfigRepository,
     PgCustomerDataRepository, PgCustomerRepository, PgGroupRepository, PgInsightsRepository,
     PgInventoryRepository, PgMediaRepository, PgOnboardingRepository, PgOrderRepository,
-    PgOutboxRepository, PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository,
-    PgShippingRepository, PgSingletonLock, PgStoreRepository, PgTenantRepository, PgUserRepository,
-    PgWhatsAppRepository,
+    PgOutboxRepository, PgPaymentRepository, PgPlanRepository, PgPushSubscriptionRepository,
+    PgSessionRepository, PgShippingRepository, PgSingletonLock, PgStoreRepository,
+    PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
 };
 use comanda_ratelimit::{InMemoryRateLimitStore, RedisRateLimitStore, ResilientRateLimitStore};
 use comanda_services::audit::AuditService;
@@ -58,6 +60,7 @@ use comanda_services::messaging::whatsapp::WhatsAppService;
 use comanda_services::messaging::{Channels, GlobalChannels};
 use comanda_services::onboarding::OnboardingService;
 use comanda_services::orders::OrderService;
+use comanda_services::payments::PaymentService;
 use comanda_services::seed::{SeedAccounts, SeedOutcome, SeedService};
 use comanda_services::shipping::ShippingService;
 use comanda_services::stores::StoreService;
@@ -400,6 +403,13 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         clock.clone(),
         settings.workers.outbox_retention_days,
     );
+    let payments = PaymentService::new(
+        Arc::new(PgPaymentRepository::new(database.clone())),
+        Arc::new(StandardPixApi::new()),
+        payment_secrets(&settings)?,
+        clock.clone(),
+        settings.payments.pix_expiry,
+    );
     let dispatcher = OutboxDispatcher::new(
         DispatcherPorts {
             outbox,
@@ -420,6 +430,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
             storage: media_storage.clone(),
             tracking: tracking.clone(),
             clock: clock.clone(),
+            payments: Some(payments.clone()),
         },
         channels,
         RetryPolicy {
@@ -453,9 +464,11 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
             inventory: inventory_repository.clone(),
             tracking: tracking.clone(),
             clock: clock.clone(),
+            payments: payments.clone(),
         },
     );
     Ok(AppState {
+        payments,
         catalog_cache: CatalogCache::default(),
         whatsapp,
         onboarding,
@@ -514,6 +527,16 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         metrics: Metrics::new().context("registering metrics")?,
         settings,
     })
+}
+
+/// The box that seals PIX providers' secrets, when `PAYMENT_SECRETS_KEY` is set.
+fn payment_secrets(settings: &Settings) -> anyhow::Result<Option<Arc<dyn SecretBox>>> {
+    let Some(key) = &settings.payments.secrets_key else {
+        return Ok(None);
+    };
+    let secrets = AesGcmSecretBox::from_config(key.expose())
+        .map_err(|error| anyhow::anyhow!("PAYMENT_SECRETS_KEY: {error}"))?;
+    Ok(Some(Arc::new(secrets)))
 }
 
 /// The running HTTP server and what tests need to reach it.

@@ -25,6 +25,7 @@ use comanda_services::messaging::push::PushService;
 use comanda_services::messaging::whatsapp::WhatsAppService;
 use comanda_services::onboarding::OnboardingService;
 use comanda_services::orders::OrderService;
+use comanda_services::payments::PaymentService;
 use comanda_services::shipping::ShippingService;
 use comanda_services::stores::StoreService;
 use comanda_services::tenancy::TenancyService;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub shipping: ShippingService,
     pub checkout: CheckoutService,
     pub orders: OrderService,
+    /// PIX settings, charges, webhooks, refunds and expiry (tests call `expire_due`).
+    pub payments: PaymentService,
     pub customers: CustomerService,
     /// Customers' data rights (LGPD): export and erasure.
     pub customer_data: CustomerDataService,

@@ -1,5 +1,5 @@
 //! Background work started with the server: the outbox dispatcher, the WhatsApp media
-//! clean-up and the housekeeping purge. Each loop finishes the pass it is in, then stops when the server stops.
+//! clean-up, the housekeeping purge and the expiry of unpaid PIX orders. Each loop finishes the pass it is in, then stops when the server stops.
 
 use std::time::Duration;
 
@@ -11,6 +11,10 @@ use crate::state::AppState;
 
 /// How often old outbox jobs and idempotency keys are purged.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// How often unpaid PIX orders past their time are looked for: a charge expires at most this
+/// long after `PIX_EXPIRY_MINUTES`.
+const PIX_EXPIRY_INTERVAL: Duration = Duration::from_secs(30);
 
 /// How long shutdown waits for a pass in progress.
 const STOP_GRACE: Duration = Duration::from_secs(30);
@@ -95,9 +99,24 @@ impl Workers {
             }
             tracing::info!("housekeeping stopped");
         });
+        let payments = state.payments.clone();
+        let mut expiry_stop = stopped.clone();
+        let expiry = tokio::spawn(async move {
+            loop {
+                match payments.expire_due().await {
+                    Ok(0) => {}
+                    Ok(expired) => tracing::info!(expired, "unpaid PIX orders cancelled"),
+                    Err(error) => tracing::warn!(%error, "PIX expiry failed"),
+                }
+                if !pause(&mut expiry_stop, PIX_EXPIRY_INTERVAL).await {
+                    break;
+                }
+            }
+            tracing::info!("PIX expiry stopped");
+        });
         Self {
             stop,
-            tasks: vec![outbox, media, purge],
+            tasks: vec![outbox, media, purge, expiry],
         }
     }
 

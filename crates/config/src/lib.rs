@@ -32,6 +32,7 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub web_push: WebPushSettings,
     pub maps: MapsSettings,
+    pub payments: PaymentSettings,
     pub tenancy: TenancySettings,
     pub server: ServerSettings,
     pub otel_exporter_otlp_endpoint: Option<Url>,
@@ -190,6 +191,16 @@ pub struct MapsSettings {
     pub google_maps_api_key: Option<Secret>,
     pub google_maps_base_url: Url,
     pub nominatim_base_url: Url,
+}
+
+/// Online payment with PIX (docs/payments.md).
+#[derive(Debug, Clone)]
+pub struct PaymentSettings {
+    /// `PAYMENT_SECRETS_KEY`: 32 bytes (64 hex digits or base64) that seal the PIX providers'
+    /// secrets at rest; without it only static PIX keys can be set up.
+    pub secrets_key: Option<Secret>,
+    /// `PIX_EXPIRY_MINUTES` (default 15): an order unpaid for this long is cancelled.
+    pub pix_expiry: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -498,6 +509,13 @@ impl Reader<'_> {
                 .url_or("NOMINATIM_BASE_URL", "https://nominatim.openstreetmap.org"),
         };
 
+        let payments = PaymentSettings {
+            secrets_key: self.text("PAYMENT_SECRETS_KEY").map(Secret::new),
+            pix_expiry: Duration::from_secs(
+                60 * self.number::<u64>("PIX_EXPIRY_MINUTES", 15, 1, 24 * 60),
+            ),
+        };
+
         let tenancy = TenancySettings {
             legacy_tenant_slug: self.slug("LEGACY_TENANT_SLUG"),
             super_admin_tenant_slug: self.slug("SUPER_ADMIN_TENANT_SLUG"),
@@ -540,6 +558,7 @@ impl Reader<'_> {
             telegram,
             web_push,
             maps,
+            payments,
             tenancy,
             server,
             otel_exporter_otlp_endpoint,

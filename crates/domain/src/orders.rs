@@ -20,6 +20,18 @@ pub enum PaymentMethod {
     Online,
 }
 
+/// Where an order's payment stands (SPEC §18): PIX orders wait for their payment, which may
+/// expire or be refunded; other methods are paid on delivery (or at the counter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    AwaitingPayment,
+    Paid,
+    Expired,
+    Refunded,
+    OnDelivery,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
@@ -64,6 +76,13 @@ pub struct UnknownName(pub String);
 
 names!(Fulfillment { Delivery => "delivery", Pickup => "pickup" });
 names!(PaymentMethod { Pix => "pix", Cash => "cash", CardOnDelivery => "card_on_delivery", Online => "online" });
+names!(PaymentStatus {
+    AwaitingPayment => "awaiting_payment",
+    Paid => "paid",
+    Expired => "expired",
+    Refunded => "refunded",
+    OnDelivery => "on_delivery",
+});
 names!(OrderStatus {
     Pending => "pending",
     Confirmed => "confirmed",

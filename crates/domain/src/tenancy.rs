@@ -128,10 +128,11 @@ pub enum Module {
     Billing,
     Whatsapp,
     Onboarding,
+    Payments,
 }
 
 impl Module {
-    pub const ALL: [Module; 14] = [
+    pub const ALL: [Module; 15] = [
         Self::Orders,
         Self::Catalog,
         Self::Config,
@@ -146,6 +147,7 @@ impl Module {
         Self::Billing,
         Self::Whatsapp,
         Self::Onboarding,
+        Self::Payments,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -164,6 +166,7 @@ impl Module {
             Self::Billing => "billing",
             Self::Whatsapp => "whatsapp",
             Self::Onboarding => "onboarding",
+            Self::Payments => "payments",
         }
     }
 }
@@ -520,6 +523,6 @@ mod tests {
         for action in Action::ALL {
             assert_eq!(action.as_str().parse::<Action>(), Ok(action));
         }
-        assert!("payments".parse::<Module>().is_err());
+        assert!("payment".parse::<Module>().is_err());
     }
 }

@@ -50,6 +50,8 @@ pub struct NewOrder {
     /// Outbox messages to queue, by kind; their payload names the order.
     pub notifications: Vec<&'static str>,
     pub idempotency: Option<IdempotencyKey>,
+    /// The PIX charge the customer pays, when the order waits for one.
+    pub pix: Option<crate::payments::PixCharge>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +118,17 @@ pub struct StatusChange {
     pub at: DateTime<Utc>,
 }
 
+/// An order's PIX charge as the customer and staff see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPix {
+    pub provider: crate::payments::PixProvider,
+    pub txid: String,
+    pub copy_paste: String,
+    pub expires_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub flag: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderDetail {
     pub id: OrderId,
@@ -134,6 +147,8 @@ pub struct OrderDetail {
     pub payment_method: PaymentMethod,
     pub payment_status: String,
     pub change_for_cents: Option<i64>,
+    /// The PIX charge, for orders that wait for (or had) one.
+    pub pix: Option<OrderPix>,
     pub delivery: Option<OrderDelivery>,
     pub scheduled_for: Option<DateTime<Utc>>,
     pub campaign_ids: Vec<CampaignId>,

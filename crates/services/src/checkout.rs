@@ -17,7 +17,7 @@ use comanda_domain::pricing::{
     price_order,
 };
 use comanda_domain::store::{Address, Store};
-use comanda_domain::tenancy::TenantContext;
+use comanda_domain::tenancy::{Module, TenantContext};
 use comanda_domain::{AddonId, ComboSlotId, OrderId, PizzaSizeId, ProductId, StoreId};
 use comanda_ports::campaigns::CampaignRepository;
 use comanda_ports::catalog::CatalogRepository;
@@ -29,6 +29,7 @@ use comanda_ports::orders::{
 };
 use comanda_ports::{Clock, TrackingTokens};
 
+use crate::payments::PaymentService;
 use crate::shipping::{Quote, ShippingService};
 use crate::stores::StoreService;
 use crate::{FieldProblem, ServiceError};
@@ -129,6 +130,7 @@ pub struct CheckoutPorts {
     pub inventory: Arc<dyn InventoryRepository>,
     pub tracking: Arc<dyn TrackingTokens>,
     pub clock: Arc<dyn Clock>,
+    pub payments: PaymentService,
 }
 
 #[derive(Clone)]
@@ -140,6 +142,7 @@ pub struct CheckoutService {
     inventory: Arc<dyn InventoryRepository>,
     tracking: Arc<dyn TrackingTokens>,
     clock: Arc<dyn Clock>,
+    payments: PaymentService,
 }
 
 /// When stock is weighed while pricing.
@@ -176,6 +179,7 @@ impl CheckoutService {
                 ports.catalog.clone(),
                 ports.campaigns,
                 ports.config,
+                ports.payments.repository(),
             ),
             catalog: ports.catalog,
             shipping,
@@ -183,6 +187,7 @@ impl CheckoutService {
             inventory: ports.inventory,
             tracking: ports.tracking,
             clock: ports.clock,
+            payments: ports.payments,
         }
     }
 
@@ -383,6 +388,27 @@ impl CheckoutService {
             }),
             _ => None,
         };
+        // A PIX order of a tenant that set up its receiver waits for its payment: the store
+        // hears of it once paid. Without the settings, PIX is paid on delivery as before.
+        let pix = match &snapshot.pix {
+            Some(receiver)
+                if input.payment_method == PaymentMethod::Pix
+                    && tenant.has_module(Module::Payments) =>
+            {
+                let description = format!("Pedido {}", priced.store.name);
+                Some(
+                    self.payments
+                        .charge(tenant.id, receiver, priced.price.total_cents, &description)
+                        .await,
+                )
+            }
+            _ => None,
+        };
+        let notifications = if pix.is_some() {
+            Vec::new()
+        } else {
+            NEW_ORDER_NOTIFICATIONS.to_vec()
+        };
         let order = self
             .orders
             .place(NewOrder {
@@ -398,8 +424,9 @@ impl CheckoutService {
                 scheduled_for: input.scheduled_for,
                 delivery,
                 stock: priced.stock,
-                notifications: NEW_ORDER_NOTIFICATIONS.to_vec(),
+                notifications,
                 idempotency,
+                pix,
             })
             .await;
         let order = match order {

@@ -22,6 +22,7 @@ pub mod media;
 pub mod messaging;
 pub mod onboarding;
 pub mod orders;
+pub mod payments;
 pub mod seed;
 pub mod shipping;
 pub mod stores;

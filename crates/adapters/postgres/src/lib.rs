@@ -12,10 +12,11 @@ pub use connect::{ConnectError, PgTarget, SslMode};
 pub use database::{Database, DatabaseConfig, count_tables, ensure_database_exists};
 pub use migrations::{MigrationError, run_migrations};
 pub use repos::{
-    PgAuditRepository, PgBillingRepository, PgCampaignRepository, PgCatalogRepository,
-    PgCentralRepository, PgConfigRepository, PgCustomerDataRepository, PgCustomerRepository,
-    PgGroupRepository, PgImportRepository, PgInsightsRepository, PgInventoryRepository,
-    PgMediaRepository, PgOnboardingRepository, PgOrderRepository, PgOutboxRepository,
-    PgPlanRepository, PgPushSubscriptionRepository, PgSessionRepository, PgShippingRepository,
-    PgSingletonLock, PgStoreRepository, PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
+    PAYMENT_EXPIRED, PgAuditRepository, PgBillingRepository, PgCampaignRepository,
+    PgCatalogRepository, PgCentralRepository, PgConfigRepository, PgCustomerDataRepository,
+    PgCustomerRepository, PgGroupRepository, PgImportRepository, PgInsightsRepository,
+    PgInventoryRepository, PgMediaRepository, PgOnboardingRepository, PgOrderRepository,
+    PgOutboxRepository, PgPaymentRepository, PgPlanRepository, PgPushSubscriptionRepository,
+    PgSessionRepository, PgShippingRepository, PgSingletonLock, PgStoreRepository,
+    PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
 };

@@ -355,6 +355,32 @@ diesel::table! {
         status -> Text,
         amount_cents -> BigInt,
         change_for_cents -> Nullable<BigInt>,
+        provider -> Nullable<Text>,
+        txid -> Nullable<Text>,
+        copy_paste -> Nullable<Text>,
+        expires_at -> Nullable<Timestamptz>,
+        paid_at -> Nullable<Timestamptz>,
+        end_to_end_id -> Nullable<Text>,
+        paid_cents -> Nullable<BigInt>,
+        refund_id -> Nullable<Text>,
+        flag -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    tenant_pix_settings (tenant_id) {
+        tenant_id -> Uuid,
+        key -> Text,
+        key_kind -> Text,
+        merchant_name -> Text,
+        merchant_city -> Text,
+        provider -> Text,
+        api_base_url -> Nullable<Text>,
+        api_client_id -> Nullable<Text>,
+        api_secrets -> Nullable<Bytea>,
+        webhook_secret -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -677,6 +703,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_items,
     order_item_addons,
     order_payments,
+    tenant_pix_settings,
     order_deliveries,
     order_status_history,
     campaign_uses,

@@ -10,6 +10,7 @@ pub mod media;
 pub mod metrics;
 pub mod orders;
 pub mod patch;
+pub mod pix_webhook;
 pub mod shipping;
 pub mod stores;
 pub mod whatsapp_webhook;
@@ -40,10 +41,14 @@ pub fn register(config: &mut ServiceConfig) {
         .service(orders::checkout)
         .service(orders::list)
         .service(orders::get)
+        .service(orders::payment_qr)
         .service(admin::orders::list)
         .service(admin::orders::get)
         .service(admin::orders::set_status)
         .service(admin::orders::cancel)
+        .service(admin::payments::set_payment)
+        .service(admin::payments::get_pix)
+        .service(admin::payments::put_pix)
         .service(admin::customers::list_customers)
         .service(admin::customers::merge_customers)
         .service(admin::customers::get_customer)
@@ -133,6 +138,7 @@ pub fn register(config: &mut ServiceConfig) {
         .service(admin::central::delete_plan)
         .service(billing_webhooks::status)
         .service(billing_webhooks::intake)
+        .service(pix_webhook::pix_paid)
         .service(whatsapp_webhook::verify)
         .service(whatsapp_webhook::events)
         .service(whatsapp_webhook::verify_for_tenant)

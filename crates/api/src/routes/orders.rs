@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod};
 use comanda_domain::pricing::PricedLine;
 use comanda_domain::tenancy::{Action, Module};
-use comanda_domain::{AddonId, CustomerId, OrderId, ProductId, StoreId};
+use comanda_domain::{AddonId, CustomerId, OrderId, ProductId, StoreId, TenantId};
 use comanda_ports::orders::IdempotencyKey;
 use comanda_ports::orders::{OrderDetail, OrderFilter, OrderSummary};
 use comanda_services::checkout::{CheckoutInput, ItemInput, PricedCheckout};
@@ -281,8 +281,34 @@ pub struct OrderCustomerView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaymentView {
     pub method: String,
+    /// `awaiting_payment`, `paid`, `expired`, `refunded` (PIX charges) or `on_delivery`.
     pub status: String,
     pub change_for_cents: Option<i64>,
+    /// The PIX charge's id (PIX orders of a tenant with PIX set up).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub txid: Option<String>,
+    /// The BR Code ("PIX copia e cola") to paste in a bank app.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_paste: Option<String>,
+    /// The BR Code as an SVG QR code; works in a plain `<img src>` (the URL carries the token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_svg_url: Option<String>,
+    /// Unpaid by then, the order is cancelled (`payment_expired`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// `static` (staff confirm) or `api_pix` (the provider confirms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<DateTime<Utc>>,
+    /// For staff to look at: `amount_mismatch`, `paid_after_expiry`, `refund_failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+}
+
+/// Where the order's PIX QR code is served: `GET /orders/{id}/payment/qr.svg`.
+pub fn qr_svg_url(tenant: TenantId, order: OrderId, token: &str) -> String {
+    format!("/orders/{order}/payment/qr.svg?tenant_id={tenant}&token={token}")
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -332,7 +358,14 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    pub fn new(order: OrderDetail, tracking_token: Option<String>) -> Self {
+    /// The view; `qr_token` (the order's tracking token) links its PIX QR code.
+    pub fn new(order: OrderDetail, tracking_token: Option<String>, qr_token: Option<&str>) -> Self {
+        let qr_svg_url = order
+            .pix
+            .as_ref()
+            .zip(qr_token)
+            .map(|(_, token)| qr_svg_url(order.tenant_id, order.id, token));
+        let pix = order.pix.clone();
         Self {
             id: order.id.to_string(),
             number: order.number,
@@ -376,6 +409,13 @@ impl OrderView {
                 method: order.payment_method.as_str().to_owned(),
                 status: order.payment_status,
                 change_for_cents: order.change_for_cents,
+                qr_svg_url,
+                txid: pix.as_ref().map(|pix| pix.txid.clone()),
+                copy_paste: pix.as_ref().map(|pix| pix.copy_paste.clone()),
+                expires_at: pix.as_ref().map(|pix| pix.expires_at),
+                provider: pix.as_ref().map(|pix| pix.provider.as_str().to_owned()),
+                paid_at: pix.as_ref().and_then(|pix| pix.paid_at),
+                flag: pix.and_then(|pix| pix.flag),
             },
             delivery: order.delivery.map(|delivery| OrderDeliveryView {
                 address: AddressView {
@@ -529,7 +569,12 @@ pub async fn checkout(
     } else {
         state.metrics.order_created();
     }
-    Ok(response.json(OrderView::new(placed.order, Some(placed.tracking_token))))
+    let qr_token = placed.tracking_token.clone();
+    Ok(response.json(OrderView::new(
+        placed.order,
+        Some(placed.tracking_token),
+        Some(&qr_token),
+    )))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -642,10 +687,66 @@ pub async fn get(
     if let Some(token) = &query.token {
         let tenant = Tenant::extract(&request).await?;
         let order = state.orders.get_tracked(tenant.0.id, id, token).await?;
-        return Ok(web::Json(OrderView::new(order, None)));
+        return Ok(web::Json(OrderView::new(order, None, Some(token))));
     }
     let user = CurrentUser::extract(&request).await?;
     let scope = user.allow(Module::Orders, Action::View)?;
     let order = state.orders.get(scope.tenant, id).await?;
-    Ok(web::Json(OrderView::new(order, None)))
+    let token = state.orders.tracking_token(order.id);
+    Ok(web::Json(OrderView::new(order, None, Some(&token))))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QrQuery {
+    /// The order's tenant (an `<img>` sends no headers).
+    pub tenant_id: String,
+    /// The order's tracking token.
+    pub token: String,
+}
+
+/// The order's PIX BR Code as an SVG QR code, for a plain `<img src>`: the URL (the order's
+/// `payment.qr_svg_url`) carries the tenant and the tracking token. 404 for a wrong token or
+/// an order without a PIX charge.
+#[utoipa::path(
+    tag = "orders",
+    params(("order_id" = String, Path), QrQuery),
+    responses(
+        (status = 200, description = "The QR code", content_type = "image/svg+xml", body = String),
+        (status = 404, body = ErrorBody),
+    )
+)]
+#[get("/orders/{order_id}/payment/qr.svg")]
+pub async fn payment_qr(
+    state: web::Data<AppState>,
+    id: web::Path<OrderId>,
+    query: web::Query<QrQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = state
+        .tenancy
+        .resolve(comanda_domain::tenancy::TenantHeaders {
+            id: Some(&query.tenant_id),
+            slug: None,
+        })
+        .await?;
+    let order = state
+        .orders
+        .get_tracked(tenant.id, id.into_inner(), &query.token)
+        .await?;
+    let pix = order
+        .pix
+        .ok_or_else(|| ApiError::not_found("This order has no PIX charge"))?;
+    let code =
+        qrcode::QrCode::with_error_correction_level(pix.copy_paste.as_bytes(), qrcode::EcLevel::M)
+            .map_err(|error| ApiError::internal(&format!("QR code of a BR Code: {error}")))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(256, 256)
+        .quiet_zone(true)
+        .build();
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        // The code of an order never changes; only whoever holds the token may see it.
+        .insert_header(("Cache-Control", "private, max-age=3600"))
+        .body(svg))
 }

@@ -17,6 +17,7 @@ use comanda_domain::{BandId, CategoryId, ProductId, StoreId, TenantId};
 use comanda_ports::campaigns::CampaignRepository;
 use comanda_ports::catalog::CatalogRepository;
 use comanda_ports::config::{ConfigRepository, TenantConfig};
+use comanda_ports::payments::{PaymentRepository, PixReceiver};
 
 use crate::ServiceError;
 use crate::shipping::ShippingService;
@@ -40,6 +41,8 @@ pub struct StoreSnapshot {
     /// Flavour categories: the pizza each one's products are flavours of.
     pub flavor_categories: HashMap<CategoryId, ProductId>,
     pub campaigns: Vec<Campaign>,
+    /// Who receives PIX payments, when the tenant set it up.
+    pub pix: Option<PixReceiver>,
 }
 
 impl StoreSnapshot {
@@ -62,6 +65,7 @@ pub struct Snapshots {
     catalog: Arc<dyn CatalogRepository>,
     campaigns: Arc<dyn CampaignRepository>,
     config: Arc<dyn ConfigRepository>,
+    payments: Arc<dyn PaymentRepository>,
     kept: Arc<Mutex<Kept>>,
 }
 
@@ -72,6 +76,7 @@ impl Snapshots {
         catalog: Arc<dyn CatalogRepository>,
         campaigns: Arc<dyn CampaignRepository>,
         config: Arc<dyn ConfigRepository>,
+        payments: Arc<dyn PaymentRepository>,
     ) -> Self {
         Self {
             stores,
@@ -79,6 +84,7 @@ impl Snapshots {
             catalog,
             campaigns,
             config,
+            payments,
             kept: Arc::default(),
         }
     }
@@ -134,6 +140,11 @@ impl Snapshots {
             })
             .collect();
         let campaigns = self.campaigns.active(tenant).await?;
+        let pix = self
+            .payments
+            .pix_settings(tenant)
+            .await?
+            .map(|settings| settings.receiver);
         Ok(StoreSnapshot {
             store,
             config,
@@ -142,6 +153,7 @@ impl Snapshots {
             category_schedules,
             flavor_categories,
             campaigns,
+            pix,
         })
     }
 

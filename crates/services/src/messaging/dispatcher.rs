@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use super::Channels;
 use crate::ServiceError;
+use crate::payments::{PaymentService, RefundError};
 
 /// Kinds of notification the dispatcher knows.
 pub mod kinds {
@@ -32,6 +33,8 @@ pub mod kinds {
     pub const TELEGRAM_NEW_ORDER: &str = "telegram.new_order";
     pub const PUSH_NEW_ORDER: &str = "webpush.new_order";
     pub const PUSH_WHATSAPP_MESSAGE: &str = "webpush.whatsapp_message";
+    /// Not a message: a cancelled order's PIX to give back through the provider.
+    pub const PIX_REFUND: &str = "pix.refund";
 }
 
 /// When to try again, and when to stop.
@@ -159,6 +162,8 @@ pub struct DispatcherPorts {
     pub storage: Arc<dyn MediaStorage>,
     pub tracking: Arc<dyn TrackingTokens>,
     pub clock: Arc<dyn Clock>,
+    /// Refunds of PIX orders (`pix.refund`).
+    pub payments: Option<PaymentService>,
 }
 
 #[derive(Clone)]
@@ -182,6 +187,24 @@ fn text_field<'a>(payload: &'a Value, name: &str) -> Result<&'a str, Failure> {
 }
 
 impl OutboxDispatcher {
+    /// A refund is done once the provider says so; while it processes, the job is retried.
+    async fn pix_refund(&self, job: &OutboxJob) -> Result<Delivered, Failure> {
+        let Some(payments) = &self.ports.payments else {
+            return Ok(Delivered::Skipped("PIX payments are not wired".into()));
+        };
+        let order = text_field(&job.payload, "order_id")?
+            .parse::<OrderId>()
+            .map_err(|_| Failure::Permanent("the job's order_id is not an id".into()))?;
+        match payments.refund(job.tenant_id, order).await {
+            Ok(true) => Ok(Delivered::Sent),
+            Ok(false) => Err(Failure::Temporary(
+                "the provider is still processing the refund".into(),
+            )),
+            Err(RefundError::Temporary(error)) => Err(Failure::Temporary(error.to_string())),
+            Err(RefundError::Permanent(error)) => Err(Failure::Permanent(error)),
+        }
+    }
+
     pub fn new(
         ports: DispatcherPorts,
         channels: Channels,
@@ -300,6 +323,7 @@ impl OutboxDispatcher {
             kinds::WHATSAPP_REPLY => self.reply(job).await,
             kinds::WHATSAPP_MEDIA => self.download_media(job).await,
             kinds::TELEGRAM_NEW_ORDER => self.telegram_new_order(job).await,
+            kinds::PIX_REFUND => self.pix_refund(job).await,
             kinds::PUSH_NEW_ORDER => {
                 let order = self.order(job).await?;
                 let payload = serde_json::json!({

@@ -61,6 +61,7 @@ impl World {
             storage: not_reached.clone(),
             tracking: not_reached.clone(),
             clock: Arc::new(FixedClock(Utc::now())),
+            payments: None,
         };
         let channels = Channels::new(
             tenants,

@@ -19,12 +19,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use comanda_domain::orders::OrderStatus;
+use comanda_domain::orders::{OrderStatus, PaymentStatus};
 use comanda_domain::{CampaignId, CustomerId, OrderId, ProductId};
 use comanda_ports::RepoError;
 use comanda_ports::orders::{
     IdempotencyKey, IdempotencyState, NewOrder, OrderCustomer, OrderDelivery, OrderDetail,
-    OrderItem, OrderItemAddon, PlaceOrderError, StatusChange,
+    OrderItem, OrderItemAddon, OrderPix, PlaceOrderError, StatusChange,
 };
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -353,8 +353,17 @@ fn answer(
         shipping_fee_cents: price.shipping_fee_cents,
         total_cents: price.total_cents,
         payment_method: order.payment_method,
-        payment_status: "pending".into(),
+        payment_status: payment_status(order).as_str().into(),
         change_for_cents: order.change_for_cents,
+        pix: order.pix.as_ref().map(|pix| OrderPix {
+            provider: pix.provider,
+            txid: pix.txid.clone(),
+            copy_paste: pix.copy_paste.clone(),
+            expires_at: DateTime::from_timestamp_micros(pix.expires_at.timestamp_micros())
+                .unwrap_or(pix.expires_at),
+            paid_at: None,
+            flag: None,
+        }),
         delivery: order.delivery.as_ref().map(|delivery| OrderDelivery {
             address: delivery.address.clone(),
             latitude: delivery.latitude,
@@ -381,6 +390,15 @@ fn answer(
         created_at,
         updated_at: created_at,
     })
+}
+
+/// A PIX charge waits for its payment; everything else is paid on delivery.
+fn payment_status(order: &NewOrder) -> PaymentStatus {
+    if order.pix.is_some() {
+        PaymentStatus::AwaitingPayment
+    } else {
+        PaymentStatus::OnDelivery
+    }
 }
 
 /// The order's one statement. Its parameters are named once, in the `p` row, and every step
@@ -480,8 +498,10 @@ locked_stock AS MATERIALIZED (
          AS a (id, item_id, addon_id, name, group_name, quantity, unit_price_cents)
     WHERE a.item_id IN (SELECT id FROM order_items_written)
 ), payment_written AS (
-    INSERT INTO order_payments (order_id, tenant_id, method, amount_cents, change_for_cents)
-    SELECT placed.id, p.tenant_id, p.payment_method, p.total_cents, p.change_for_cents
+    INSERT INTO order_payments (order_id, tenant_id, method, status, amount_cents,
+                                change_for_cents, provider, txid, copy_paste, expires_at)
+    SELECT placed.id, p.tenant_id, p.payment_method, p.payment_status, p.total_cents,
+           p.change_for_cents, p.pix_provider, p.pix_txid, p.pix_copy_paste, p.pix_expires_at
     FROM p, placed
 ), delivery_written AS (
     INSERT INTO order_deliveries (order_id, tenant_id, cep, street, number, complement, district,
@@ -558,6 +578,11 @@ struct PlaceOrderStatement {
     addon_unit_prices: Vec<i64>,
     payment_method: &'static str,
     change_for_cents: Option<i64>,
+    payment_status: &'static str,
+    pix_provider: Option<&'static str>,
+    pix_txid: Option<String>,
+    pix_copy_paste: Option<String>,
+    pix_expires_at: Option<DateTime<Utc>>,
     cep: Option<String>,
     street: Option<String>,
     street_number: Option<String>,
@@ -641,6 +666,14 @@ impl PlaceOrderStatement {
             addon_unit_prices: Vec::new(),
             payment_method: order.payment_method.as_str(),
             change_for_cents: order.change_for_cents,
+            payment_status: payment_status(order).as_str(),
+            pix_provider: order.pix.as_ref().map(|pix| pix.provider.as_str()),
+            pix_txid: order.pix.as_ref().map(|pix| pix.txid.clone()),
+            pix_copy_paste: order.pix.as_ref().map(|pix| pix.copy_paste.clone()),
+            pix_expires_at: order
+                .pix
+                .as_ref()
+                .and_then(|pix| DateTime::from_timestamp_micros(pix.expires_at.timestamp_micros())),
             cep: None,
             street: None,
             street_number: None,
@@ -886,6 +919,29 @@ impl QueryFragment<Pg> for PlaceOrderStatement {
             &self.change_for_cents,
             "change_for_cents",
             "int8"
+        );
+        param!(false, Text, &self.payment_status, "payment_status", "text");
+        param!(
+            false,
+            Nullable<Text>,
+            &self.pix_provider,
+            "pix_provider",
+            "text"
+        );
+        param!(false, Nullable<Text>, &self.pix_txid, "pix_txid", "text");
+        param!(
+            false,
+            Nullable<Text>,
+            &self.pix_copy_paste,
+            "pix_copy_paste",
+            "text"
+        );
+        param!(
+            false,
+            Nullable<Timestamptz>,
+            &self.pix_expires_at,
+            "pix_expires_at",
+            "timestamptz"
         );
         param!(false, Nullable<Text>, &self.cep, "cep", "text");
         param!(false, Nullable<Text>, &self.street, "street", "text");

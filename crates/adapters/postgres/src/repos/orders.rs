@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod};
+use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod, PaymentStatus};
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::phone::Phone;
 use comanda_domain::store::Address;
@@ -14,9 +14,10 @@ use comanda_domain::{
 };
 use comanda_ports::orders::{
     IdempotencyKey, IdempotencyState, NewOrder, OrderCustomer, OrderDelivery, OrderDetail,
-    OrderFilter, OrderItem, OrderItemAddon, OrderRepository, OrderSummary, PlaceOrderError,
-    StatusChange, TransitionError,
+    OrderFilter, OrderItem, OrderItemAddon, OrderPix, OrderRepository, OrderSummary,
+    PlaceOrderError, StatusChange, TransitionError,
 };
+use comanda_ports::payments::PixProvider;
 use comanda_ports::{Actor, RepoError, RepoResult};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -29,7 +30,7 @@ use crate::repos::audit::{self, Change};
 use crate::repos::checkout::{self, idempotency_state};
 use crate::repos::contains_pattern;
 use crate::schema::{
-    campaign_uses, customers, idempotency_keys, order_item_addons, order_items,
+    campaign_uses, customers, idempotency_keys, order_item_addons, order_items, order_payments,
     order_status_history, orders, outbox, stock_levels, stock_movements,
 };
 
@@ -45,7 +46,7 @@ impl PgOrderRepository {
 }
 
 #[derive(Debug)]
-enum MoveFailure {
+pub(crate) enum MoveFailure {
     Db(diesel::result::Error),
     NotFound,
     Invalid(OrderStatus, OrderStatus),
@@ -75,7 +76,7 @@ impl From<MoveFailure> for TransitionError {
     }
 }
 
-async fn queue(
+pub(crate) async fn queue(
     conn: &mut AsyncPgConnection,
     tenant: TenantId,
     order: Uuid,
@@ -106,6 +107,189 @@ async fn queue(
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// Outbox kind of a refund request to the PIX provider.
+pub(crate) const PIX_REFUND_JOB: &str = "pix.refund";
+
+/// A cancelled order's charge: one still waiting can no longer be paid (`expired`); one paid
+/// through the PIX API goes back to the payer (a `pix.refund` job; staff refund static ones).
+pub(crate) async fn settle_cancelled_payment(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    id: OrderId,
+    number: i64,
+) -> QueryResult<()> {
+    let payment: Option<(String, Option<String>)> = diesel::update(
+        order_payments::table
+            .filter(order_payments::tenant_id.eq(tenant.as_uuid()))
+            .filter(order_payments::order_id.eq(id.as_uuid())),
+    )
+    .set(order_payments::status.eq(diesel::dsl::sql::<Text>(
+        "CASE WHEN status = 'awaiting_payment' THEN 'expired' ELSE status END",
+    )))
+    .returning((order_payments::status, order_payments::provider))
+    .get_result(conn)
+    .await
+    .optional()?;
+    if let Some((status, Some(provider))) = payment
+        && status == PaymentStatus::Paid.as_str()
+        && provider == PixProvider::ApiPix.as_str()
+    {
+        queue(
+            conn,
+            tenant,
+            id.as_uuid(),
+            number,
+            &[PIX_REFUND_JOB],
+            serde_json::json!({}),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A status change, as `move_order` applies it.
+pub(crate) struct OrderMove {
+    pub tenant: TenantId,
+    pub id: OrderId,
+    pub to: OrderStatus,
+    pub reason: Option<String>,
+}
+
+/// Moves an order inside the caller's transaction: the row locked, the move checked, history,
+/// stock back on cancel, the payment settled (an unpaid charge expires; a paid `api_pix` one
+/// is refunded through the outbox), notifications and the audit entry.
+pub(crate) async fn move_order(
+    conn: &mut AsyncPgConnection,
+    change: &OrderMove,
+    kinds: &[&'static str],
+    actor: &Actor,
+) -> Result<(), MoveFailure> {
+    let OrderMove {
+        tenant,
+        id,
+        to,
+        reason,
+    } = change;
+    let (tenant, id, to) = (*tenant, *id, *to);
+
+    let current: Option<(String, String, Uuid, i64)> = orders::table
+        .filter(orders::tenant_id.eq(tenant.as_uuid()))
+        .filter(orders::id.eq(id.as_uuid()))
+        .select((
+            orders::status,
+            orders::fulfillment,
+            orders::store_id,
+            orders::number,
+        ))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    let (status, fulfillment, store, number) = current.ok_or(MoveFailure::NotFound)?;
+    let from: OrderStatus = parse(&status, "order status")?;
+    let fulfillment: Fulfillment = parse(&fulfillment, "fulfillment")?;
+    if !from.can_move_to(to, fulfillment) {
+        return Err(MoveFailure::Invalid(from, to));
+    }
+    diesel::update(
+        orders::table
+            .filter(orders::tenant_id.eq(tenant.as_uuid()))
+            .filter(orders::id.eq(id.as_uuid())),
+    )
+    .set((
+        orders::status.eq(to.as_str()),
+        orders::cancel_reason.eq(if to == OrderStatus::Canceled {
+            reason.clone()
+        } else {
+            None
+        }),
+        orders::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    diesel::insert_into(order_status_history::table)
+        .values((
+            order_status_history::id.eq(Uuid::now_v7()),
+            order_status_history::tenant_id.eq(tenant.as_uuid()),
+            order_status_history::order_id.eq(id.as_uuid()),
+            order_status_history::from_status.eq(Some(from.as_str())),
+            order_status_history::to_status.eq(to.as_str()),
+            order_status_history::actor_user_id.eq(actor.user_id.map(|u| u.as_uuid())),
+            order_status_history::reason.eq(reason),
+        ))
+        .execute(conn)
+        .await?;
+    if to == OrderStatus::Canceled {
+        // Give back what the sale took, in product order like the checkout.
+        let sold: Vec<(Uuid, i32)> = stock_movements::table
+            .filter(stock_movements::tenant_id.eq(tenant.as_uuid()))
+            .filter(stock_movements::order_id.eq(id.as_uuid()))
+            .filter(stock_movements::reason.eq("sale"))
+            .order(stock_movements::product_id)
+            .select((stock_movements::product_id, stock_movements::delta))
+            .load(conn)
+            .await?;
+        for (product, delta) in sold {
+            let after: Option<i32> = diesel::update(
+                stock_levels::table
+                    .filter(stock_levels::tenant_id.eq(tenant.as_uuid()))
+                    .filter(stock_levels::store_id.eq(store))
+                    .filter(stock_levels::product_id.eq(product)),
+            )
+            .set((
+                stock_levels::quantity.eq(stock_levels::quantity - delta),
+                stock_levels::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(stock_levels::quantity)
+            .get_result(conn)
+            .await
+            .optional()?;
+            if let Some(after) = after {
+                diesel::insert_into(stock_movements::table)
+                    .values((
+                        stock_movements::id.eq(Uuid::now_v7()),
+                        stock_movements::tenant_id.eq(tenant.as_uuid()),
+                        stock_movements::store_id.eq(store),
+                        stock_movements::product_id.eq(product),
+                        stock_movements::delta.eq(-delta),
+                        stock_movements::quantity_after.eq(after),
+                        stock_movements::reason.eq("cancel"),
+                        stock_movements::order_id.eq(Some(id.as_uuid())),
+                        stock_movements::actor_user_id.eq(actor.user_id.map(|u| u.as_uuid())),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+        }
+    }
+    if to == OrderStatus::Canceled {
+        settle_cancelled_payment(conn, tenant, id, number).await?;
+    }
+    queue(
+        conn,
+        tenant,
+        id.as_uuid(),
+        number,
+        kinds,
+        serde_json::json!({"status": to.as_str()}),
+    )
+    .await?;
+    audit::record(
+        conn,
+        &actor,
+        Change {
+            tenant: Some(tenant),
+            action: "order.status",
+            entity_type: "order",
+            entity_id: Some(id.to_string()),
+            before: Some(serde_json::json!({"status": from.as_str()})),
+            after: Some(serde_json::json!({"status": to.as_str(), "reason": reason})),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 #[derive(QueryableByName)]
@@ -153,6 +337,18 @@ struct HeaderRow {
     #[diesel(sql_type = Nullable<BigInt>)]
     change_for_cents: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
+    pix_provider: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    txid: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    copy_paste: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    expires_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    paid_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    flag: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
     cep: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     street: Option<String>,
@@ -185,7 +381,8 @@ const ORDER_HEADER: &str = "\
            COALESCE(o.customer_name, c.name) AS customer_name, c.phone AS customer_phone, o.subtotal_cents, o.discount_cents, \
            o.shipping_fee_cents, o.total_cents, o.campaign_ids, o.scheduled_for, o.cancel_reason, \
            o.created_at, o.updated_at, p.method AS payment_method, p.status AS payment_status, \
-           p.change_for_cents, d.cep, d.street, d.number AS street_number, d.complement, d.district, \
+           p.change_for_cents, p.provider AS pix_provider, p.txid, p.copy_paste, p.expires_at, \
+           p.paid_at, p.flag, d.cep, d.street, d.number AS street_number, d.complement, d.district, \
            d.city, d.state, d.latitude, d.longitude, d.distance_km, d.fee_cents AS delivery_fee_cents, \
            d.eta_minutes, d.source \
     FROM orders o \
@@ -349,6 +546,23 @@ pub(crate) async fn load_detail(
         payment_method: parse::<PaymentMethod>(&header.payment_method, "payment method")?,
         payment_status: header.payment_status,
         change_for_cents: header.change_for_cents,
+        pix: match (
+            header.pix_provider,
+            header.txid,
+            header.copy_paste,
+            header.expires_at,
+        ) {
+            (Some(provider), Some(txid), Some(copy_paste), Some(expires_at)) => Some(OrderPix {
+                provider: PixProvider::parse(&provider)
+                    .ok_or_else(|| corrupt("payment provider", provider))?,
+                txid,
+                copy_paste,
+                expires_at,
+                paid_at: header.paid_at,
+                flag: header.flag,
+            }),
+            _ => None,
+        },
         delivery,
         scheduled_for: header.scheduled_for,
         campaign_ids: header
@@ -542,120 +756,13 @@ impl OrderRepository for PgOrderRepository {
         let kinds = notifications.to_vec();
         let actor = actor.clone();
         conn.transaction::<_, MoveFailure, _>(async move |conn| {
-            let current: Option<(String, String, Uuid, i64)> = orders::table
-                .filter(orders::tenant_id.eq(tenant.as_uuid()))
-                .filter(orders::id.eq(id.as_uuid()))
-                .select((
-                    orders::status,
-                    orders::fulfillment,
-                    orders::store_id,
-                    orders::number,
-                ))
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?;
-            let (status, fulfillment, store, number) = current.ok_or(MoveFailure::NotFound)?;
-            let from: OrderStatus = parse(&status, "order status")?;
-            let fulfillment: Fulfillment = parse(&fulfillment, "fulfillment")?;
-            if !from.can_move_to(to, fulfillment) {
-                return Err(MoveFailure::Invalid(from, to));
-            }
-            diesel::update(
-                orders::table
-                    .filter(orders::tenant_id.eq(tenant.as_uuid()))
-                    .filter(orders::id.eq(id.as_uuid())),
-            )
-            .set((
-                orders::status.eq(to.as_str()),
-                orders::cancel_reason.eq(if to == OrderStatus::Canceled {
-                    reason.clone()
-                } else {
-                    None
-                }),
-                orders::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
-            diesel::insert_into(order_status_history::table)
-                .values((
-                    order_status_history::id.eq(Uuid::now_v7()),
-                    order_status_history::tenant_id.eq(tenant.as_uuid()),
-                    order_status_history::order_id.eq(id.as_uuid()),
-                    order_status_history::from_status.eq(Some(from.as_str())),
-                    order_status_history::to_status.eq(to.as_str()),
-                    order_status_history::actor_user_id.eq(actor.user_id.map(|u| u.as_uuid())),
-                    order_status_history::reason.eq(&reason),
-                ))
-                .execute(conn)
-                .await?;
-            if to == OrderStatus::Canceled {
-                // Give back what the sale took, in product order like the checkout.
-                let sold: Vec<(Uuid, i32)> = stock_movements::table
-                    .filter(stock_movements::tenant_id.eq(tenant.as_uuid()))
-                    .filter(stock_movements::order_id.eq(id.as_uuid()))
-                    .filter(stock_movements::reason.eq("sale"))
-                    .order(stock_movements::product_id)
-                    .select((stock_movements::product_id, stock_movements::delta))
-                    .load(conn)
-                    .await?;
-                for (product, delta) in sold {
-                    let after: Option<i32> = diesel::update(
-                        stock_levels::table
-                            .filter(stock_levels::tenant_id.eq(tenant.as_uuid()))
-                            .filter(stock_levels::store_id.eq(store))
-                            .filter(stock_levels::product_id.eq(product)),
-                    )
-                    .set((
-                        stock_levels::quantity.eq(stock_levels::quantity - delta),
-                        stock_levels::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .returning(stock_levels::quantity)
-                    .get_result(conn)
-                    .await
-                    .optional()?;
-                    if let Some(after) = after {
-                        diesel::insert_into(stock_movements::table)
-                            .values((
-                                stock_movements::id.eq(Uuid::now_v7()),
-                                stock_movements::tenant_id.eq(tenant.as_uuid()),
-                                stock_movements::store_id.eq(store),
-                                stock_movements::product_id.eq(product),
-                                stock_movements::delta.eq(-delta),
-                                stock_movements::quantity_after.eq(after),
-                                stock_movements::reason.eq("cancel"),
-                                stock_movements::order_id.eq(Some(id.as_uuid())),
-                                stock_movements::actor_user_id
-                                    .eq(actor.user_id.map(|u| u.as_uuid())),
-                            ))
-                            .execute(conn)
-                            .await?;
-                    }
-                }
-            }
-            queue(
-                conn,
+            let change = OrderMove {
                 tenant,
-                id.as_uuid(),
-                number,
-                &kinds,
-                serde_json::json!({"status": to.as_str()}),
-            )
-            .await?;
-            audit::record(
-                conn,
-                &actor,
-                Change {
-                    tenant: Some(tenant),
-                    action: "order.status",
-                    entity_type: "order",
-                    entity_id: Some(id.to_string()),
-                    before: Some(serde_json::json!({"status": from.as_str()})),
-                    after: Some(serde_json::json!({"status": to.as_str(), "reason": reason})),
-                },
-            )
-            .await?;
-            Ok(())
+                id,
+                to,
+                reason,
+            };
+            move_order(conn, &change, &kinds, &actor).await
         })
         .await
         .map_err(TransitionError::from)?;

@@ -180,7 +180,7 @@ fn export_view(scope: &TenantScope<'_>, export: CustomerExport) -> CustomerExpor
         orders: export
             .orders
             .into_iter()
-            .map(|order| OrderView::new(order, None))
+            .map(|order| OrderView::new(order, None, None))
             .collect(),
         campaign_uses: export
             .campaign_uses

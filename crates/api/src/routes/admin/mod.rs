@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod modules;
 pub mod onboarding;
 pub mod orders;
+pub mod payments;
 pub mod shipping;
 pub mod stores;
 pub mod users;

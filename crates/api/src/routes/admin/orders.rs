@@ -45,7 +45,12 @@ pub async fn get(
     let scope = user.allow(Module::Orders, Action::View)?;
     let order = state.orders.get(scope.tenant, id.into_inner()).await?;
     let token = state.orders.tracking_token(order.id);
-    Ok(web::Json(OrderView::new(order, Some(token))))
+    let qr_token = token.clone();
+    Ok(web::Json(OrderView::new(
+        order,
+        Some(token),
+        Some(&qr_token),
+    )))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -87,7 +92,8 @@ pub async fn set_status(
             scope.actor,
         )
         .await?;
-    Ok(web::Json(OrderView::new(order, None)))
+    let token = state.orders.tracking_token(order.id);
+    Ok(web::Json(OrderView::new(order, None, Some(&token))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -121,5 +127,6 @@ pub async fn cancel(
             scope.actor,
         )
         .await?;
-    Ok(web::Json(OrderView::new(order, None)))
+    let token = state.orders.tracking_token(order.id);
+    Ok(web::Json(OrderView::new(order, None, Some(&token))))
 }
