@@ -211,7 +211,7 @@ async fn me_answers_role_modules_and_permissions_by_bearer_and_by_cookie() {
     assert!(
         by_bearer["modules"]
             .as_array()
-            .is_some_and(|m| m.len() == 14)
+            .is_some_and(|m| m.len() == comanda_domain::tenancy::Module::ALL.len())
     );
     assert!(
         by_bearer["permissions"]

@@ -7,6 +7,7 @@ mod inventory_and_config;
 mod isolation;
 mod menus_by_time;
 mod orders;
+mod pix;
 mod pizza;
 mod placing;
 mod races;
