@@ -216,7 +216,7 @@ async fn me_answers_role_modules_and_permissions_by_bearer_and_by_cookie() {
     assert!(
         by_bearer["permissions"]
             .as_array()
-            .is_some_and(|p| p.len() == 56)
+            .is_some_and(|p| p.len() == comanda_domain::tenancy::Module::ALL.len() * 4)
     );
 
     let by_cookie = app

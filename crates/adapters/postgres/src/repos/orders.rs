@@ -278,7 +278,7 @@ pub(crate) async fn move_order(
     .await?;
     audit::record(
         conn,
-        &actor,
+        actor,
         Change {
             tenant: Some(tenant),
             action: "order.status",

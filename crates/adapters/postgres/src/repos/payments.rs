@@ -191,7 +191,7 @@ impl PaymentRepository for PgPaymentRepository {
                 tenant_pix_settings::updated_at.eq(diesel::dsl::now),
             );
             diesel::insert_into(tenant_pix_settings::table)
-                .values(values.clone())
+                .values(values)
                 .on_conflict(tenant_pix_settings::tenant_id)
                 .do_update()
                 .set(values)

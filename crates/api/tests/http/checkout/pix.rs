@@ -397,10 +397,7 @@ async fn an_api_pix_order_is_paid_only_when_the_provider_says_so_on_reading_it_b
     assert_eq!(txid.len(), 32);
     // The charge exists at the provider for the order's total, created over mutual TLS with
     // a token from the client credentials.
-    assert_eq!(
-        psp.charge(&txid),
-        Some(("ATIVA".to_owned(), reais(&order)))
-    );
+    assert_eq!(psp.charge(&txid), Some(("ATIVA".to_owned(), reais(&order))));
     let created = psp
         .requests()
         .into_iter()
