@@ -9,6 +9,7 @@ pub mod extract;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod order_desk;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -27,6 +27,7 @@ struct Inner {
     orders_created: IntCounter,
     outbox_pending: IntGauge,
     outbox_dead: IntGauge,
+    order_desks: IntGauge,
 }
 
 impl Metrics {
@@ -63,6 +64,10 @@ impl Metrics {
             "outbox_dead",
             "Notifications given up on after their last try, across instances",
         )?;
+        let order_desks = IntGauge::new(
+            "order_desks_connected",
+            "Order desks (GET /admin/orders/stream) connected to this instance",
+        )?;
         let build_info = IntGaugeVec::new(
             Opts::new("build_info", "The running release: always 1, labelled"),
             &["version", "commit"],
@@ -81,6 +86,7 @@ impl Metrics {
             Box::new(orders_created.clone()),
             Box::new(outbox_pending.clone()),
             Box::new(outbox_dead.clone()),
+            Box::new(order_desks.clone()),
         ] {
             registry.register(collector)?;
         }
@@ -96,6 +102,7 @@ impl Metrics {
                 orders_created,
                 outbox_pending,
                 outbox_dead,
+                order_desks,
             }),
         })
     }
@@ -110,6 +117,11 @@ impl Metrics {
             .durations
             .with_label_values(&labels)
             .observe(seconds);
+    }
+
+    /// The gauge the order desk keeps.
+    pub fn order_desks(&self) -> IntGauge {
+        self.inner.order_desks.clone()
     }
 
     pub fn order_created(&self) {

@@ -73,6 +73,7 @@ use crate::catalog_cache::CatalogCache;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::middleware;
+use crate::order_desk::OrderDesk;
 use crate::routes;
 use crate::state::AppState;
 use crate::workers::Workers;
@@ -467,6 +468,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
             payments: payments.clone(),
         },
     );
+    let metrics = Metrics::new().context("registering metrics")?;
     Ok(AppState {
         payments,
         catalog_cache: CatalogCache::default(),
@@ -477,6 +479,10 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         media_cleanup,
         housekeeping,
         checkout,
+        desk: OrderDesk::new(
+            OrderService::new(order_repository.clone(), tracking.clone()),
+            metrics.order_desks(),
+        ),
         orders: OrderService::new(order_repository, tracking),
         customers: CustomerService::new(Arc::new(PgCustomerRepository::new(database.clone()))),
         customer_data: CustomerDataService::new(
@@ -524,7 +530,7 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         ),
         database: database_health,
         rate_limits: build_rate_limits(&settings.rate_limit).await,
-        metrics: Metrics::new().context("registering metrics")?,
+        metrics,
         settings,
     })
 }
@@ -554,6 +560,14 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
         let state = build_state(settings.clone()).await?;
+        // One listening connection per instance feeds every desk it serves.
+        state.desk.start(
+            comanda_postgres::listen(
+                settings.database.url.expose(),
+                crate::order_desk::EVENT_CHANNEL,
+            )
+            .map_err(|error| anyhow::anyhow!("listening for order events: {error}"))?,
+        );
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {

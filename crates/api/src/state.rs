@@ -53,6 +53,8 @@ pub struct AppState {
     pub shipping: ShippingService,
     pub checkout: CheckoutService,
     pub orders: OrderService,
+    /// Live orders for the desks this instance serves (`GET /admin/orders/stream`).
+    pub desk: crate::order_desk::OrderDesk,
     /// PIX settings, charges, webhooks, refunds and expiry (tests call `expire_due`).
     pub payments: PaymentService,
     pub customers: CustomerService,

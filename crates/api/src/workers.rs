@@ -83,10 +83,14 @@ impl Workers {
         let purge = tokio::spawn(async move {
             loop {
                 match housekeeping.run_once().await {
-                    Ok(report) if report.outbox_jobs + report.idempotency_keys > 0 => {
+                    Ok(report)
+                        if report.outbox_jobs + report.idempotency_keys + report.order_events
+                            > 0 =>
+                    {
                         tracing::info!(
                             outbox_jobs = report.outbox_jobs,
                             idempotency_keys = report.idempotency_keys,
+                            order_events = report.order_events,
                             "old rows purged"
                         );
                     }

@@ -23,6 +23,7 @@ pub mod shipping;
 pub mod store;
 pub mod subscriptions;
 pub mod tenancy;
+pub mod ticket;
 
 pub use ids::{
     AddonGroupId, AddonId, BandId, CampaignId, CategoryId, ComboSlotId, CustomerId, GroupId,

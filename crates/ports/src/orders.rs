@@ -214,6 +214,16 @@ pub struct IdempotencyKey {
     pub request_hash: String,
 }
 
+/// An entry of the order desk's event log (SPEC §19).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEvent {
+    /// Increasing per tenant, in commit order.
+    pub id: i64,
+    /// `order.created` or `order.updated`.
+    pub kind: String,
+    pub order: OrderId,
+}
+
 #[async_trait]
 pub trait OrderRepository: Send + Sync {
     async fn place(&self, order: NewOrder) -> Result<OrderDetail, PlaceOrderError>;
@@ -251,4 +261,16 @@ pub trait OrderRepository: Send + Sync {
     ) -> RepoResult<IdempotencyState>;
     /// Forgets keys older than `before` (kept at least 24 hours); answers how many.
     async fn purge_idempotency(&self, before: DateTime<Utc>) -> RepoResult<u64>;
+
+    /// The tenant's desk events after `after`, oldest first, at most `limit`.
+    async fn events_after(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        limit: i64,
+    ) -> RepoResult<Vec<OrderEvent>>;
+    /// The tenant's latest event id (0 before any).
+    async fn last_event_id(&self, tenant: TenantId) -> RepoResult<i64>;
+    /// Forgets events older than `before`; answers how many.
+    async fn purge_events(&self, before: DateTime<Utc>) -> RepoResult<u64>;
 }

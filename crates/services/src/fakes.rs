@@ -463,6 +463,23 @@ impl OrderRepository for InMemoryOrders {
     async fn purge_idempotency(&self, _before: DateTime<Utc>) -> RepoResult<u64> {
         Err(RepoError::Internal("not used by these tests".into()))
     }
+
+    async fn events_after(
+        &self,
+        _tenant: TenantId,
+        _after: i64,
+        _limit: i64,
+    ) -> RepoResult<Vec<comanda_ports::orders::OrderEvent>> {
+        Err(RepoError::Internal("not used by these tests".into()))
+    }
+
+    async fn last_event_id(&self, _tenant: TenantId) -> RepoResult<i64> {
+        Err(RepoError::Internal("not used by these tests".into()))
+    }
+
+    async fn purge_events(&self, _before: DateTime<Utc>) -> RepoResult<u64> {
+        Err(RepoError::Internal("not used by these tests".into()))
+    }
 }
 
 /// A pending delivery order for one pizza, placed at `store`.

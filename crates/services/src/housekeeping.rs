@@ -1,5 +1,5 @@
 //! Forgetting what is no longer needed (docs/operations.md#fairness-and-saturation): sent notifications after
-//! `OUTBOX_RETENTION_DAYS`, idempotency keys after a day. Safe with several instances: each
+//! `OUTBOX_RETENTION_DAYS`, idempotency keys and order desk events after a day. Safe with several instances: each
 //! purge is a plain DELETE of rows past their date.
 
 use std::sync::Arc;
@@ -14,6 +14,9 @@ use crate::ServiceError;
 /// Idempotency keys are answered for at least this long.
 pub const IDEMPOTENCY_KEY_LIFETIME: TimeDelta = TimeDelta::hours(24);
 
+/// The order desk replays events this old (`Last-Event-ID`).
+pub const ORDER_EVENT_LIFETIME: TimeDelta = TimeDelta::hours(24);
+
 /// Rows deleted per statement, so a large purge never holds many locks at once.
 const PURGE_SLICE: i64 = 1000;
 
@@ -21,6 +24,7 @@ const PURGE_SLICE: i64 = 1000;
 pub struct HousekeepingReport {
     pub outbox_jobs: u64,
     pub idempotency_keys: u64,
+    pub order_events: u64,
 }
 
 #[derive(Clone)]
@@ -65,6 +69,7 @@ impl Housekeeping {
             .orders
             .purge_idempotency(now - IDEMPOTENCY_KEY_LIFETIME)
             .await?;
+        report.order_events = self.orders.purge_events(now - ORDER_EVENT_LIFETIME).await?;
         Ok(report)
     }
 }

@@ -7,7 +7,7 @@ use comanda_domain::orders::OrderStatus;
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{OrderId, TenantId};
 use comanda_ports::orders::{
-    OrderDetail, OrderFilter, OrderRepository, OrderSummary, TransitionError,
+    OrderDetail, OrderEvent, OrderFilter, OrderRepository, OrderSummary, TransitionError,
 };
 use comanda_ports::{Actor, TrackingTokens};
 
@@ -54,6 +54,20 @@ impl OrderService {
             return Err(ServiceError::NotFound("order"));
         }
         self.get(tenant, id).await
+    }
+
+    /// The order desk's events after `after` (docs/api.md#order-desk).
+    pub async fn events_after(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<OrderEvent>, ServiceError> {
+        Ok(self.orders.events_after(tenant, after, limit).await?)
+    }
+
+    pub async fn last_event_id(&self, tenant: TenantId) -> Result<i64, ServiceError> {
+        Ok(self.orders.last_event_id(tenant).await?)
     }
 
     pub fn tracking_token(&self, order: OrderId) -> String {

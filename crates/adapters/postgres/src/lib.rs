@@ -4,12 +4,14 @@
 mod connect;
 mod database;
 mod errors;
+mod listen;
 mod migrations;
 mod repos;
 pub mod schema;
 
 pub use connect::{ConnectError, PgTarget, SslMode};
 pub use database::{Database, DatabaseConfig, count_tables, ensure_database_exists};
+pub use listen::{LISTENER_NAME, Notice, listen};
 pub use migrations::{MigrationError, run_migrations};
 pub use repos::{
     PAYMENT_EXPIRED, PgAuditRepository, PgBillingRepository, PgCampaignRepository,

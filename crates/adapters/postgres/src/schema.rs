@@ -368,6 +368,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    tenant_event_counters (tenant_id) {
+        tenant_id -> Uuid,
+        last_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    order_events (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> BigInt,
+        kind -> Text,
+        order_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     tenant_pix_settings (tenant_id) {
         tenant_id -> Uuid,
         key -> Text,
@@ -704,6 +721,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_item_addons,
     order_payments,
     tenant_pix_settings,
+    tenant_event_counters,
+    order_events,
     order_deliveries,
     order_status_history,
     campaign_uses,

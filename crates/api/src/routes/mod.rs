@@ -43,6 +43,7 @@ pub fn register(config: &mut ServiceConfig) {
         .service(orders::get)
         .service(orders::payment_qr)
         .service(admin::orders::list)
+        .service(admin::orders::stream)
         .service(admin::orders::get)
         .service(admin::orders::set_status)
         .service(admin::orders::cancel)

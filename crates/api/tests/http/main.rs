@@ -18,6 +18,7 @@ mod messaging;
 mod middleware;
 mod openapi_contract;
 mod operations;
+mod order_desk;
 mod production;
 mod rate_limits;
 mod review_findings;

@@ -14,7 +14,7 @@ use comanda_domain::{
 };
 use comanda_ports::orders::{
     IdempotencyKey, IdempotencyState, NewOrder, OrderCustomer, OrderDelivery, OrderDetail,
-    OrderFilter, OrderItem, OrderItemAddon, OrderPix, OrderRepository, OrderSummary,
+    OrderEvent, OrderFilter, OrderItem, OrderItemAddon, OrderPix, OrderRepository, OrderSummary,
     PlaceOrderError, StatusChange, TransitionError,
 };
 use comanda_ports::payments::PixProvider;
@@ -30,8 +30,9 @@ use crate::repos::audit::{self, Change};
 use crate::repos::checkout::{self, idempotency_state};
 use crate::repos::contains_pattern;
 use crate::schema::{
-    campaign_uses, customers, idempotency_keys, order_item_addons, order_items, order_payments,
-    order_status_history, orders, outbox, stock_levels, stock_movements,
+    campaign_uses, customers, idempotency_keys, order_events, order_item_addons, order_items,
+    order_payments, order_status_history, orders, outbox, stock_levels, stock_movements,
+    tenant_event_counters,
 };
 
 #[derive(Clone)]
@@ -821,6 +822,54 @@ impl OrderRepository for PgOrderRepository {
         let mut conn = self.db.conn().await?;
         let deleted =
             diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
+                .execute(&mut conn)
+                .await
+                .map_err(diesel_error)?;
+        Ok(u64::try_from(deleted).unwrap_or(0))
+    }
+
+    async fn events_after(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        limit: i64,
+    ) -> RepoResult<Vec<OrderEvent>> {
+        let mut conn = self.db.conn().await?;
+        let rows: Vec<(i64, String, Uuid)> = order_events::table
+            .filter(order_events::tenant_id.eq(tenant.as_uuid()))
+            .filter(order_events::id.gt(after))
+            .order(order_events::id)
+            .limit(limit)
+            .select((order_events::id, order_events::kind, order_events::order_id))
+            .load(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, order)| OrderEvent {
+                id,
+                kind,
+                order: OrderId::from_uuid(order),
+            })
+            .collect())
+    }
+
+    async fn last_event_id(&self, tenant: TenantId) -> RepoResult<i64> {
+        let mut conn = self.db.conn().await?;
+        let last: Option<i64> = tenant_event_counters::table
+            .find(tenant.as_uuid())
+            .select(tenant_event_counters::last_id)
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(diesel_error)?;
+        Ok(last.unwrap_or(0))
+    }
+
+    async fn purge_events(&self, before: DateTime<Utc>) -> RepoResult<u64> {
+        let mut conn = self.db.conn().await?;
+        let deleted =
+            diesel::delete(order_events::table.filter(order_events::created_at.lt(before)))
                 .execute(&mut conn)
                 .await
                 .map_err(diesel_error)?;

@@ -29,6 +29,73 @@ pub async fn list(
     crate::routes::orders::list_orders(state, user, page, query).await
 }
 
+/// How often a comment keeps an idle stream (and the proxies on its way) open.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The live order desk: Server-Sent Events `order.created` and `order.updated` (status or
+/// payment) with per-tenant increasing ids and `data: {"order": <as /admin/orders/{id}>}`.
+/// `Last-Event-ID` replays what was missed (events are kept 24 hours, at most 1000 replayed); a
+/// `: keep-alive` comment every 15 s. Orders placed on any instance reach every desk.
+#[utoipa::path(
+    tag = "admin",
+    params(("Last-Event-ID" = Option<String>, Header, description = "The last event id seen: what came after it is sent first")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        (status = 403, body = ErrorBody),
+    )
+)]
+#[get("/admin/orders/stream")]
+pub async fn stream(
+    request: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let scope = user.allow(Module::Orders, Action::View)?;
+    let tenant = scope.tenant;
+    let last_seen = request
+        .headers()
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<i64>().ok());
+    let subscription = state.desk.subscribe(tenant).await?;
+    let mut opening = vec![bytes::Bytes::from_static(b"retry: 3000\n: connected\n\n")];
+    if let Some(last_seen) = last_seen {
+        opening.extend(
+            state
+                .desk
+                .replay(tenant, last_seen, subscription.from)
+                .await?,
+        );
+    }
+    let heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    let opening = std::collections::VecDeque::from(opening);
+    // The replay first, then live events and heartbeats; the stream ends when the desk is
+    // dropped for not reading (or disconnects, which drops the subscription).
+    let events = futures_util::stream::unfold(
+        (opening, subscription, heartbeat),
+        |(mut opening, mut subscription, mut heartbeat)| async move {
+            let next = match opening.pop_front() {
+                Some(frame) => frame,
+                None => tokio::select! {
+                    frame = subscription.frames.recv() => frame?,
+                    _ = heartbeat.tick() => bytes::Bytes::from_static(b": keep-alive\n\n"),
+                },
+            };
+            Some((
+                Ok::<_, actix_web::Error>(next),
+                (opening, subscription, heartbeat),
+            ))
+        },
+    );
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        // Proxies such as nginx must not hold events back.
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(events))
+}
+
 /// The whole order (items, add-ons, payment, delivery, status history) in a fixed number of
 /// queries, with its tracking token.
 #[utoipa::path(
