@@ -3,7 +3,8 @@
 use crate::ErrorCode;
 use std::sync::Arc;
 
-use comanda_domain::orders::OrderStatus;
+use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod, PaymentStatus};
+use comanda_domain::ticket::{Ticket, TicketLine, format_brl};
 use comanda_domain::pagination::{Page, PageRequest};
 use comanda_domain::{OrderId, TenantId};
 use comanda_ports::orders::{
@@ -107,5 +108,76 @@ impl OrderService {
                 ),
                 TransitionError::Repo(error) => error.into(),
             })
+    }
+}
+
+/// The kitchen ticket of an order (docs/api.md#order-desk): dates in the store's time zone,
+/// labels in Portuguese as the kitchen reads them.
+pub fn kitchen_ticket(order: &OrderDetail, time_zone: chrono_tz::Tz) -> Ticket {
+    let local = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&time_zone)
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
+    };
+    let fulfillment = match order.fulfillment {
+        Fulfillment::Delivery => "ENTREGA",
+        Fulfillment::Pickup => "RETIRADA",
+    };
+    let address = order.delivery.as_ref().map(|delivery| {
+        let address = &delivery.address;
+        let mut parts = vec![format!("{}, {}", address.street, address.number)];
+        if !address.complement.trim().is_empty() {
+            parts.push(address.complement.clone());
+        }
+        parts.push(address.district.clone());
+        parts.push(format!("{}/{}", address.city, address.state));
+        parts.push(format!("CEP {}", address.cep));
+        parts.join(" - ")
+    });
+    let method = match order.payment_method {
+        PaymentMethod::Pix => "PIX",
+        PaymentMethod::Cash => "Dinheiro",
+        PaymentMethod::CardOnDelivery => "Cartão na entrega",
+        PaymentMethod::Online => "Online",
+    };
+    let status = match order.payment_status.parse::<PaymentStatus>() {
+        Ok(PaymentStatus::Paid) => " (pago)",
+        Ok(PaymentStatus::AwaitingPayment) => " (aguardando pagamento)",
+        Ok(PaymentStatus::Expired) => " (expirado)",
+        Ok(PaymentStatus::Refunded) => " (estornado)",
+        Ok(PaymentStatus::OnDelivery) | Err(_) => "",
+    };
+    let change = order
+        .change_for_cents
+        .map(|cents| format!(" - troco para {}", format_brl(cents)))
+        .unwrap_or_default();
+    Ticket {
+        store_name: order.store_name.clone(),
+        number: order.number,
+        placed_at: local(order.created_at),
+        fulfillment: fulfillment.to_owned(),
+        scheduled_for: order.scheduled_for.map(local),
+        customer_name: order.customer.name.clone(),
+        customer_phone: order.customer.phone.clone(),
+        address,
+        lines: order
+            .items
+            .iter()
+            .map(|item| TicketLine {
+                quantity: u32::try_from(item.quantity).unwrap_or(0),
+                name: item.name.clone(),
+                addons: item
+                    .addons
+                    .iter()
+                    .map(|addon| (u32::try_from(addon.quantity).unwrap_or(0), addon.name.clone()))
+                    .collect(),
+                notes: item.notes.clone(),
+            })
+            .collect(),
+        subtotal_cents: order.subtotal_cents,
+        discount_cents: order.discount_cents,
+        shipping_fee_cents: order.shipping_fee_cents,
+        total_cents: order.total_cents,
+        payment: format!("{method}{status}{change}"),
     }
 }

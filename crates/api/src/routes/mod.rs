@@ -45,6 +45,7 @@ pub fn register(config: &mut ServiceConfig) {
         .service(admin::orders::list)
         .service(admin::orders::stream)
         .service(admin::orders::get)
+        .service(admin::orders::ticket)
         .service(admin::orders::set_status)
         .service(admin::orders::cancel)
         .service(admin::payments::set_payment)

@@ -322,3 +322,76 @@ async fn two_hundred_idle_desks_hold_with_their_memory_measured() {
         assert_eq!(event.data["order"]["id"], order["id"]);
     }
 }
+
+#[tokio::test]
+async fn the_kitchen_ticket_prints_the_order_as_text_or_escpos_within_its_width() {
+    let app = spawn_app().await;
+    let shop = shop(&app, "cozinha", 5).await;
+    let mut body = order_body(
+        &shop,
+        json!([{"product_id": shop.pizza, "quantity": 2, "notes": "sem cebola e bem passada, por favor",
+                "addons": [{"addon_id": shop.crust, "quantity": 1}]}]),
+    );
+    body["address"]["complement"] = json!("bloco B apartamento 1204, interfone quebrado: ligar");
+    let placed = post(&app, &shop, "/checkout", &body).await;
+    assert_eq!(placed.status(), 201);
+    let order = json(placed).await;
+    let id = order["id"].as_str().expect("id");
+    let number = order["number"].as_i64().expect("number");
+
+    for width in [48, 32] {
+        let text = app
+            .send(
+                &shop.owner,
+                Method::GET,
+                &format!("/admin/orders/{id}/ticket?format=text&width={width}"),
+                None,
+            )
+            .await;
+        assert_eq!(text.status(), 200);
+        assert_eq!(
+            text.headers().get("content-type").and_then(|v| v.to_str().ok()),
+            Some("text/plain; charset=utf-8")
+        );
+        let text = text.text().await.expect("text");
+        assert!(text.lines().all(|line| line.chars().count() <= width), "{text}");
+        assert!(text.contains(&format!("PEDIDO #{number}")), "{text}");
+        assert!(text.contains("2x Pizza"), "{text}");
+        assert!(text.contains("+ 1x Catupiry"), "{text}");
+        assert!(text.contains("Obs: sem cebola"), "{text}");
+        assert!(text.contains("interfone"), "the whole address, wrapped: {text}");
+        assert!(text.contains("ENTREGA") && text.contains("PIX"), "{text}");
+    }
+    let escpos = app
+        .send(
+            &shop.owner,
+            Method::GET,
+            &format!("/admin/orders/{id}/ticket?format=escpos&width=32"),
+            None,
+        )
+        .await;
+    assert_eq!(escpos.status(), 200);
+    assert_eq!(
+        escpos.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/octet-stream")
+    );
+    let bytes = escpos.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(&[0x1B, 0x40, 0x1B, 0x74, 0x03]), "initialize, CP860");
+    assert!(bytes.ends_with(&[0x1D, 0x56, 0x00]), "cut");
+    // "São Paulo" in CP860.
+    assert!(bytes.windows(3).any(|w| w == [b'S', 0x84, b'o']));
+
+    let bad = app
+        .send(&shop.owner, Method::GET, &format!("/admin/orders/{id}/ticket?width=40"), None)
+        .await;
+    assert_eq!(bad.status(), 422);
+    let other = shop_for_other(&app).await;
+    let foreign = app
+        .send(&other.owner, Method::GET, &format!("/admin/orders/{id}/ticket"), None)
+        .await;
+    assert_eq!(foreign.status(), 404);
+}
+
+async fn shop_for_other(app: &TestApp) -> Shop {
+    shop(app, "outra-cozinha", 1).await
+}

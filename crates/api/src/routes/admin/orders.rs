@@ -4,6 +4,8 @@ use actix_web::web;
 use actix_web::{get, post};
 use comanda_domain::OrderId;
 use comanda_domain::orders::OrderStatus;
+use comanda_domain::ticket::{TicketWidth, render_escpos, render_text};
+use comanda_services::orders::kitchen_ticket;
 use comanda_domain::tenancy::{Action, Module};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -118,6 +120,65 @@ pub async fn get(
         Some(token),
         Some(&qr_token),
     )))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketQuery {
+    /// `text` (default) or `escpos`.
+    pub format: Option<String>,
+    /// Columns: `48` (80 mm paper, default) or `32` (58 mm).
+    pub width: Option<String>,
+}
+
+/// The kitchen ticket: plain text no wider than `width` columns, or the same as ESC/POS bytes
+/// for thermal printers (initialize, code page CP860 for Portuguese, bold header, cut).
+#[utoipa::path(
+    tag = "admin", params(("order_id" = String, Path), TicketQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "`text/plain; charset=utf-8`, or `application/octet-stream` for `escpos`", body = String),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[get("/admin/orders/{order_id}/ticket")]
+pub async fn ticket(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<OrderId>,
+    query: web::Query<TicketQuery>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let scope = user.allow(Module::Orders, Action::View)?;
+    let width = match query.width.as_deref() {
+        None => TicketWidth::Wide,
+        Some(raw) => TicketWidth::parse(raw).ok_or_else(|| ApiError::field("width", "48 or 32"))?,
+    };
+    let escpos = match query.format.as_deref() {
+        None | Some("text") => false,
+        Some("escpos") => true,
+        Some(_) => return Err(ApiError::field("format", "text or escpos")),
+    };
+    let order = state.orders.get(scope.tenant, id.into_inner()).await?;
+    // A store deleted since keeps its orders: their times read in São Paulo's zone.
+    let time_zone = match state.stores.get(scope.tenant, order.store_id).await {
+        Ok(store) => store.store.time_zone,
+        Err(_) => comanda_domain::store::DEFAULT_TIME_ZONE,
+    };
+    let ticket = kitchen_ticket(&order, time_zone);
+    Ok(if escpos {
+        actix_web::HttpResponse::Ok()
+            .content_type("application/octet-stream")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"pedido-{}.bin\"", order.number),
+            ))
+            .body(render_escpos(&ticket, width))
+    } else {
+        actix_web::HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body(render_text(&ticket, width))
+    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
