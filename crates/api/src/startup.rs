@@ -60,7 +60,7 @@ use comanda_services::messaging::whatsapp::WhatsAppService;
 use comanda_services::messaging::{Channels, GlobalChannels};
 use comanda_services::onboarding::OnboardingService;
 use comanda_services::orders::OrderService;
-use comanda_services::payments::PaymentService;
+use comanda_services::payments::{AfterPayment, PaymentService};
 use comanda_services::seed::{SeedAccounts, SeedOutcome, SeedService};
 use comanda_services::shipping::ShippingService;
 use comanda_services::stores::StoreService;
@@ -406,6 +406,10 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
     );
     let payments = PaymentService::new(
         Arc::new(PgPaymentRepository::new(database.clone())),
+        AfterPayment {
+            orders: order_repository.clone(),
+            config: config_repository.clone(),
+        },
         Arc::new(StandardPixApi::new()),
         payment_secrets(&settings)?,
         clock.clone(),

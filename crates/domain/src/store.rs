@@ -1,6 +1,6 @@
 //! Stores: where a tenant sells from, and whether it is open.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -46,9 +46,33 @@ pub struct Store {
     pub free_shipping_above_cents: Option<i64>,
     /// Leave unavailable items out of the menu instead of marking them.
     pub hide_unavailable_items: bool,
+    /// Rush mode: no new orders until then (pre-orders for later still are).
+    pub paused_until: Option<DateTime<Utc>>,
+    pub pause_reason: Option<String>,
+    /// Added to every delivery and preparation estimate while the kitchen is slow.
+    pub extra_preparation_minutes: i32,
+    /// Days the store is closed whatever its hours say (holidays), in its time zone.
+    pub closures: Vec<Closure>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// A day the store is closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Closure {
+    pub date: NaiveDate,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Most closure days a store keeps.
+pub const MAX_CLOSURES: usize = 100;
+
+/// Longest pause: a rush, not a holiday (those are closures).
+pub const MAX_PAUSE_MINUTES: i64 = 12 * 60;
+
+/// Most extra preparation time.
+pub const MAX_EXTRA_PREPARATION_MINUTES: i32 = 240;
 
 /// Whether a store takes orders now, and when it next opens if it does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,26 +80,91 @@ pub struct OpenStatus {
     pub is_open: bool,
     /// `None` while open, for a store closed by hand, or for one with no hours.
     pub next_opening_at: Option<DateTime<Utc>>,
+    /// Until when a paused store takes no new orders (rush mode); `None` unless paused now.
+    pub paused_until: Option<DateTime<Utc>>,
 }
+
+/// How far ahead the next opening is looked for (closures can add up to a long break).
+const OPENING_SEARCH_STEPS: usize = 500;
 
 impl Store {
     pub fn open_status(&self, now: DateTime<Utc>) -> OpenStatus {
+        let paused_until = self.paused_until.filter(|until| now < *until);
         if self.manually_closed || !self.is_active {
             return OpenStatus {
                 is_open: false,
                 next_opening_at: None,
+                paused_until,
             };
         }
-        if self.opening_hours.is_open_at(now, self.time_zone) {
+        if self.serves_at(now) {
             return OpenStatus {
                 is_open: true,
                 next_opening_at: None,
+                paused_until,
             };
         }
         OpenStatus {
             is_open: false,
-            next_opening_at: self.opening_hours.next_opening_after(now, self.time_zone),
+            next_opening_at: self.next_serving_after(now),
+            paused_until,
         }
+    }
+
+    /// Whether orders are taken for `at`: inside the hours, not on a closure day, not paused
+    /// then (the manual switch aside).
+    pub fn serves_at(&self, at: DateTime<Utc>) -> bool {
+        self.opening_hours.is_open_at(at, self.time_zone)
+            && !self.closed_on(at)
+            && self.paused_until.is_none_or(|until| at >= until)
+    }
+
+    pub fn is_paused(&self, now: DateTime<Utc>) -> bool {
+        self.paused_until.is_some_and(|until| now < until)
+    }
+
+    fn closed_on(&self, at: DateTime<Utc>) -> bool {
+        let date = at.with_timezone(&self.time_zone).date_naive();
+        self.closures.iter().any(|closure| closure.date == date)
+    }
+
+    /// The first instant after `now` when the store serves: serving changes only when a range
+    /// opens or closes, a pause ends or a day begins, so those are the instants tried.
+    fn next_serving_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut at = now;
+        for _ in 0..OPENING_SEARCH_STEPS {
+            let next = [
+                self.opening_hours.next_change_after(at, self.time_zone),
+                self.paused_until.filter(|until| *until > at),
+                self.next_midnight_after(at),
+            ]
+            .into_iter()
+            .flatten()
+            .min()?;
+            if self.serves_at(next) {
+                return Some(next);
+            }
+            at = next;
+        }
+        None
+    }
+
+    fn next_midnight_after(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let tomorrow = at
+            .with_timezone(&self.time_zone)
+            .date_naive()
+            .checked_add_signed(Duration::days(1))?;
+        self.time_zone
+            .from_local_datetime(&tomorrow.and_time(NaiveTime::MIN))
+            .earliest()
+            .map(|midnight| midnight.to_utc())
+            .or_else(|| {
+                // Midnight skipped by a DST jump: the day starts an hour later.
+                self.time_zone
+                    .from_local_datetime(&(tomorrow.and_time(NaiveTime::MIN) + Duration::hours(1)))
+                    .earliest()
+                    .map(|start| start.to_utc())
+            })
     }
 }
 
@@ -130,6 +219,10 @@ mod tests {
             image_url: None,
             free_shipping_above_cents: None,
             hide_unavailable_items: false,
+            paused_until: None,
+            pause_reason: None,
+            extra_preparation_minutes: 0,
+            closures: Vec::new(),
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }
@@ -146,7 +239,8 @@ mod tests {
             status,
             OpenStatus {
                 is_open: true,
-                next_opening_at: None
+                next_opening_at: None,
+                paused_until: None,
             }
         );
     }
@@ -156,6 +250,44 @@ mod tests {
         let status = store(false).open_status(at("2026-12-02T03:00:00Z")); // 00:00 local
         assert!(!status.is_open);
         assert_eq!(status.next_opening_at, Some(at("2026-12-02T13:00:00Z")));
+    }
+
+    #[test]
+    fn a_paused_store_opens_again_when_the_pause_ends() {
+        let mut paused = store(false);
+        paused.paused_until = Some(at("2026-12-01T15:30:00Z")); // 12:30 local
+        let status = paused.open_status(at("2026-12-01T15:00:00Z"));
+        assert!(!status.is_open);
+        assert_eq!(status.next_opening_at, Some(at("2026-12-01T15:30:00Z")));
+        assert!(paused.open_status(at("2026-12-01T15:30:00Z")).is_open);
+        // A pause past closing time: the next opening is the next day's.
+        paused.paused_until = Some(at("2026-12-02T02:00:00Z")); // 23:00 local
+        let status = paused.open_status(at("2026-12-01T23:00:00Z"));
+        assert_eq!(status.next_opening_at, Some(at("2026-12-02T13:00:00Z")));
+    }
+
+    #[test]
+    fn closure_days_are_skipped_by_is_open_and_the_next_opening() {
+        let mut holiday = store(false);
+        holiday.closures = vec![
+            Closure {
+                date: "2026-12-24".parse().expect("date"),
+                reason: "Véspera".into(),
+            },
+            Closure {
+                date: "2026-12-25".parse().expect("date"),
+                reason: "Natal".into(),
+            },
+        ];
+        let noon_24 = at("2026-12-24T15:00:00Z");
+        let status = holiday.open_status(noon_24);
+        assert!(!status.is_open);
+        assert_eq!(status.next_opening_at, Some(at("2026-12-26T13:00:00Z")));
+        assert!(!holiday.serves_at(at("2026-12-25T20:00:00Z")));
+        assert!(holiday.serves_at(at("2026-12-23T20:00:00Z")));
+        // The night before the holiday the next opening is the day after it.
+        let status = holiday.open_status(at("2026-12-24T02:00:00Z")); // 23:00 on the 23rd
+        assert_eq!(status.next_opening_at, Some(at("2026-12-26T13:00:00Z")));
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub struct TenantConfig {
     pub message_templates: BTreeMap<String, String>,
     /// How a pizza of several flavours is priced.
     pub pizza_pricing: PizzaPricing,
+    /// New orders (PIX ones once paid) move to `confirmed` by themselves.
+    pub auto_accept: bool,
 }
 
 impl Default for TenantConfig {
@@ -30,6 +32,7 @@ impl Default for TenantConfig {
             preorders_enabled: true,
             pizza_pricing: PizzaPricing::default(),
             message_templates: BTreeMap::new(),
+            auto_accept: false,
         }
     }
 }

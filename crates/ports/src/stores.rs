@@ -27,6 +27,10 @@ pub struct StoreChanges {
     pub image_url: Option<Option<String>>,
     pub free_shipping_above_cents: Option<Option<i64>>,
     pub hide_unavailable_items: Option<bool>,
+    pub paused_until: Option<Option<chrono::DateTime<chrono::Utc>>>,
+    pub pause_reason: Option<Option<String>>,
+    pub extra_preparation_minutes: Option<i32>,
+    pub closures: Option<Vec<comanda_domain::store::Closure>>,
 }
 
 #[async_trait]

@@ -404,7 +404,8 @@ impl CheckoutService {
             }
             _ => None,
         };
-        let notifications = if pix.is_some() {
+        let waits_for_payment = pix.is_some();
+        let notifications = if waits_for_payment {
             Vec::new()
         } else {
             NEW_ORDER_NOTIFICATIONS.to_vec()
@@ -451,6 +452,14 @@ impl CheckoutService {
                 return Err(price_changed(&repriced.price));
             }
             Err(PlaceOrderError::Repo(error)) => return Err(error.into()),
+        };
+        // Auto-accept: a PIX order is accepted once paid instead.
+        let order = if snapshot.config.auto_accept && !waits_for_payment {
+            crate::orders::accept_automatically(self.orders.as_ref(), tenant.id, order.id)
+                .await
+                .unwrap_or(order)
+        } else {
+            order
         };
         Ok(PlacedOrder {
             tracking_token: self.tracking.token_for(order.id),
@@ -819,9 +828,8 @@ fn check_schedule(
         )),
         Some(at) => {
             let takes_preorders = store.accepts_preorders && config.preorders_enabled;
-            let in_window = at > now
-                && !store.manually_closed
-                && store.opening_hours.is_open_at(at, store.time_zone);
+            // Inside the hours, not on a closure day, not while paused.
+            let in_window = at > now && !store.manually_closed && store.serves_at(at);
             if takes_preorders && in_window {
                 Ok(())
             } else if !open_now {

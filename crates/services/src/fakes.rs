@@ -223,6 +223,10 @@ pub fn sample_store(name: &str) -> Store {
         image_url: None,
         free_shipping_above_cents: None,
         hide_unavailable_items: false,
+        paused_until: None,
+        pause_reason: None,
+        extra_preparation_minutes: 0,
+        closures: Vec::new(),
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }

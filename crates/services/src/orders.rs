@@ -4,8 +4,8 @@ use crate::ErrorCode;
 use std::sync::Arc;
 
 use comanda_domain::orders::{Fulfillment, OrderStatus, PaymentMethod, PaymentStatus};
-use comanda_domain::ticket::{Ticket, TicketLine, format_brl};
 use comanda_domain::pagination::{Page, PageRequest};
+use comanda_domain::ticket::{Ticket, TicketLine, format_brl};
 use comanda_domain::{OrderId, TenantId};
 use comanda_ports::orders::{
     OrderDetail, OrderEvent, OrderFilter, OrderRepository, OrderSummary, TransitionError,
@@ -111,6 +111,32 @@ impl OrderService {
     }
 }
 
+/// Moves a new order to `confirmed` as the system, for a tenant that auto-accepts (after the
+/// order's own transaction: a failure leaves it `pending` for staff, as without the setting).
+pub async fn accept_automatically(
+    orders: &dyn OrderRepository,
+    tenant: TenantId,
+    order: OrderId,
+) -> Option<OrderDetail> {
+    match orders
+        .transition(
+            tenant,
+            order,
+            OrderStatus::Confirmed,
+            None,
+            STATUS_NOTIFICATIONS,
+            &Actor::system(),
+        )
+        .await
+    {
+        Ok(moved) => Some(moved),
+        Err(error) => {
+            tracing::warn!(%tenant, %order, %error, "the order could not be accepted automatically");
+            None
+        }
+    }
+}
+
 /// The kitchen ticket of an order (docs/api.md#order-desk): dates in the store's time zone,
 /// labels in Portuguese as the kitchen reads them.
 pub fn kitchen_ticket(order: &OrderDetail, time_zone: chrono_tz::Tz) -> Ticket {
@@ -169,7 +195,12 @@ pub fn kitchen_ticket(order: &OrderDetail, time_zone: chrono_tz::Tz) -> Ticket {
                 addons: item
                     .addons
                     .iter()
-                    .map(|addon| (u32::try_from(addon.quantity).unwrap_or(0), addon.name.clone()))
+                    .map(|addon| {
+                        (
+                            u32::try_from(addon.quantity).unwrap_or(0),
+                            addon.name.clone(),
+                        )
+                    })
                     .collect(),
                 notes: item.notes.clone(),
             })

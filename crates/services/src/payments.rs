@@ -10,6 +10,8 @@ use comanda_domain::orders::PaymentStatus;
 use comanda_domain::pix::{BrCode, DynamicBrCode, PixKey, txid_from};
 use comanda_domain::tenancy::TenantContext;
 use comanda_domain::{OrderId, TenantId};
+use comanda_ports::config::ConfigRepository;
+use comanda_ports::orders::OrderRepository;
 use comanda_ports::payments::{
     ApiPixCredentials, ApiPixEndpoint, ChargeRequest, PaidOutcome, PaymentRecord,
     PaymentRepository, PixApi, PixApiError, PixCharge, PixProvider, PixReceiver, RefundState,
@@ -80,9 +82,17 @@ pub struct WebhookReport {
     pub ignored: usize,
 }
 
+/// Where a paid order goes next: the tenant's auto-accept setting and the order's moves.
+#[derive(Clone)]
+pub struct AfterPayment {
+    pub orders: Arc<dyn OrderRepository>,
+    pub config: Arc<dyn ConfigRepository>,
+}
+
 #[derive(Clone)]
 pub struct PaymentService {
     repo: Arc<dyn PaymentRepository>,
+    after: AfterPayment,
     api: Arc<dyn PixApi>,
     /// `None` without `PAYMENT_SECRETS_KEY`: the `api_pix` provider cannot be set up.
     secrets: Option<Arc<dyn SecretBox>>,
@@ -120,6 +130,7 @@ fn pem(value: Option<&String>, field: &str, label: &str) -> Result<Option<String
 impl PaymentService {
     pub fn new(
         repo: Arc<dyn PaymentRepository>,
+        after: AfterPayment,
         api: Arc<dyn PixApi>,
         secrets: Option<Arc<dyn SecretBox>>,
         clock: Arc<dyn Clock>,
@@ -127,6 +138,7 @@ impl PaymentService {
     ) -> Self {
         Self {
             repo,
+            after,
             api,
             secrets,
             clock,
@@ -433,9 +445,11 @@ impl PaymentService {
                 .record_paid(tenant, order, None, NEW_ORDER_NOTIFICATIONS, actor)
                 .await?
             {
-                PaidOutcome::Paid | PaidOutcome::AlreadyPaid | PaidOutcome::PaidAfterExpiry => {
+                PaidOutcome::Paid => {
+                    self.accept_if_automatic(tenant, order).await?;
                     Ok(())
                 }
+                PaidOutcome::AlreadyPaid | PaidOutcome::PaidAfterExpiry => Ok(()),
                 PaidOutcome::NotPayable(current) => Err(ServiceError::conflict(
                     ErrorCode::Conflict,
                     format!("A payment that is {} cannot become paid", current.as_str()),
@@ -544,10 +558,25 @@ impl PaymentService {
                 &Actor::system(),
             )
             .await?;
+        if outcome == PaidOutcome::Paid {
+            self.accept_if_automatic(tenant, payment.order).await?;
+        }
         Ok(matches!(
             outcome,
             PaidOutcome::Paid | PaidOutcome::PaidAfterExpiry
         ))
+    }
+
+    /// A PIX order of a tenant that auto-accepts is accepted once paid.
+    async fn accept_if_automatic(
+        &self,
+        tenant: TenantId,
+        order: OrderId,
+    ) -> Result<(), ServiceError> {
+        if self.after.config.get(tenant).await?.auto_accept {
+            crate::orders::accept_automatically(self.after.orders.as_ref(), tenant, order).await;
+        }
+        Ok(())
     }
 
     /// Gives a cancelled order's PIX back (the `pix.refund` job). `Ok(true)` once the provider

@@ -179,7 +179,10 @@ impl ShippingService {
         Ok(Quote {
             distance_km,
             fee_cents: band.fee_cents,
-            eta_minutes: band.eta_minutes,
+            // A busy kitchen (rush mode) adds to every estimate.
+            eta_minutes: band
+                .eta_minutes
+                .saturating_add(store.extra_preparation_minutes.max(0)),
             band_id: band.id,
             source,
         })

@@ -81,6 +81,10 @@ diesel::table! {
         updated_at -> Timestamptz,
         free_shipping_above_cents -> Nullable<BigInt>,
         hide_unavailable_items -> Bool,
+        paused_until -> Nullable<Timestamptz>,
+        pause_reason -> Nullable<Text>,
+        extra_preparation_minutes -> Integer,
+        closures -> Jsonb,
     }
 }
 
@@ -249,6 +253,7 @@ diesel::table! {
         message_templates -> Jsonb,
         updated_at -> Timestamptz,
         pizza_pricing -> Text,
+        auto_accept -> Bool,
     }
 }
 

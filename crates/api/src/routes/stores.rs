@@ -83,6 +83,9 @@ pub struct StoreView {
     pub is_open: bool,
     /// When a closed store opens next (absent while open or closed by hand).
     pub next_opening_at: Option<DateTime<Utc>>,
+    /// Rush mode: no new orders until then (pre-orders for later still are); `null` unless
+    /// paused now.
+    pub paused_until: Option<DateTime<Utc>>,
     pub accepts_preorders: bool,
     pub delivery_enabled: bool,
     pub pickup_enabled: bool,
@@ -111,6 +114,7 @@ impl From<PublicStore> for StoreView {
             time_zone: store.time_zone.name().to_owned(),
             is_open: public.status.is_open,
             next_opening_at: public.status.next_opening_at,
+            paused_until: public.status.paused_until,
             accepts_preorders: store.accepts_preorders,
             delivery_enabled: store.delivery_enabled,
             pickup_enabled: store.pickup_enabled,

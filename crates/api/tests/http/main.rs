@@ -22,6 +22,7 @@ mod order_desk;
 mod production;
 mod rate_limits;
 mod review_findings;
+mod store_operation;
 mod storefront;
 mod stores;
 mod support;

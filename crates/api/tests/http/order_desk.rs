@@ -350,16 +350,24 @@ async fn the_kitchen_ticket_prints_the_order_as_text_or_escpos_within_its_width(
             .await;
         assert_eq!(text.status(), 200);
         assert_eq!(
-            text.headers().get("content-type").and_then(|v| v.to_str().ok()),
+            text.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
             Some("text/plain; charset=utf-8")
         );
         let text = text.text().await.expect("text");
-        assert!(text.lines().all(|line| line.chars().count() <= width), "{text}");
+        assert!(
+            text.lines().all(|line| line.chars().count() <= width),
+            "{text}"
+        );
         assert!(text.contains(&format!("PEDIDO #{number}")), "{text}");
         assert!(text.contains("2x Pizza"), "{text}");
         assert!(text.contains("+ 1x Catupiry"), "{text}");
         assert!(text.contains("Obs: sem cebola"), "{text}");
-        assert!(text.contains("interfone"), "the whole address, wrapped: {text}");
+        assert!(
+            text.contains("interfone"),
+            "the whole address, wrapped: {text}"
+        );
         assert!(text.contains("ENTREGA") && text.contains("PIX"), "{text}");
     }
     let escpos = app
@@ -372,22 +380,38 @@ async fn the_kitchen_ticket_prints_the_order_as_text_or_escpos_within_its_width(
         .await;
     assert_eq!(escpos.status(), 200);
     assert_eq!(
-        escpos.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        escpos
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("application/octet-stream")
     );
     let bytes = escpos.bytes().await.expect("bytes");
-    assert!(bytes.starts_with(&[0x1B, 0x40, 0x1B, 0x74, 0x03]), "initialize, CP860");
+    assert!(
+        bytes.starts_with(&[0x1B, 0x40, 0x1B, 0x74, 0x03]),
+        "initialize, CP860"
+    );
     assert!(bytes.ends_with(&[0x1D, 0x56, 0x00]), "cut");
     // "São Paulo" in CP860.
     assert!(bytes.windows(3).any(|w| w == [b'S', 0x84, b'o']));
 
     let bad = app
-        .send(&shop.owner, Method::GET, &format!("/admin/orders/{id}/ticket?width=40"), None)
+        .send(
+            &shop.owner,
+            Method::GET,
+            &format!("/admin/orders/{id}/ticket?width=40"),
+            None,
+        )
         .await;
     assert_eq!(bad.status(), 422);
     let other = shop_for_other(&app).await;
     let foreign = app
-        .send(&other.owner, Method::GET, &format!("/admin/orders/{id}/ticket"), None)
+        .send(
+            &other.owner,
+            Method::GET,
+            &format!("/admin/orders/{id}/ticket"),
+            None,
+        )
         .await;
     assert_eq!(foreign.status(), 404);
 }

@@ -26,7 +26,7 @@ impl PgConfigRepository {
     }
 }
 
-type SettingsRow = (bool, i64, i32, bool, serde_json::Value, String);
+type SettingsRow = (bool, i64, i32, bool, serde_json::Value, String, bool);
 
 fn config_from(row: Option<SettingsRow>) -> TenantConfig {
     match row {
@@ -37,6 +37,7 @@ fn config_from(row: Option<SettingsRow>) -> TenantConfig {
             preorders_enabled,
             templates,
             pizza_pricing,
+            auto_accept,
         )) => TenantConfig {
             accepting_orders,
             min_order_cents,
@@ -45,6 +46,7 @@ fn config_from(row: Option<SettingsRow>) -> TenantConfig {
             message_templates: serde_json::from_value::<BTreeMap<String, String>>(templates)
                 .unwrap_or_default(),
             pizza_pricing: PizzaPricing::parse(&pizza_pricing).unwrap_or_default(),
+            auto_accept,
         },
         None => TenantConfig::default(),
     }
@@ -56,6 +58,7 @@ fn config_json(config: &TenantConfig) -> serde_json::Value {
         "preparation_minutes": config.preparation_minutes, "preorders_enabled": config.preorders_enabled,
         "message_templates": config.message_templates,
         "pizza_pricing": config.pizza_pricing.as_str(),
+        "auto_accept": config.auto_accept,
     })
 }
 
@@ -69,6 +72,7 @@ async fn load_config(conn: &mut AsyncPgConnection, tenant: TenantId) -> QueryRes
             tenant_settings::preorders_enabled,
             tenant_settings::message_templates,
             tenant_settings::pizza_pricing,
+            tenant_settings::auto_accept,
         ))
         .first(conn)
         .await
@@ -102,6 +106,7 @@ impl ConfigRepository for PgConfigRepository {
                 tenant_settings::preorders_enabled.eq(config.preorders_enabled),
                 tenant_settings::message_templates.eq(templates),
                 tenant_settings::pizza_pricing.eq(config.pizza_pricing.as_str()),
+                tenant_settings::auto_accept.eq(config.auto_accept),
                 tenant_settings::updated_at.eq(diesel::dsl::now),
             );
             diesel::insert_into(tenant_settings::table)

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::pagination::{Page, PageRequest};
-use comanda_domain::store::{Address, NewStore, Store};
+use comanda_domain::store::{Address, Closure, NewStore, Store};
 use comanda_domain::{StoreId, TenantId};
 use comanda_ports::{Actor, RepoError, RepoResult, StoreChanges, StoreRepository};
 use diesel::prelude::*;
@@ -53,6 +53,10 @@ pub(crate) struct StoreRow {
     image_url: Option<String>,
     free_shipping_above_cents: Option<i64>,
     hide_unavailable_items: bool,
+    paused_until: Option<DateTime<Utc>>,
+    pause_reason: Option<String>,
+    extra_preparation_minutes: i32,
+    closures: serde_json::Value,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -92,6 +96,11 @@ impl TryFrom<StoreRow> for Store {
             image_url: row.image_url,
             free_shipping_above_cents: row.free_shipping_above_cents,
             hide_unavailable_items: row.hide_unavailable_items,
+            paused_until: row.paused_until,
+            pause_reason: row.pause_reason,
+            extra_preparation_minutes: row.extra_preparation_minutes,
+            closures: serde_json::from_value::<Vec<Closure>>(row.closures)
+                .map_err(|e| corrupt("store closures", e))?,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -180,6 +189,10 @@ struct StoreChangeset<'a> {
     image_url: Option<Option<&'a str>>,
     free_shipping_above_cents: Option<Option<i64>>,
     hide_unavailable_items: Option<bool>,
+    paused_until: Option<Option<DateTime<Utc>>>,
+    pause_reason: Option<Option<&'a str>>,
+    extra_preparation_minutes: Option<i32>,
+    closures: Option<serde_json::Value>,
 }
 
 impl<'a> StoreChangeset<'a> {
@@ -208,6 +221,17 @@ impl<'a> StoreChangeset<'a> {
             image_url: changes.image_url.as_ref().map(Option::as_deref),
             free_shipping_above_cents: changes.free_shipping_above_cents,
             hide_unavailable_items: changes.hide_unavailable_items,
+            paused_until: changes.paused_until,
+            pause_reason: changes.pause_reason.as_ref().map(Option::as_deref),
+            extra_preparation_minutes: changes.extra_preparation_minutes,
+            closures: changes
+                .closures
+                .as_ref()
+                .map(|closures| {
+                    serde_json::to_value(closures)
+                        .map_err(|e| TxError::Repo(RepoError::Internal(e.to_string())))
+                })
+                .transpose()?,
         })
     }
 }
@@ -232,6 +256,10 @@ fn store_json(store: &Store) -> serde_json::Value {
         "image_url": store.image_url,
         "free_shipping_above_cents": store.free_shipping_above_cents,
         "hide_unavailable_items": store.hide_unavailable_items,
+        "paused_until": store.paused_until,
+        "pause_reason": store.pause_reason,
+        "extra_preparation_minutes": store.extra_preparation_minutes,
+        "closures": store.closures,
     })
 }
 

@@ -29,6 +29,10 @@ pub struct ConfigView {
     #[serde(default)]
     #[schema(value_type = String, example = "proportional")]
     pub pizza_pricing: PizzaPricing,
+    /// New orders move to `confirmed` by themselves (PIX orders once paid), recorded in the
+    /// history as the system.
+    #[serde(default)]
+    pub auto_accept: bool,
 }
 
 impl From<TenantConfig> for ConfigView {
@@ -40,6 +44,7 @@ impl From<TenantConfig> for ConfigView {
             preorders_enabled: config.preorders_enabled,
             message_templates: config.message_templates,
             pizza_pricing: config.pizza_pricing,
+            auto_accept: config.auto_accept,
         }
     }
 }
@@ -78,6 +83,7 @@ pub async fn put_config(
         preorders_enabled: body.preorders_enabled,
         message_templates: body.message_templates,
         pizza_pricing: body.pizza_pricing,
+        auto_accept: body.auto_accept,
     };
     Ok(web::Json(
         state

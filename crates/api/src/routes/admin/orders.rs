@@ -4,9 +4,9 @@ use actix_web::web;
 use actix_web::{get, post};
 use comanda_domain::OrderId;
 use comanda_domain::orders::OrderStatus;
+use comanda_domain::tenancy::{Action, Module};
 use comanda_domain::ticket::{TicketWidth, render_escpos, render_text};
 use comanda_services::orders::kitchen_ticket;
-use comanda_domain::tenancy::{Action, Module};
 use serde::Deserialize;
 use utoipa::ToSchema;
 

@@ -2,11 +2,14 @@
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
-use actix_web::{delete, get, patch, post};
+use actix_web::{delete, get, patch, post, put};
 use chrono_tz::Tz;
 use comanda_domain::StoreId;
 use comanda_domain::opening_hours::OpeningHours;
-use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore};
+use comanda_domain::store::{
+    Address, Closure, DEFAULT_TIME_ZONE, MAX_CLOSURES, MAX_EXTRA_PREPARATION_MINUTES,
+    MAX_PAUSE_MINUTES, NewStore,
+};
 use comanda_domain::tenancy::{Action, Module};
 use comanda_ports::StoreChanges;
 use comanda_services::media::MediaTarget;
@@ -29,6 +32,9 @@ pub struct AdminStoreView {
     pub manually_closed: bool,
     pub telegram_chat_id: Option<String>,
     pub hide_unavailable_items: bool,
+    pub pause_reason: Option<String>,
+    /// Added to every delivery estimate.
+    pub extra_preparation_minutes: i32,
 }
 
 impl From<comanda_services::stores::PublicStore> for AdminStoreView {
@@ -39,6 +45,8 @@ impl From<comanda_services::stores::PublicStore> for AdminStoreView {
             manually_closed: store.manually_closed,
             telegram_chat_id: store.telegram_chat_id.clone(),
             hide_unavailable_items: store.hide_unavailable_items,
+            pause_reason: public.status.paused_until.and(store.pause_reason.clone()),
+            extra_preparation_minutes: store.extra_preparation_minutes,
             store: public.into(),
         }
     }
@@ -140,6 +148,8 @@ pub struct UpdateStoreRequest {
     #[schema(value_type = Option<i64>)]
     pub free_shipping_above_cents: Option<Option<i64>>,
     pub hide_unavailable_items: Option<bool>,
+    /// 0 to 240 minutes added to every delivery estimate (a busy kitchen).
+    pub extra_preparation_minutes: Option<i32>,
 }
 
 fn time_zone(raw: &str) -> Result<Tz, ApiError> {
@@ -275,6 +285,20 @@ pub async fn update(
         image_url: None,
         free_shipping_above_cents: body.free_shipping_above_cents,
         hide_unavailable_items: body.hide_unavailable_items,
+        extra_preparation_minutes: body
+            .extra_preparation_minutes
+            .map(|minutes| {
+                if (0..=MAX_EXTRA_PREPARATION_MINUTES).contains(&minutes) {
+                    Ok(minutes)
+                } else {
+                    Err(ApiError::field(
+                        "extra_preparation_minutes",
+                        format!("0 to {MAX_EXTRA_PREPARATION_MINUTES} minutes"),
+                    ))
+                }
+            })
+            .transpose()?,
+        ..StoreChanges::default()
     };
     let tenant = &scope.principal.tenant;
     let store = state
@@ -347,4 +371,191 @@ pub async fn upload_image(
         form,
     )
     .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseRequest {
+    /// 1 to 720: no new orders for this long (a rush); pre-orders for later still come in.
+    pub minutes: i64,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Rush mode: the store takes no new orders until `minutes` from now (`is_open: false` with
+/// `paused_until`; a checkout is 422 `store_closed` unless it is a valid pre-order for later).
+#[utoipa::path(
+    tag = "admin", params(("store_id" = String, Path)), request_body = PauseRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = AdminStoreView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+#[post("/admin/stores/{store_id}/pause")]
+pub async fn pause(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<StoreId>,
+    body: ApiJson<PauseRequest>,
+) -> Result<web::Json<AdminStoreView>, ApiError> {
+    let scope = user.allow(Module::Stores, Action::Update)?;
+    let body = body.into_inner()?;
+    if !(1..=MAX_PAUSE_MINUTES).contains(&body.minutes) {
+        return Err(ApiError::field(
+            "minutes",
+            format!("1 to {MAX_PAUSE_MINUTES} (longer breaks are closures)"),
+        ));
+    }
+    let reason = body
+        .reason
+        .map(|reason| reason.trim().chars().take(200).collect::<String>())
+        .filter(|reason| !reason.is_empty());
+    let changes = StoreChanges {
+        paused_until: Some(Some(
+            chrono::Utc::now() + chrono::Duration::minutes(body.minutes),
+        )),
+        pause_reason: Some(reason),
+        ..StoreChanges::default()
+    };
+    let tenant = &scope.principal.tenant;
+    let store = state
+        .stores
+        .update(
+            tenant.id,
+            tenant.stores_limit,
+            id.into_inner(),
+            changes,
+            scope.actor,
+        )
+        .await?;
+    Ok(web::Json(store.into()))
+}
+
+/// Ends a pause: the store takes orders again (within its hours).
+#[utoipa::path(
+    tag = "admin", params(("store_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = AdminStoreView), (status = 404, body = ErrorBody))
+)]
+#[delete("/admin/stores/{store_id}/pause")]
+pub async fn resume(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<StoreId>,
+) -> Result<web::Json<AdminStoreView>, ApiError> {
+    let scope = user.allow(Module::Stores, Action::Update)?;
+    let changes = StoreChanges {
+        paused_until: Some(None),
+        pause_reason: Some(None),
+        ..StoreChanges::default()
+    };
+    let tenant = &scope.principal.tenant;
+    let store = state
+        .stores
+        .update(
+            tenant.id,
+            tenant.stores_limit,
+            id.into_inner(),
+            changes,
+            scope.actor,
+        )
+        .await?;
+    Ok(web::Json(store.into()))
+}
+
+/// A day the store is closed whatever its hours say (a holiday).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClosureView {
+    /// `YYYY-MM-DD`, in the store's time zone.
+    #[schema(value_type = String, example = "2026-12-25")]
+    pub date: chrono::NaiveDate,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Closures {
+    pub closures: Vec<ClosureView>,
+}
+
+fn closures_view(closures: &[Closure]) -> Closures {
+    Closures {
+        closures: closures
+            .iter()
+            .map(|closure| ClosureView {
+                date: closure.date,
+                reason: closure.reason.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The store's closure days: `is_open`, `next_opening_at` and pre-orders skip them.
+#[utoipa::path(
+    tag = "admin", params(("store_id" = String, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Closures), (status = 404, body = ErrorBody))
+)]
+#[get("/admin/stores/{store_id}/closures")]
+pub async fn list_closures(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<StoreId>,
+) -> Result<web::Json<Closures>, ApiError> {
+    let scope = user.allow(Module::Stores, Action::View)?;
+    let store = state.stores.get(scope.tenant, id.into_inner()).await?;
+    Ok(web::Json(closures_view(&store.store.closures)))
+}
+
+/// Replaces the closure days (at most 100, each date once); past days may stay for the record.
+#[utoipa::path(
+    tag = "admin", params(("store_id" = String, Path)), request_body = Closures,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Closures), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+#[put("/admin/stores/{store_id}/closures")]
+pub async fn replace_closures(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<StoreId>,
+    body: ApiJson<Closures>,
+) -> Result<web::Json<Closures>, ApiError> {
+    let scope = user.allow(Module::Stores, Action::Update)?;
+    let body = body.into_inner()?;
+    if body.closures.len() > MAX_CLOSURES {
+        return Err(ApiError::field(
+            "closures",
+            format!("at most {MAX_CLOSURES} days"),
+        ));
+    }
+    let mut closures: Vec<Closure> = Vec::with_capacity(body.closures.len());
+    for (index, closure) in body.closures.into_iter().enumerate() {
+        if closures.iter().any(|kept| kept.date == closure.date) {
+            return Err(ApiError::field(
+                &format!("closures[{index}].date"),
+                "each date once",
+            ));
+        }
+        closures.push(Closure {
+            date: closure.date,
+            reason: closure.reason.trim().chars().take(200).collect(),
+        });
+    }
+    closures.sort_by_key(|closure| closure.date);
+    let changes = StoreChanges {
+        closures: Some(closures),
+        ..StoreChanges::default()
+    };
+    let tenant = &scope.principal.tenant;
+    let store = state
+        .stores
+        .update(
+            tenant.id,
+            tenant.stores_limit,
+            id.into_inner(),
+            changes,
+            scope.actor,
+        )
+        .await?;
+    Ok(web::Json(closures_view(&store.store.closures)))
 }
