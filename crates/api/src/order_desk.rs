@@ -154,6 +154,15 @@ impl OrderDesk {
         });
     }
 
+    /// Ends every desk's stream (the server is stopping): each sends what it holds, then
+    /// closes, and its browser reconnects elsewhere with its `Last-Event-ID`.
+    pub fn close_all(&self) {
+        let mut tenants = lock(&self.inner.tenants);
+        for desks in tenants.values_mut() {
+            desks.clients.clear();
+        }
+    }
+
     /// Desks connected to this instance.
     pub fn connected(&self) -> i64 {
         self.inner.connected.get()

@@ -647,10 +647,42 @@ impl Application {
     /// Serves until a stop signal (SIGINT, SIGTERM) or `handle().stop(..)`, then stops the
     /// background workers once their passes in progress finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Order desks stream forever: on a stop signal they are ended (they reconnect to
+        // another instance with their `Last-Event-ID`) so the graceful stop need not wait.
+        let desk = self.state.desk.clone();
+        let closer = tokio::spawn(async move {
+            stop_signal().await;
+            desk.close_all();
+        });
         let served = self.server.await;
+        closer.abort();
         if let Some(workers) = self.workers {
             workers.shutdown().await;
         }
         served
+    }
+}
+
+/// SIGINT or SIGTERM (the signals the server stops on).
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut terminate) => {
+                    terminate.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
     }
 }

@@ -6,6 +6,7 @@
 pub mod address;
 pub mod billing;
 pub mod catalog;
+pub mod delivery_area;
 pub mod geo;
 pub mod identity;
 pub mod ids;
