@@ -3,13 +3,15 @@
 //! checking shapes, telling whether a point is inside, matching district names as people type
 //! them.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AreaId, StoreId};
 
 /// Most positions in one area's shape, all rings together.
 pub const MAX_POINTS: usize = 2_000;
 
 /// A GeoJSON geometry as sent: `Polygon` or `MultiPolygon`, positions `[lng, lat]`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", deny_unknown_fields)]
 pub enum GeoJsonShape {
     Polygon {
@@ -169,6 +171,67 @@ fn crosses_itself(ring: &[(f64, f64)]) -> bool {
         (i + 1..count).any(|j| {
             let neighbours = j == i + 1 || (i == 0 && j == count - 1);
             !neighbours && segments_intersect(edges[i].0, edges[i].1, edges[j].0, edges[j].1)
+        })
+    })
+}
+
+/// What decides whether an address is in the area.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AreaKind {
+    /// These districts of this city, compared by [`place_key`].
+    Neighbourhood { city: String, districts: Vec<String> },
+    /// Drawn on a map: the shape as sent and as checked.
+    Polygon { geojson: GeoJsonShape, shape: AreaShape },
+}
+
+/// A store's delivery area and what delivering there costs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryArea {
+    pub id: AreaId,
+    pub store_id: StoreId,
+    pub name: String,
+    pub kind: AreaKind,
+    pub fee_cents: i64,
+    pub min_order_cents: i64,
+    /// A subtotal from this ships free.
+    pub free_above_cents: Option<i64>,
+    pub eta_minutes: i32,
+}
+
+impl DeliveryArea {
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            AreaKind::Neighbourhood { .. } => "neighbourhood",
+            AreaKind::Polygon { .. } => "polygon",
+        }
+    }
+}
+
+/// The area an address falls in: a polygon holding its point first, then a neighbourhood
+/// naming its district in its city; `None` leaves it to the distance bands.
+pub fn area_for<'a>(
+    areas: &'a [DeliveryArea],
+    point: Option<(f64, f64)>,
+    city: &str,
+    district: &str,
+) -> Option<&'a DeliveryArea> {
+    let polygon = point.and_then(|(lng, lat)| {
+        areas.iter().find(|area| match &area.kind {
+            AreaKind::Polygon { shape, .. } => shape.contains(lng, lat),
+            AreaKind::Neighbourhood { .. } => false,
+        })
+    });
+    polygon.or_else(|| {
+        let (city, district) = (place_key(city), place_key(district));
+        areas.iter().find(|area| match &area.kind {
+            AreaKind::Neighbourhood {
+                city: area_city,
+                districts,
+            } => {
+                place_key(area_city) == city
+                    && districts.iter().any(|name| place_key(name) == district)
+            }
+            AreaKind::Polygon { .. } => false,
         })
     })
 }

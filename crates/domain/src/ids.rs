@@ -92,6 +92,10 @@ typed_id!(
     BandId
 );
 typed_id!(
+    /// A store's delivery area (a neighbourhood list or a polygon).
+    AreaId
+);
+typed_id!(
     /// A discount or free-shipping campaign.
     CampaignId
 );

@@ -27,6 +27,6 @@ pub mod tenancy;
 pub mod ticket;
 
 pub use ids::{
-    AddonGroupId, AddonId, BandId, CampaignId, CategoryId, ComboSlotId, CustomerId, GroupId,
+    AddonGroupId, AddonId, AreaId, BandId, CampaignId, CategoryId, ComboSlotId, CustomerId, GroupId,
     OrderId, PizzaSizeId, PlanId, ProductId, SessionId, StoreId, TenantId, UserId,
 };

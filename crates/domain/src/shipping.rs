@@ -71,6 +71,8 @@ pub enum DistanceSource {
     Nominatim,
     /// Straight line to the coordinates the client sent.
     Coordinates,
+    /// Priced by the store's delivery area (neighbourhood or polygon), not by distance.
+    Area,
 }
 
 impl DistanceSource {
@@ -79,6 +81,7 @@ impl DistanceSource {
             Self::Google => "google",
             Self::Nominatim => "nominatim",
             Self::Coordinates => "coordinates",
+            Self::Area => "area",
         }
     }
 }

@@ -25,7 +25,8 @@ pub struct DeliveryInfo {
     pub distance_km: f64,
     pub fee_cents: i64,
     pub eta_minutes: i32,
-    pub band_id: BandId,
+    pub band_id: Option<BandId>,
+    pub area_id: Option<comanda_domain::AreaId>,
     pub source: DistanceSource,
 }
 

@@ -2,7 +2,8 @@ use async_trait::async_trait;
 use comanda_domain::geo::GeoPoint;
 use comanda_domain::shipping::DistanceBand;
 use comanda_domain::store::Address;
-use comanda_domain::{BandId, StoreId, TenantId};
+use comanda_domain::delivery_area::DeliveryArea;
+use comanda_domain::{AreaId, BandId, StoreId, TenantId};
 
 use crate::{Actor, RepoResult};
 
@@ -22,6 +23,31 @@ pub trait ShippingRepository: Send + Sync {
         bands: Vec<DistanceBand<()>>,
         actor: &Actor,
     ) -> RepoResult<Vec<DistanceBand<BandId>>>;
+    /// The store's delivery areas, oldest first; `NotFound` unless the store is the tenant's.
+    async fn areas(&self, tenant: TenantId, store: StoreId) -> RepoResult<Vec<DeliveryArea>>;
+    /// Every band of the tenant's stores, by store (who delivers to an address).
+    async fn tenant_bands(
+        &self,
+        tenant: TenantId,
+    ) -> RepoResult<Vec<(StoreId, DistanceBand<BandId>)>>;
+    /// Every area of the tenant's stores (who delivers to an address).
+    async fn tenant_areas(&self, tenant: TenantId) -> RepoResult<Vec<DeliveryArea>>;
+    /// Creates or replaces the area (by id), audited; `NotFound` unless the store is the
+    /// tenant's (and, for a replacement, the area the store's).
+    async fn save_area(
+        &self,
+        tenant: TenantId,
+        area: &DeliveryArea,
+        create: bool,
+        actor: &Actor,
+    ) -> RepoResult<DeliveryArea>;
+    async fn delete_area(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        area: AreaId,
+        actor: &Actor,
+    ) -> RepoResult<()>;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -253,7 +253,13 @@ impl CheckoutService {
                     .map_err(|error| invalid(ErrorCode::InvalidAddress, error.to_string()))?;
                 let quote = self
                     .shipping
-                    .quote_within(store, &snapshot.bands, &address, input.point)
+                    .quote_within(
+                        store,
+                        &snapshot.bands,
+                        &snapshot.areas,
+                        &address,
+                        input.point,
+                    )
                     .await?;
                 (Some(quote), Some(address))
             }
@@ -273,9 +279,13 @@ impl CheckoutService {
             store: store.id,
             customer_uses: &customer_uses,
         };
+        let area = quote.as_ref().and_then(|quote| quote.area);
         let shipping = quote.as_ref().map(|quote| ShippingCharge {
             fee_cents: quote.fee_cents,
-            free_above_cents: store.free_shipping_above_cents,
+            // An area's own threshold, else the store's.
+            free_above_cents: area
+                .and_then(|area| area.free_above_cents)
+                .or(store.free_shipping_above_cents),
         });
         let price = price_order(
             lines,
@@ -285,6 +295,17 @@ impl CheckoutService {
             &context,
         )
         .map_err(|error| invalid(ErrorCode::InvalidCoupon, error.to_string()))?;
+        if let Some(area) = area
+            && price.subtotal_cents < area.min_order_cents
+        {
+            return Err(invalid(
+                ErrorCode::BelowMinimum,
+                format!(
+                    "The minimum order for this delivery area is {} cents",
+                    area.min_order_cents
+                ),
+            ));
+        }
         if price.subtotal_cents < config.min_order_cents {
             return Err(invalid(
                 ErrorCode::BelowMinimumOrder,
@@ -384,6 +405,7 @@ impl CheckoutService {
                 fee_cents: quote.fee_cents,
                 eta_minutes: quote.eta_minutes,
                 band_id: quote.band_id,
+                area_id: quote.area.map(|area| area.id),
                 source: quote.source,
             }),
             _ => None,

@@ -11,7 +11,10 @@ use comanda_domain::shipping::{
     DistanceBand, DistanceSource, ShippingBands, round_km, straight_line_km,
 };
 use comanda_domain::store::{Address, Store};
-use comanda_domain::{BandId, StoreId, TenantId};
+use comanda_domain::delivery_area::{
+    AreaKind, AreaShape, DeliveryArea, GeoJsonShape, area_for, place_key,
+};
+use comanda_domain::{AreaId, BandId, StoreId, TenantId};
 use comanda_ports::shipping::{
     Destination, DrivingDistance, Geocoder, MapsError, ShippingRepository,
 };
@@ -29,9 +32,38 @@ pub struct Quote {
     pub distance_km: f64,
     pub fee_cents: i64,
     pub eta_minutes: i32,
-    pub band_id: BandId,
+    /// The distance band that priced it, unless an area did.
+    pub band_id: Option<BandId>,
+    /// The delivery area that priced it, with its own minimum and free-shipping threshold.
+    pub area: Option<AreaTerms>,
     pub source: DistanceSource,
 }
+
+/// What an area adds to a quote's price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AreaTerms {
+    pub id: AreaId,
+    pub min_order_cents: i64,
+    pub free_above_cents: Option<i64>,
+}
+
+/// What an area is made of, as the owner sends it.
+#[derive(Debug, Clone)]
+pub struct AreaInput {
+    pub name: String,
+    /// `neighbourhood` with `city` and `districts`, or `polygon` with `polygon`.
+    pub kind: String,
+    pub city: Option<String>,
+    pub districts: Vec<String>,
+    pub polygon: Option<GeoJsonShape>,
+    pub fee_cents: i64,
+    pub min_order_cents: i64,
+    pub free_above_cents: Option<i64>,
+    pub eta_minutes: i32,
+}
+
+/// Most areas per store.
+pub const MAX_AREAS: usize = 200;
 
 type CacheKey = (StoreId, String);
 /// A measured distance, where it came from, and when it was measured.
@@ -140,14 +172,270 @@ impl ShippingService {
         point: Option<GeoPoint>,
     ) -> Result<Quote, ServiceError> {
         let bands = self.bands(store.tenant_id, store.id).await?;
-        self.quote_within(store, &bands, address, point).await
+        let areas = self.areas(store.tenant_id, store.id).await?;
+        self.quote_within(store, &bands, &areas, address, point)
+            .await
     }
 
-    /// A quote against bands the caller already holds (the checkout's cached store).
+    pub async fn areas(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+    ) -> Result<Vec<DeliveryArea>, ServiceError> {
+        Ok(self.bands.areas(tenant, store).await?)
+    }
+
+    pub async fn tenant_areas(&self, tenant: TenantId) -> Result<Vec<DeliveryArea>, ServiceError> {
+        Ok(self.bands.tenant_areas(tenant).await?)
+    }
+
+    pub async fn area(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        id: AreaId,
+    ) -> Result<DeliveryArea, ServiceError> {
+        self.areas(tenant, store)
+            .await?
+            .into_iter()
+            .find(|area| area.id == id)
+            .ok_or(ServiceError::NotFound("delivery area"))
+    }
+
+    /// Creates an area (`id` None) or replaces one, after checking it: a neighbourhood needs a
+    /// city and 1 to 200 districts, a polygon a valid shape (422 with the reason).
+    pub async fn save_area(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        id: Option<AreaId>,
+        input: AreaInput,
+        actor: &Actor,
+    ) -> Result<DeliveryArea, ServiceError> {
+        let name = input.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ServiceError::field("name", "1 to 100 characters"));
+        }
+        let kind = match input.kind.as_str() {
+            "neighbourhood" => {
+                let city = input
+                    .city
+                    .map(|city| city.trim().to_owned())
+                    .filter(|city| !place_key(city).is_empty())
+                    .ok_or_else(|| ServiceError::field("city", "the districts' city is required"))?;
+                let mut districts: Vec<String> = Vec::new();
+                for district in input.districts {
+                    let district = district.trim().to_owned();
+                    if place_key(&district).is_empty() {
+                        return Err(ServiceError::field("districts", "a district has no name"));
+                    }
+                    if !districts.iter().any(|kept| place_key(kept) == place_key(&district)) {
+                        districts.push(district);
+                    }
+                }
+                if districts.is_empty() || districts.len() > 200 {
+                    return Err(ServiceError::field("districts", "1 to 200 districts"));
+                }
+                AreaKind::Neighbourhood { city, districts }
+            }
+            "polygon" => {
+                let geojson = input.polygon.ok_or_else(|| {
+                    ServiceError::field("polygon", "a GeoJSON Polygon or MultiPolygon is required")
+                })?;
+                let shape = AreaShape::parse(&geojson)
+                    .map_err(|error| ServiceError::field("polygon", error))?;
+                AreaKind::Polygon { geojson, shape }
+            }
+            _ => return Err(ServiceError::field("kind", "neighbourhood or polygon")),
+        };
+        if input.fee_cents < 0 {
+            return Err(ServiceError::field("fee_cents", "zero or more"));
+        }
+        if input.min_order_cents < 0 {
+            return Err(ServiceError::field("min_order_cents", "zero or more"));
+        }
+        if input.free_above_cents.is_some_and(|cents| cents < 0) {
+            return Err(ServiceError::field("free_above_cents", "zero or more"));
+        }
+        if !(1..=600).contains(&input.eta_minutes) {
+            return Err(ServiceError::field("eta_minutes", "1 to 600"));
+        }
+        let create = id.is_none();
+        if create && self.areas(tenant, store).await?.len() >= MAX_AREAS {
+            return Err(ServiceError::field(
+                "kind",
+                format!("a store has at most {MAX_AREAS} areas"),
+            ));
+        }
+        let area = DeliveryArea {
+            id: id.unwrap_or_else(AreaId::generate),
+            store_id: store,
+            name,
+            kind,
+            fee_cents: input.fee_cents,
+            min_order_cents: input.min_order_cents,
+            free_above_cents: input.free_above_cents,
+            eta_minutes: input.eta_minutes,
+        };
+        Ok(self.bands.save_area(tenant, &area, create, actor).await?)
+    }
+
+    pub async fn delete_area(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        id: AreaId,
+        actor: &Actor,
+    ) -> Result<(), ServiceError> {
+        Ok(self.bands.delete_area(tenant, store, id, actor).await?)
+    }
+
+    /// The stores that deliver to `point`, each with its quote, quickest first: areas and
+    /// straight-line distance bands only (no maps API per store), all read in two queries.
+    pub async fn delivering_to(
+        &self,
+        tenant: TenantId,
+        stores: Vec<Store>,
+        point: GeoPoint,
+    ) -> Result<Vec<(Store, Quote)>, ServiceError> {
+        let areas = self.bands.tenant_areas(tenant).await?;
+        let bands = self.bands.tenant_bands(tenant).await?;
+        let mut found: Vec<(Store, Quote)> = Vec::new();
+        for store in stores.into_iter().filter(|store| store.delivery_enabled) {
+            let store_areas: Vec<DeliveryArea> = areas
+                .iter()
+                .filter(|area| area.store_id == store.id)
+                .cloned()
+                .collect();
+            let in_area = area_for(&store_areas, Some((point.lng(), point.lat())), "", "");
+            let quote = if let Some(area) = in_area {
+                Some(Quote {
+                    distance_km: store
+                        .location()
+                        .map_or(0.0, |origin| straight_line_km(&origin, &point)),
+                    fee_cents: area.fee_cents,
+                    eta_minutes: area
+                        .eta_minutes
+                        .saturating_add(store.extra_preparation_minutes.max(0)),
+                    band_id: None,
+                    area: Some(AreaTerms {
+                        id: area.id,
+                        min_order_cents: area.min_order_cents,
+                        free_above_cents: area.free_above_cents,
+                    }),
+                    source: DistanceSource::Area,
+                })
+            } else {
+                let store_bands: Vec<DistanceBand<BandId>> = bands
+                    .iter()
+                    .filter(|(owner, _)| *owner == store.id)
+                    .map(|(_, band)| band.clone())
+                    .collect();
+                let within = store.location().and_then(|origin| {
+                    let km = straight_line_km(&origin, &point);
+                    let bands = ShippingBands::new(store_bands).ok()?;
+                    let band = bands.band_for(km)?;
+                    Some(Quote {
+                        distance_km: km,
+                        fee_cents: band.fee_cents,
+                        eta_minutes: band
+                            .eta_minutes
+                            .saturating_add(store.extra_preparation_minutes.max(0)),
+                        band_id: Some(band.id),
+                        area: None,
+                        source: DistanceSource::Coordinates,
+                    })
+                });
+                within
+            };
+            if let Some(quote) = quote {
+                found.push((store, quote));
+            }
+        }
+        found.sort_by(|(a, qa), (b, qb)| {
+            qa.eta_minutes
+                .cmp(&qb.eta_minutes)
+                .then_with(|| qa.fee_cents.cmp(&qb.fee_cents))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        Ok(found)
+    }
+
+    /// A CEP's point, for `GET /stores?cep=` (geocoded as quotes are).
+    pub async fn point_of_cep(&self, cep: &str) -> Result<GeoPoint, ServiceError> {
+        let cep = Cep::parse(cep).map_err(|error| invalid_address(&error.to_string()))?;
+        let address = Address {
+            cep: cep.digits().to_owned(),
+            ..Address::default()
+        };
+        match self.geocoder.geocode(&address).await {
+            Ok(point) => Ok(point),
+            Err(MapsError::NotFound) => Err(invalid_address("The CEP could not be found")),
+            Err(MapsError::Provider(cause)) => Err(ServiceError::Unavailable(format!(
+                "geocoding failed: {cause}"
+            ))),
+        }
+    }
+
+    /// The quote of the area the address falls in, if any: polygons need the point (the
+    /// client's, else the geocoded address), neighbourhoods only the address.
+    async fn area_quote(
+        &self,
+        store: &Store,
+        areas: &[DeliveryArea],
+        address: &Address,
+        point: Option<GeoPoint>,
+    ) -> Option<Quote> {
+        if areas.is_empty() {
+            return None;
+        }
+        let has_polygons = areas
+            .iter()
+            .any(|area| matches!(area.kind, AreaKind::Polygon { .. }));
+        let point = match point {
+            Some(point) => Some(point),
+            None if has_polygons => match self.geocoder.geocode(address).await {
+                Ok(found) => Some(found),
+                Err(error) => {
+                    tracing::info!(%error, "no point for the polygon areas; neighbourhoods and bands decide");
+                    None
+                }
+            },
+            None => None,
+        };
+        let area = area_for(
+            areas,
+            point.map(|point| (point.lng(), point.lat())),
+            &address.city,
+            &address.district,
+        )?;
+        let distance_km = match (store.location(), point) {
+            (Some(origin), Some(point)) => straight_line_km(&origin, &point),
+            _ => 0.0,
+        };
+        Some(Quote {
+            distance_km,
+            fee_cents: area.fee_cents,
+            eta_minutes: area
+                .eta_minutes
+                .saturating_add(store.extra_preparation_minutes.max(0)),
+            band_id: None,
+            area: Some(AreaTerms {
+                id: area.id,
+                min_order_cents: area.min_order_cents,
+                free_above_cents: area.free_above_cents,
+            }),
+            source: DistanceSource::Area,
+        })
+    }
+
+    /// A quote against bands and areas the caller already holds (the checkout's cached store):
+    /// a polygon holding the point, else a neighbourhood naming the district, else the bands.
     pub async fn quote_within(
         &self,
         store: &Store,
         bands: &[DistanceBand<BandId>],
+        areas: &[DeliveryArea],
         address: &Address,
         point: Option<GeoPoint>,
     ) -> Result<Quote, ServiceError> {
@@ -158,6 +446,9 @@ impl ShippingService {
             });
         }
         let cep = Cep::parse(&address.cep).map_err(|error| invalid_address(&error.to_string()))?;
+        if let Some(quote) = self.area_quote(store, areas, address, point).await {
+            return Ok(quote);
+        }
         let origin = store.location().ok_or_else(|| ServiceError::Invalid {
             code: ErrorCode::StoreLocationMissing,
             message: "This store has no coordinates to measure distances from".into(),
@@ -183,7 +474,8 @@ impl ShippingService {
             eta_minutes: band
                 .eta_minutes
                 .saturating_add(store.extra_preparation_minutes.max(0)),
-            band_id: band.id,
+            band_id: Some(band.id),
+            area: None,
             source,
         })
     }

@@ -55,6 +55,21 @@ impl StoreService {
         Ok(stores.map(|store| self.public(store)))
     }
 
+    /// Every active store of the tenant, page after page (who delivers to an address).
+    pub async fn all_public(&self, tenant: TenantId) -> Result<Vec<PublicStore>, ServiceError> {
+        let mut all = Vec::new();
+        loop {
+            let page = PageRequest::new(Some(200), Some(all.len() as u64))
+                .map_err(|error| ServiceError::Internal(error.to_string()))?;
+            let stores = self.stores.list_active(tenant, page).await?;
+            let fetched = stores.items.len();
+            all.extend(stores.items.into_iter().map(|store| self.public(store)));
+            if fetched < 200 {
+                return Ok(all);
+            }
+        }
+    }
+
     /// Every store of the tenant (the portal).
     pub async fn list_all(
         &self,

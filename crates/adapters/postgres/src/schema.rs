@@ -85,6 +85,7 @@ diesel::table! {
         pause_reason -> Nullable<Text>,
         extra_preparation_minutes -> Integer,
         closures -> Jsonb,
+        scheduling -> Nullable<Jsonb>,
     }
 }
 
@@ -373,6 +374,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    delivery_areas (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        store_id -> Uuid,
+        kind -> Text,
+        name -> Text,
+        city -> Nullable<Text>,
+        districts -> Array<Text>,
+        polygon -> Nullable<Jsonb>,
+        fee_cents -> BigInt,
+        min_order_cents -> BigInt,
+        free_above_cents -> Nullable<BigInt>,
+        eta_minutes -> Integer,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    store_slot_bookings (tenant_id, store_id, slot_start) {
+        tenant_id -> Uuid,
+        store_id -> Uuid,
+        slot_start -> Timestamptz,
+        booked -> Integer,
+    }
+}
+
+diesel::table! {
     tenant_event_counters (tenant_id) {
         tenant_id -> Uuid,
         last_id -> BigInt,
@@ -423,6 +452,7 @@ diesel::table! {
         fee_cents -> BigInt,
         eta_minutes -> Integer,
         band_id -> Nullable<Uuid>,
+        area_id -> Nullable<Uuid>,
         source -> Text,
     }
 }
@@ -728,6 +758,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenant_pix_settings,
     tenant_event_counters,
     order_events,
+    delivery_areas,
+    store_slot_bookings,
     order_deliveries,
     order_status_history,
     campaign_uses,

@@ -40,13 +40,17 @@ pub struct QuoteResponse {
     pub distance_km: f64,
     pub fee_cents: i64,
     pub eta_minutes: i32,
-    pub band_id: String,
-    /// `google` (driving distance), `nominatim` (straight line to the geocoded address) or
-    /// `coordinates` (straight line to the client's coordinates).
+    /// The distance band that priced it (`null` when an area did).
+    pub band_id: Option<String>,
+    /// The delivery area that priced it (`null` when the bands did).
+    pub area_id: Option<String>,
+    /// `area` (a delivery area), `google` (driving distance), `nominatim` (straight line to the
+    /// geocoded address) or `coordinates` (straight line to the client's coordinates).
     pub source: String,
 }
 
-/// Prices a delivery by distance bands. Beyond the last band: 422 `out_of_delivery_area`;
+/// Prices a delivery: a polygon area holding the point, else a neighbourhood area naming the
+/// address's district (case and accents ignored), else the distance bands. Beyond the last band: 422 `out_of_delivery_area`;
 /// a bad CEP or an address that cannot be found: 422 `invalid_address`.
 #[utoipa::path(
     tag = "storefront", params(TenantHeaderParams),
@@ -78,7 +82,8 @@ pub async fn quote(
         distance_km: quote.distance_km,
         fee_cents: quote.fee_cents,
         eta_minutes: quote.eta_minutes,
-        band_id: quote.band_id.to_string(),
+        band_id: quote.band_id.map(|band| band.to_string()),
+        area_id: quote.area.map(|area| area.id.to_string()),
         source: quote.source.as_str().to_owned(),
     }))
 }

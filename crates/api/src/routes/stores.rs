@@ -91,6 +91,28 @@ pub struct StoreView {
     pub pickup_enabled: bool,
     pub opening_hours: OpeningHoursView,
     pub image_url: Option<String>,
+    /// With `?lat=&lng=` or `?cep=`: what delivering there costs and takes from this store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<DeliveryTerms>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryTerms {
+    pub fee_cents: i64,
+    pub eta_minutes: i32,
+    /// `area` (a delivery area) or `coordinates` (distance bands, straight line).
+    pub source: String,
+}
+
+/// `?lat=&lng=` (or `?cep=`, geocoded): only the stores that deliver there.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliversToQuery {
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub cep: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u64>,
 }
 
 impl From<PublicStore> for StoreView {
@@ -120,6 +142,7 @@ impl From<PublicStore> for StoreView {
             pickup_enabled: store.pickup_enabled,
             opening_hours: OpeningHoursView::from(&store.opening_hours),
             image_url: store.image_url,
+            delivery: None,
         }
     }
 }
@@ -130,27 +153,78 @@ pub struct StoreList {
     pub total: u64,
 }
 
-/// The tenant's active stores, with whether each is open now.
+/// The tenant's active stores, with whether each is open now. With `?lat=&lng=` (or `?cep=`,
+/// geocoded like a quote) only the stores that deliver there, each with its `delivery` fee and
+/// time, quickest first (areas and straight-line bands: no maps API call per store).
 #[utoipa::path(
     tag = "storefront",
-    params(TenantHeaderParams, ListQuery),
+    params(TenantHeaderParams, DeliversToQuery),
     responses(
         (status = 200, description = "The tenant's active stores", body = StoreList),
         (status = 400, description = "No tenant named and no fallback (`tenant_required`)", body = ErrorBody),
         (status = 404, description = "Unknown tenant (`tenant_not_found`)", body = ErrorBody),
-        (status = 422, description = "Bad paging (`validation_error`)", body = ErrorBody),
+        (status = 422, description = "Bad paging, coordinates or CEP (`validation_error`, `invalid_address`)", body = ErrorBody),
     )
 )]
 #[get("/stores")]
 pub async fn list_stores(
     state: web::Data<AppState>,
     tenant: Tenant,
-    query: web::Query<ListQuery>,
+    query: web::Query<DeliversToQuery>,
 ) -> Result<web::Json<StoreList>, ApiError> {
-    let page = query.into_inner().page()?;
-    let stores = state.stores.list_public(tenant.0.id, page).await?;
+    let query = query.into_inner();
+    let page = ListQuery {
+        limit: query.limit,
+        offset: query.offset,
+    }
+    .page()?;
+    let point = match (crate::routes::shipping::client_point(query.lat, query.lng)?, &query.cep) {
+        (Some(point), _) => Some(point),
+        (None, Some(cep)) => Some(state.shipping.point_of_cep(cep).await?),
+        (None, None) => None,
+    };
+    let Some(point) = point else {
+        let stores = state.stores.list_public(tenant.0.id, page).await?;
+        return Ok(web::Json(StoreList {
+            total: stores.total,
+            items: stores.items.into_iter().map(StoreView::from).collect(),
+        }));
+    };
+    let stores = state.stores.all_public(tenant.0.id).await?;
+    let by_id: std::collections::HashMap<_, _> = stores
+        .into_iter()
+        .map(|public| (public.store.id, public))
+        .collect();
+    let delivering = state
+        .shipping
+        .delivering_to(
+            tenant.0.id,
+            by_id.values().map(|public| public.store.clone()).collect(),
+            point,
+        )
+        .await?;
+    let mut by_id = by_id;
+    let items: Vec<StoreView> = delivering
+        .into_iter()
+        .filter_map(|(store, quote)| {
+            let public = by_id.remove(&store.id)?;
+            let mut view = StoreView::from(public);
+            view.delivery = Some(DeliveryTerms {
+                fee_cents: quote.fee_cents,
+                eta_minutes: quote.eta_minutes,
+                source: quote.source.as_str().to_owned(),
+            });
+            Some(view)
+        })
+        .collect();
+    let total = items.len() as u64;
+    let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
     Ok(web::Json(StoreList {
-        total: stores.total,
-        items: stores.items.into_iter().map(StoreView::from).collect(),
+        total,
+        items: items
+            .into_iter()
+            .skip(offset)
+            .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
+            .collect(),
     }))
 }

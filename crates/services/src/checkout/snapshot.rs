@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use comanda_domain::catalog::{Product, StoreProductState};
+use comanda_domain::delivery_area::DeliveryArea;
 use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::pricing::Campaign;
 use comanda_domain::shipping::DistanceBand;
@@ -32,6 +33,8 @@ pub struct StoreSnapshot {
     pub store: Store,
     pub config: TenantConfig,
     pub bands: Vec<DistanceBand<BandId>>,
+    /// The store's delivery areas (they come before the bands).
+    pub areas: Vec<DeliveryArea>,
     /// The tenant's active products with their state in the store. The stock in the state is
     /// as of the snapshot and only tells which products track it: a sale does not move the
     /// version, so quantities are read live or taken under lock.
@@ -119,6 +122,7 @@ impl Snapshots {
         let store = self.stores.active(tenant, store).await?;
         let config = self.config.get(tenant).await?;
         let bands = self.shipping.bands(tenant, store.id).await?;
+        let areas = self.shipping.areas(tenant, store.id).await?;
         let menu = self.catalog.menu(tenant, store.id).await?;
         let flavor_categories = menu
             .categories
@@ -149,6 +153,7 @@ impl Snapshots {
             store,
             config,
             bands,
+            areas,
             products,
             category_schedules,
             flavor_categories,

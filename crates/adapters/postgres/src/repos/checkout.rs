@@ -506,10 +506,10 @@ locked_stock AS MATERIALIZED (
 ), delivery_written AS (
     INSERT INTO order_deliveries (order_id, tenant_id, cep, street, number, complement, district,
                                   city, state, latitude, longitude, distance_km, fee_cents,
-                                  eta_minutes, band_id, source)
+                                  eta_minutes, band_id, area_id, source)
     SELECT placed.id, p.tenant_id, p.cep, p.street, p.street_number, p.complement, p.district,
            p.city, p.state, p.latitude, p.longitude, p.distance_km, p.delivery_fee_cents,
-           p.eta_minutes, p.band_id, p.distance_source
+           p.eta_minutes, p.band_id, p.area_id, p.distance_source
     FROM p, placed
     WHERE p.cep IS NOT NULL
 ), history_written AS (
@@ -596,6 +596,7 @@ struct PlaceOrderStatement {
     delivery_fee_cents: Option<i64>,
     eta_minutes: Option<i32>,
     band_id: Option<Uuid>,
+    area_id: Option<Uuid>,
     distance_source: Option<&'static str>,
     history_id: Uuid,
     job_ids: Vec<Uuid>,
@@ -687,6 +688,7 @@ impl PlaceOrderStatement {
             delivery_fee_cents: None,
             eta_minutes: None,
             band_id: None,
+            area_id: None,
             distance_source: None,
             history_id: Uuid::now_v7(),
             job_ids: order.notifications.iter().map(|_| Uuid::now_v7()).collect(),
@@ -717,7 +719,8 @@ impl PlaceOrderStatement {
             statement.distance_km = Some(delivery.distance_km);
             statement.delivery_fee_cents = Some(delivery.fee_cents);
             statement.eta_minutes = Some(delivery.eta_minutes);
-            statement.band_id = Some(delivery.band_id.as_uuid());
+            statement.band_id = delivery.band_id.map(|band| band.as_uuid());
+            statement.area_id = delivery.area_id.map(|area| area.as_uuid());
             statement.distance_source = Some(delivery.source.as_str());
         }
         statement
@@ -998,6 +1001,7 @@ impl QueryFragment<Pg> for PlaceOrderStatement {
             "int4"
         );
         param!(false, Nullable<SqlUuid>, &self.band_id, "band_id", "uuid");
+        param!(false, Nullable<SqlUuid>, &self.area_id, "area_id", "uuid");
         param!(
             false,
             Nullable<Text>,

@@ -8,6 +8,7 @@ pub mod central;
 pub mod config;
 pub mod customer_data;
 pub mod customers;
+pub mod delivery_areas;
 pub mod groups;
 pub mod insights;
 pub mod inventory;
