@@ -34,6 +34,9 @@ ALTER TABLE order_deliveries ADD COLUMN area_id UUID;
 -- `{"slot_minutes": 30, "slot_capacity": 5, "lead_minutes": 30}`; NULL: pre-orders at any time.
 ALTER TABLE stores ADD COLUMN scheduling JSONB;
 
+-- The slot an order took, to give its place back when it is cancelled.
+ALTER TABLE orders ADD COLUMN slot_start TIMESTAMPTZ;
+
 -- Places taken per slot; a row exists before any checkout for the slot locks it, so concurrent
 -- checkouts queue on it and a full slot refuses the rest.
 CREATE TABLE store_slot_bookings (

@@ -179,9 +179,15 @@ fn crosses_itself(ring: &[(f64, f64)]) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AreaKind {
     /// These districts of this city, compared by [`place_key`].
-    Neighbourhood { city: String, districts: Vec<String> },
+    Neighbourhood {
+        city: String,
+        districts: Vec<String>,
+    },
     /// Drawn on a map: the shape as sent and as checked.
-    Polygon { geojson: GeoJsonShape, shape: AreaShape },
+    Polygon {
+        geojson: GeoJsonShape,
+        shape: AreaShape,
+    },
 }
 
 /// A store's delivery area and what delivering there costs.

@@ -27,6 +27,6 @@ pub mod tenancy;
 pub mod ticket;
 
 pub use ids::{
-    AddonGroupId, AddonId, AreaId, BandId, CampaignId, CategoryId, ComboSlotId, CustomerId, GroupId,
-    OrderId, PizzaSizeId, PlanId, ProductId, SessionId, StoreId, TenantId, UserId,
+    AddonGroupId, AddonId, AreaId, BandId, CampaignId, CategoryId, ComboSlotId, CustomerId,
+    GroupId, OrderId, PizzaSizeId, PlanId, ProductId, SessionId, StoreId, TenantId, UserId,
 };

@@ -53,8 +53,40 @@ pub struct Store {
     pub extra_preparation_minutes: i32,
     /// Days the store is closed whatever its hours say (holidays), in its time zone.
     pub closures: Vec<Closure>,
+    /// Pre-orders by time slot with a capacity (SPEC §20); `None`: any time in the hours.
+    pub scheduling: Option<Scheduling>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// How pre-orders are booked: slots of `slot_minutes` from local midnight, `slot_capacity`
+/// orders each (`None`: no slots), at least `lead_minutes` ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scheduling {
+    pub slot_minutes: u32,
+    pub slot_capacity: Option<i32>,
+    #[serde(default)]
+    pub lead_minutes: u32,
+}
+
+impl Default for Scheduling {
+    fn default() -> Self {
+        Self {
+            slot_minutes: 30,
+            slot_capacity: None,
+            lead_minutes: 0,
+        }
+    }
+}
+
+/// Slot lengths a store may choose.
+pub const SLOT_LENGTHS: [u32; 3] = [15, 30, 60];
+
+/// One bookable time slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
 }
 
 /// A day the store is closed.
@@ -117,6 +149,50 @@ impl Store {
         self.opening_hours.is_open_at(at, self.time_zone)
             && !self.closed_on(at)
             && self.paused_until.is_none_or(|until| at >= until)
+    }
+
+    /// The slots when slots are on (a capacity is set).
+    pub fn slot_rules(&self) -> Option<(Scheduling, i32)> {
+        let scheduling = self.scheduling?;
+        Some((scheduling, scheduling.slot_capacity?))
+    }
+
+    /// The day's slots in the store's time zone: every `slot_minutes` from local midnight
+    /// (wall clock, so a DST change shifts no slot), kept when the whole slot is served and it
+    /// starts at least `lead_minutes` after `now`.
+    pub fn slots_on(&self, date: NaiveDate, now: DateTime<Utc>) -> Vec<Slot> {
+        let Some((scheduling, _)) = self.slot_rules() else {
+            return Vec::new();
+        };
+        let step = i64::from(scheduling.slot_minutes.max(1));
+        let earliest = now + Duration::minutes(i64::from(scheduling.lead_minutes));
+        (0..24 * 60 / step)
+            .filter_map(|index| {
+                let local = date.and_time(NaiveTime::MIN) + Duration::minutes(index * step);
+                // A wall time skipped by a DST jump has no slot; a repeated one, its first.
+                let start = self
+                    .time_zone
+                    .from_local_datetime(&local)
+                    .earliest()?
+                    .to_utc();
+                Some(Slot {
+                    start,
+                    end: start + Duration::minutes(step),
+                })
+            })
+            .filter(|slot| {
+                slot.start >= earliest
+                    && !self.manually_closed
+                    && self.serves_at(slot.start)
+                    && self.serves_at(slot.end - Duration::minutes(1))
+            })
+            .collect()
+    }
+
+    /// Whether `at` is the start of one of its day's slots (lead time counted from `now`).
+    pub fn is_slot_start(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        let date = at.with_timezone(&self.time_zone).date_naive();
+        self.slots_on(date, now).iter().any(|slot| slot.start == at)
     }
 
     pub fn is_paused(&self, now: DateTime<Utc>) -> bool {
@@ -223,6 +299,7 @@ mod tests {
             pause_reason: None,
             extra_preparation_minutes: 0,
             closures: Vec::new(),
+            scheduling: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }
@@ -288,6 +365,43 @@ mod tests {
         // The night before the holiday the next opening is the day after it.
         let status = holiday.open_status(at("2026-12-24T02:00:00Z")); // 23:00 on the 23rd
         assert_eq!(status.next_opening_at, Some(at("2026-12-26T13:00:00Z")));
+    }
+
+    #[test]
+    fn slots_follow_the_hours_the_lead_time_and_the_wall_clock() {
+        let mut slotted = store(false);
+        slotted.scheduling = Some(Scheduling {
+            slot_minutes: 60,
+            slot_capacity: Some(3),
+            lead_minutes: 90,
+        });
+        // 10:00–22:00 local: 12 one-hour slots; at 12:10 local the lead time drops 10:00–13:00.
+        let now = at("2026-12-01T15:10:00Z");
+        let date: NaiveDate = "2026-12-01".parse().expect("date");
+        let slots = slotted.slots_on(date, now);
+        assert_eq!(slots.len(), 8);
+        assert_eq!(slots[0].start, at("2026-12-01T17:00:00Z")); // 14:00 local
+        assert_eq!(slots[7].end, at("2026-12-02T01:00:00Z")); // 22:00 local
+        assert!(slotted.is_slot_start(at("2026-12-01T17:00:00Z"), now));
+        assert!(!slotted.is_slot_start(at("2026-12-01T17:15:00Z"), now));
+        assert!(
+            !slotted.is_slot_start(at("2026-12-01T15:00:00Z"), now),
+            "inside the lead time"
+        );
+        // A time zone with DST: New York's slots stay on the hour in local time.
+        slotted.time_zone = chrono_tz::America::New_York;
+        let spring: NaiveDate = "2026-03-08".parse().expect("date");
+        let slots = slotted.slots_on(spring, at("2026-03-01T00:00:00Z"));
+        assert!(slots.iter().all(|slot| {
+            slot.start
+                .with_timezone(&chrono_tz::America::New_York)
+                .format("%M")
+                .to_string()
+                == "00"
+        }));
+        assert_eq!(slots.len(), 12);
+        slotted.scheduling = None;
+        assert!(slotted.slots_on(date, now).is_empty());
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct NewOrder {
     pub idempotency: Option<IdempotencyKey>,
     /// The PIX charge the customer pays, when the order waits for one.
     pub pix: Option<crate::payments::PixCharge>,
+    /// The scheduling slot the order takes a place in, with the slot's capacity.
+    pub slot: Option<(DateTime<Utc>, i32)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +70,9 @@ pub enum PlaceOrderError {
     /// Another request used the same key meanwhile with another body.
     #[error("the key was used with another body")]
     KeyReused,
+    /// The slot had no place left.
+    #[error("the slot is full")]
+    SlotFull,
     #[error(transparent)]
     Repo(#[from] RepoError),
 }

@@ -1,8 +1,8 @@
 use async_trait::async_trait;
+use comanda_domain::delivery_area::DeliveryArea;
 use comanda_domain::geo::GeoPoint;
 use comanda_domain::shipping::DistanceBand;
 use comanda_domain::store::Address;
-use comanda_domain::delivery_area::DeliveryArea;
 use comanda_domain::{AreaId, BandId, StoreId, TenantId};
 
 use crate::{Actor, RepoResult};

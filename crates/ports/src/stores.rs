@@ -31,6 +31,7 @@ pub struct StoreChanges {
     pub pause_reason: Option<Option<String>>,
     pub extra_preparation_minutes: Option<i32>,
     pub closures: Option<Vec<comanda_domain::store::Closure>>,
+    pub scheduling: Option<Option<comanda_domain::store::Scheduling>>,
 }
 
 #[async_trait]
@@ -50,6 +51,14 @@ pub trait StoreRepository: Send + Sync {
         limit: Option<i32>,
         actor: &Actor,
     ) -> RepoResult<Store>;
+    /// Places taken per slot start between `from` and `to` (scheduled orders).
+    async fn slot_bookings(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> RepoResult<Vec<(chrono::DateTime<chrono::Utc>, i32)>>;
     /// Reactivating a store counts against `limit` like creating one.
     async fn update(
         &self,

@@ -230,6 +230,14 @@ impl CheckoutService {
         let config = &snapshot.config;
         // 2. Open now, or a pre-order for a coming opening window.
         check_schedule(store, config, input.scheduled_for, self.clock.now())?;
+        if let (Some(_), Some(at)) = (store.slot_rules(), input.scheduled_for)
+            && !store.is_slot_start(at, self.clock.now())
+        {
+            return Err(invalid(
+                ErrorCode::InvalidSlot,
+                "scheduled_for must be the start of one of the store's slots (GET /stores/{id}/slots)",
+            ));
+        }
         // 3. A phone we can reach.
         let phone = Phone::parse(&input.customer_phone)
             .map_err(|error| invalid(ErrorCode::InvalidPhone, error.to_string()))?;
@@ -450,12 +458,23 @@ impl CheckoutService {
                 notifications,
                 idempotency,
                 pix,
+                slot: priced
+                    .store
+                    .slot_rules()
+                    .zip(input.scheduled_for)
+                    .map(|((_, capacity), at)| (at, capacity)),
             })
             .await;
         let order = match order {
             Ok(order) => order,
             Err(PlaceOrderError::AlreadyPlaced(order)) => return self.replay(tenant, order).await,
             Err(PlaceOrderError::KeyReused) => return Err(key_reused()),
+            Err(PlaceOrderError::SlotFull) => {
+                return Err(ServiceError::conflict(
+                    ErrorCode::SlotFull,
+                    "This slot is full; choose another (GET /stores/{id}/slots)",
+                ));
+            }
             Err(PlaceOrderError::OutOfStock(products)) => return Err(out_of_stock(&products)),
             Err(PlaceOrderError::CampaignExhausted(_)) if input.coupon_code.is_some() => {
                 return Err(invalid(

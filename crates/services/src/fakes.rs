@@ -144,6 +144,16 @@ impl InMemoryStores {
 
 #[async_trait]
 impl StoreRepository for InMemoryStores {
+    async fn slot_bookings(
+        &self,
+        _tenant: TenantId,
+        _store: StoreId,
+        _from: DateTime<Utc>,
+        _to: DateTime<Utc>,
+    ) -> RepoResult<Vec<(DateTime<Utc>, i32)>> {
+        Ok(Vec::new())
+    }
+
     async fn list_active(&self, tenant: TenantId, page: PageRequest) -> RepoResult<Page<Store>> {
         let rows = self.rows.lock().expect("lock");
         let matching: Vec<Store> = rows
@@ -227,6 +237,7 @@ pub fn sample_store(name: &str) -> Store {
         pause_reason: None,
         extra_preparation_minutes: 0,
         closures: Vec::new(),
+        scheduling: None,
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }

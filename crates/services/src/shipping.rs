@@ -6,14 +6,14 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use comanda_domain::address::Cep;
+use comanda_domain::delivery_area::{
+    AreaKind, AreaShape, DeliveryArea, GeoJsonShape, area_for, place_key,
+};
 use comanda_domain::geo::GeoPoint;
 use comanda_domain::shipping::{
     DistanceBand, DistanceSource, ShippingBands, round_km, straight_line_km,
 };
 use comanda_domain::store::{Address, Store};
-use comanda_domain::delivery_area::{
-    AreaKind, AreaShape, DeliveryArea, GeoJsonShape, area_for, place_key,
-};
 use comanda_domain::{AreaId, BandId, StoreId, TenantId};
 use comanda_ports::shipping::{
     Destination, DrivingDistance, Geocoder, MapsError, ShippingRepository,
@@ -222,14 +222,19 @@ impl ShippingService {
                     .city
                     .map(|city| city.trim().to_owned())
                     .filter(|city| !place_key(city).is_empty())
-                    .ok_or_else(|| ServiceError::field("city", "the districts' city is required"))?;
+                    .ok_or_else(|| {
+                        ServiceError::field("city", "the districts' city is required")
+                    })?;
                 let mut districts: Vec<String> = Vec::new();
                 for district in input.districts {
                     let district = district.trim().to_owned();
                     if place_key(&district).is_empty() {
                         return Err(ServiceError::field("districts", "a district has no name"));
                     }
-                    if !districts.iter().any(|kept| place_key(kept) == place_key(&district)) {
+                    if !districts
+                        .iter()
+                        .any(|kept| place_key(kept) == place_key(&district))
+                    {
                         districts.push(district);
                     }
                 }

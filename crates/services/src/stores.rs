@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use comanda_domain::pagination::{Page, PageRequest};
+use comanda_domain::store::Slot;
 use comanda_domain::store::{NewStore, OpenStatus, Store};
 use comanda_domain::{StoreId, TenantId};
 use comanda_ports::{Actor, Clock, StoreChanges, StoreRepository};
@@ -68,6 +69,38 @@ impl StoreService {
                 return Ok(all);
             }
         }
+    }
+
+    /// The slots of a local date with the places left in each (SPEC §20); no slots unless the
+    /// store sets a capacity.
+    pub async fn slots(
+        &self,
+        tenant: TenantId,
+        id: StoreId,
+        date: chrono::NaiveDate,
+    ) -> Result<Vec<(Slot, i32)>, ServiceError> {
+        let store = self.active(tenant, id).await?;
+        let Some((_, capacity)) = store.slot_rules() else {
+            return Ok(Vec::new());
+        };
+        let slots = store.slots_on(date, self.clock.now());
+        let (Some(first), Some(last)) = (slots.first(), slots.last()) else {
+            return Ok(Vec::new());
+        };
+        let booked = self
+            .stores
+            .slot_bookings(tenant, id, first.start, last.end)
+            .await?;
+        Ok(slots
+            .into_iter()
+            .map(|slot| {
+                let taken = booked
+                    .iter()
+                    .find(|(start, _)| *start == slot.start)
+                    .map_or(0, |(_, taken)| *taken);
+                (slot, (capacity - taken).max(0))
+            })
+            .collect())
     }
 
     /// Every store of the tenant (the portal).

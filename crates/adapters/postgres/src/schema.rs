@@ -318,6 +318,7 @@ diesel::table! {
         total_cents -> BigInt,
         campaign_ids -> Array<Uuid>,
         scheduled_for -> Nullable<Timestamptz>,
+        slot_start -> Nullable<Timestamptz>,
         cancel_reason -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,

@@ -36,6 +36,7 @@ pub fn register(config: &mut ServiceConfig) {
         .service(health::livez)
         .service(health::readyz)
         .service(stores::list_stores)
+        .service(stores::slots)
         .service(catalog::catalog)
         .service(orders::preview)
         .service(orders::checkout)

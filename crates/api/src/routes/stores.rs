@@ -178,7 +178,10 @@ pub async fn list_stores(
         offset: query.offset,
     }
     .page()?;
-    let point = match (crate::routes::shipping::client_point(query.lat, query.lng)?, &query.cep) {
+    let point = match (
+        crate::routes::shipping::client_point(query.lat, query.lng)?,
+        &query.cep,
+    ) {
         (Some(point), _) => Some(point),
         (None, Some(cep)) => Some(state.shipping.point_of_cep(cep).await?),
         (None, None) => None,
@@ -225,6 +228,66 @@ pub async fn list_stores(
             .into_iter()
             .skip(offset)
             .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SlotsQuery {
+    /// The day, `YYYY-MM-DD`, in the store's time zone.
+    #[param(value_type = String, example = "2026-12-24")]
+    pub date: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlotView {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Places left.
+    pub remaining: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlotList {
+    pub items: Vec<SlotView>,
+}
+
+/// The store's pre-order slots of a day (its time zone, DST-safe): only inside its hours, not on
+/// closure days or while paused, past ones and those within `lead_minutes` left out, with the
+/// places left. Empty for a store without slots.
+#[utoipa::path(
+    tag = "storefront",
+    params(("store_id" = String, Path), SlotsQuery, TenantHeaderParams),
+    responses(
+        (status = 200, body = SlotList),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[get("/stores/{store_id}/slots")]
+pub async fn slots(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    store: web::Path<comanda_domain::StoreId>,
+    query: web::Query<SlotsQuery>,
+) -> Result<web::Json<SlotList>, ApiError> {
+    let date: chrono::NaiveDate = query
+        .date
+        .parse()
+        .map_err(|_| ApiError::field("date", "a date, YYYY-MM-DD"))?;
+    let slots = state
+        .stores
+        .slots(tenant.0.id, store.into_inner(), date)
+        .await?;
+    Ok(web::Json(SlotList {
+        items: slots
+            .into_iter()
+            .map(|(slot, remaining)| SlotView {
+                start: slot.start,
+                end: slot.end,
+                remaining,
+            })
             .collect(),
     }))
 }

@@ -37,7 +37,7 @@ use uuid::Uuid;
 
 use crate::database::Database;
 use crate::errors::diesel_error;
-use crate::schema::idempotency_keys;
+use crate::schema::{idempotency_keys, store_slot_bookings};
 
 /// How the order transaction can end without an order.
 #[derive(Debug)]
@@ -47,6 +47,7 @@ enum PlaceFailure {
     Exhausted(CampaignId),
     AlreadyPlaced(OrderId),
     KeyReused,
+    SlotFull,
     Repo(RepoError),
 }
 
@@ -70,6 +71,7 @@ impl From<PlaceFailure> for PlaceOrderError {
             PlaceFailure::Exhausted(campaign) => Self::CampaignExhausted(campaign),
             PlaceFailure::AlreadyPlaced(order) => Self::AlreadyPlaced(order),
             PlaceFailure::KeyReused => Self::KeyReused,
+            PlaceFailure::SlotFull => Self::SlotFull,
             PlaceFailure::Repo(error) => Self::Repo(error),
         }
     }
@@ -102,6 +104,20 @@ pub(crate) async fn place(db: &Database, order: NewOrder) -> Result<OrderDetail,
 async fn place_once(db: &Database, order: &NewOrder) -> Result<OrderDetail, PlaceOrderError> {
     let mut conn = db.conn().await?;
     let statement = PlaceOrderStatement::new(order);
+    if let Some(start) = statement.slot_start {
+        // The slot's row must exist for the statement to lock it: concurrent checkouts then
+        // queue on it and read each other's bookings (an empty row books nothing).
+        diesel::insert_into(store_slot_bookings::table)
+            .values((
+                store_slot_bookings::tenant_id.eq(statement.tenant_id),
+                store_slot_bookings::store_id.eq(statement.store_id),
+                store_slot_bookings::slot_start.eq(start),
+            ))
+            .on_conflict_do_nothing()
+            .execute(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+    }
     if statement.campaigns.is_empty() {
         // The statement alone, in its own transaction: no BEGIN and COMMIT round trips, and the
         // order counter's row is released by the commit that ends the statement.
@@ -278,6 +294,7 @@ type Written = (
     Option<Uuid>,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
+    bool,
 );
 
 /// The order as written, from what the statement was given and what it answered.
@@ -286,7 +303,7 @@ fn answer(
     statement: &PlaceOrderStatement,
     written: Written,
 ) -> Result<OrderDetail, PlaceFailure> {
-    let (_, taken, counted, number, customer, created_at, history_at) = written;
+    let (_, taken, counted, number, customer, created_at, history_at, slot_room) = written;
     let short: Vec<ProductId> = statement
         .stock_products
         .iter()
@@ -302,6 +319,9 @@ fn answer(
         .find(|campaign| !counted.contains(campaign))
     {
         return Err(PlaceFailure::Exhausted(CampaignId::from_uuid(*campaign)));
+    }
+    if !slot_room {
+        return Err(PlaceFailure::SlotFull);
     }
     let (Some(number), Some(customer), Some(created_at), Some(history_at)) =
         (number, customer, created_at, history_at)
@@ -427,9 +447,19 @@ locked_stock AS MATERIALIZED (
     FOR UPDATE OF c
 ), campaigns_left AS (
     SELECT id FROM locked_campaigns WHERE usage_limit IS NULL OR uses < usage_limit
+), locked_slot AS MATERIALIZED (
+    SELECT s.booked FROM store_slot_bookings s, p
+    WHERE s.tenant_id = p.tenant_id AND s.store_id = p.store_id AND s.slot_start = p.slot_start
+      AND (SELECT count(*) FROM locked_campaigns) >= 0
+    FOR UPDATE OF s
+), slot_room AS (
+    SELECT p.slot_start IS NULL
+        OR COALESCE((SELECT booked FROM locked_slot), 0) < p.slot_capacity AS room
+    FROM p
 ), enough AS (
     SELECT (SELECT count(*) FROM enough_stock) = cardinality(p.stock_products)
-       AND (SELECT count(*) FROM campaigns_left) = cardinality(p.campaigns) AS enough
+       AND (SELECT count(*) FROM campaigns_left) = cardinality(p.campaigns)
+       AND (SELECT room FROM slot_room) AS enough
     FROM p
 ), claim_key AS (
     INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_id)
@@ -446,6 +476,11 @@ locked_stock AS MATERIALIZED (
                        WHERE k.tenant_id = p.tenant_id AND k.key = p.key
                          AND k.order_id = p.order_id) AS ours
     ) key
+), take_slot AS (
+    UPDATE store_slot_bookings s SET booked = s.booked + 1
+    FROM p, go
+    WHERE go.go AND s.tenant_id = p.tenant_id AND s.store_id = p.store_id
+      AND s.slot_start = p.slot_start
 ), take_stock AS (
     UPDATE stock_levels s
     SET quantity = s.quantity - e.quantity, updated_at = now()
@@ -472,10 +507,10 @@ locked_stock AS MATERIALIZED (
 ), placed AS (
     INSERT INTO orders (id, tenant_id, number, store_id, customer_id, customer_name, status,
                         fulfillment, subtotal_cents, discount_cents, shipping_fee_cents,
-                        total_cents, campaign_ids, scheduled_for)
+                        total_cents, campaign_ids, scheduled_for, slot_start)
     SELECT p.order_id, p.tenant_id, n.last_number, p.store_id, c.id, p.customer_name, 'pending',
            p.fulfillment, p.subtotal_cents, p.discount_cents, p.shipping_fee_cents,
-           p.total_cents, p.campaigns, p.scheduled_for
+           p.total_cents, p.campaigns, p.scheduled_for, p.slot_start
     FROM p, order_number n, customer c
     RETURNING id, number, customer_id, created_at
 ), order_items_written AS (
@@ -537,7 +572,8 @@ SELECT go.claimed,
        ARRAY(SELECT product_id FROM enough_stock),
        ARRAY(SELECT id FROM campaigns_left),
        placed.number, placed.customer_id, placed.created_at,
-       (SELECT created_at FROM history_written)
+       (SELECT created_at FROM history_written),
+       (SELECT room FROM slot_room)
 FROM go LEFT JOIN placed ON TRUE";
 
 /// The statement's parameters, owned, so diesel keeps it prepared per connection (a plain
@@ -599,6 +635,8 @@ struct PlaceOrderStatement {
     area_id: Option<Uuid>,
     distance_source: Option<&'static str>,
     history_id: Uuid,
+    slot_start: Option<DateTime<Utc>>,
+    slot_capacity: Option<i32>,
     job_ids: Vec<Uuid>,
     job_kinds: Vec<&'static str>,
 }
@@ -691,6 +729,10 @@ impl PlaceOrderStatement {
             area_id: None,
             distance_source: None,
             history_id: Uuid::now_v7(),
+            slot_start: order
+                .slot
+                .and_then(|(start, _)| DateTime::from_timestamp_micros(start.timestamp_micros())),
+            slot_capacity: order.slot.map(|(_, capacity)| capacity),
             job_ids: order.notifications.iter().map(|_| Uuid::now_v7()).collect(),
             job_kinds: order.notifications.clone(),
         };
@@ -741,6 +783,7 @@ impl Query for PlaceOrderStatement {
         Nullable<SqlUuid>,
         Nullable<Timestamptz>,
         Nullable<Timestamptz>,
+        Bool,
     );
 }
 
@@ -1002,6 +1045,20 @@ impl QueryFragment<Pg> for PlaceOrderStatement {
         );
         param!(false, Nullable<SqlUuid>, &self.band_id, "band_id", "uuid");
         param!(false, Nullable<SqlUuid>, &self.area_id, "area_id", "uuid");
+        param!(
+            false,
+            Nullable<Timestamptz>,
+            &self.slot_start,
+            "slot_start",
+            "timestamptz"
+        );
+        param!(
+            false,
+            Nullable<Integer>,
+            &self.slot_capacity,
+            "slot_capacity",
+            "int4"
+        );
         param!(
             false,
             Nullable<Text>,

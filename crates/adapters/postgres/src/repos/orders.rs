@@ -32,7 +32,7 @@ use crate::repos::contains_pattern;
 use crate::schema::{
     campaign_uses, customers, idempotency_keys, order_events, order_item_addons, order_items,
     order_payments, order_status_history, orders, outbox, stock_levels, stock_movements,
-    tenant_event_counters,
+    store_slot_bookings, tenant_event_counters,
 };
 
 #[derive(Clone)]
@@ -175,7 +175,7 @@ pub(crate) async fn move_order(
     } = change;
     let (tenant, id, to) = (*tenant, *id, *to);
 
-    let current: Option<(String, String, Uuid, i64)> = orders::table
+    let current: Option<(String, String, Uuid, i64, Option<DateTime<Utc>>)> = orders::table
         .filter(orders::tenant_id.eq(tenant.as_uuid()))
         .filter(orders::id.eq(id.as_uuid()))
         .select((
@@ -183,12 +183,13 @@ pub(crate) async fn move_order(
             orders::fulfillment,
             orders::store_id,
             orders::number,
+            orders::slot_start,
         ))
         .for_update()
         .first(conn)
         .await
         .optional()?;
-    let (status, fulfillment, store, number) = current.ok_or(MoveFailure::NotFound)?;
+    let (status, fulfillment, store, number, slot_start) = current.ok_or(MoveFailure::NotFound)?;
     let from: OrderStatus = parse(&status, "order status")?;
     let fulfillment: Fulfillment = parse(&fulfillment, "fulfillment")?;
     if !from.can_move_to(to, fulfillment) {
@@ -267,6 +268,19 @@ pub(crate) async fn move_order(
     }
     if to == OrderStatus::Canceled {
         settle_cancelled_payment(conn, tenant, id, number).await?;
+        if let Some(start) = slot_start {
+            // Its place in the slot is free again.
+            diesel::update(
+                store_slot_bookings::table
+                    .filter(store_slot_bookings::tenant_id.eq(tenant.as_uuid()))
+                    .filter(store_slot_bookings::store_id.eq(store))
+                    .filter(store_slot_bookings::slot_start.eq(start))
+                    .filter(store_slot_bookings::booked.gt(0)),
+            )
+            .set(store_slot_bookings::booked.eq(store_slot_bookings::booked - 1))
+            .execute(conn)
+            .await?;
+        }
     }
     queue(
         conn,

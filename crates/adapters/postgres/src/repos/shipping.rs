@@ -1,6 +1,6 @@
 use async_trait::async_trait;
-use comanda_domain::shipping::DistanceBand;
 use comanda_domain::delivery_area::{AreaKind, AreaShape, DeliveryArea, GeoJsonShape};
+use comanda_domain::shipping::DistanceBand;
 use comanda_domain::{AreaId, BandId, StoreId, TenantId};
 use comanda_ports::shipping::ShippingRepository;
 use comanda_ports::{Actor, RepoError, RepoResult};
@@ -339,7 +339,11 @@ impl ShippingRepository for PgShippingRepository {
                 actor,
                 Change {
                     tenant: Some(tenant),
-                    action: if create { "shipping.area.create" } else { "shipping.area.update" },
+                    action: if create {
+                        "shipping.area.create"
+                    } else {
+                        "shipping.area.update"
+                    },
                     entity_type: "delivery_area",
                     entity_id: Some(area.id.to_string()),
                     before: before.as_ref().map(area_json),

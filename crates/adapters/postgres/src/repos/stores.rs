@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::pagination::{Page, PageRequest};
-use comanda_domain::store::{Address, Closure, NewStore, Store};
+use comanda_domain::store::{Address, Closure, NewStore, Scheduling, Store};
 use comanda_domain::{StoreId, TenantId};
 use comanda_ports::{Actor, RepoError, RepoResult, StoreChanges, StoreRepository};
 use diesel::prelude::*;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::database::Database;
 use crate::errors::{TxError, corrupt, diesel_error};
 use crate::repos::audit::{self, Change};
-use crate::schema::{stores, tenants};
+use crate::schema::{store_slot_bookings, stores, tenants};
 
 #[derive(Clone)]
 pub struct PgStoreRepository {
@@ -57,6 +57,7 @@ pub(crate) struct StoreRow {
     pause_reason: Option<String>,
     extra_preparation_minutes: i32,
     closures: serde_json::Value,
+    scheduling: Option<serde_json::Value>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -101,6 +102,11 @@ impl TryFrom<StoreRow> for Store {
             extra_preparation_minutes: row.extra_preparation_minutes,
             closures: serde_json::from_value::<Vec<Closure>>(row.closures)
                 .map_err(|e| corrupt("store closures", e))?,
+            scheduling: row
+                .scheduling
+                .map(serde_json::from_value::<Scheduling>)
+                .transpose()
+                .map_err(|e| corrupt("store scheduling", e))?,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -193,6 +199,7 @@ struct StoreChangeset<'a> {
     pause_reason: Option<Option<&'a str>>,
     extra_preparation_minutes: Option<i32>,
     closures: Option<serde_json::Value>,
+    scheduling: Option<Option<serde_json::Value>>,
 }
 
 impl<'a> StoreChangeset<'a> {
@@ -232,6 +239,15 @@ impl<'a> StoreChangeset<'a> {
                         .map_err(|e| TxError::Repo(RepoError::Internal(e.to_string())))
                 })
                 .transpose()?,
+            scheduling: changes
+                .scheduling
+                .map(|scheduling| {
+                    scheduling
+                        .map(serde_json::to_value)
+                        .transpose()
+                        .map_err(|e| TxError::Repo(RepoError::Internal(e.to_string())))
+                })
+                .transpose()?,
         })
     }
 }
@@ -260,6 +276,7 @@ fn store_json(store: &Store) -> serde_json::Value {
         "pause_reason": store.pause_reason,
         "extra_preparation_minutes": store.extra_preparation_minutes,
         "closures": store.closures,
+        "scheduling": store.scheduling,
     })
 }
 
@@ -386,6 +403,25 @@ impl StoreRepository for PgStoreRepository {
 
     async fn list_all(&self, tenant: TenantId, page: PageRequest) -> RepoResult<Page<Store>> {
         self.page(tenant, page, false).await
+    }
+
+    async fn slot_bookings(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> RepoResult<Vec<(DateTime<Utc>, i32)>> {
+        let mut conn = self.db.conn().await?;
+        store_slot_bookings::table
+            .filter(store_slot_bookings::tenant_id.eq(tenant.as_uuid()))
+            .filter(store_slot_bookings::store_id.eq(store.as_uuid()))
+            .filter(store_slot_bookings::slot_start.ge(from))
+            .filter(store_slot_bookings::slot_start.lt(to))
+            .select((store_slot_bookings::slot_start, store_slot_bookings::booked))
+            .load(&mut conn)
+            .await
+            .map_err(diesel_error)
     }
 
     async fn find(&self, tenant: TenantId, id: StoreId) -> RepoResult<Option<Store>> {

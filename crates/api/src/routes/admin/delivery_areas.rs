@@ -107,7 +107,10 @@ pub async fn list(
     store: web::Path<StoreId>,
 ) -> Result<web::Json<AreaList>, ApiError> {
     let scope = user.allow(Module::Shipping, Action::View)?;
-    let areas = state.shipping.areas(scope.tenant, store.into_inner()).await?;
+    let areas = state
+        .shipping
+        .areas(scope.tenant, store.into_inner())
+        .await?;
     Ok(web::Json(AreaList {
         items: areas.into_iter().map(AreaView::from).collect(),
     }))

@@ -8,7 +8,7 @@ use comanda_domain::StoreId;
 use comanda_domain::opening_hours::OpeningHours;
 use comanda_domain::store::{
     Address, Closure, DEFAULT_TIME_ZONE, MAX_CLOSURES, MAX_EXTRA_PREPARATION_MINUTES,
-    MAX_PAUSE_MINUTES, NewStore,
+    MAX_PAUSE_MINUTES, NewStore, SLOT_LENGTHS, Scheduling,
 };
 use comanda_domain::tenancy::{Action, Module};
 use comanda_ports::StoreChanges;
@@ -35,6 +35,10 @@ pub struct AdminStoreView {
     pub pause_reason: Option<String>,
     /// Added to every delivery estimate.
     pub extra_preparation_minutes: i32,
+    /// Pre-order slots: length (15, 30 or 60), places per slot (`null`: no slots) and lead time.
+    pub slot_minutes: u32,
+    pub slot_capacity: Option<i32>,
+    pub lead_minutes: u32,
 }
 
 impl From<comanda_services::stores::PublicStore> for AdminStoreView {
@@ -47,6 +51,9 @@ impl From<comanda_services::stores::PublicStore> for AdminStoreView {
             hide_unavailable_items: store.hide_unavailable_items,
             pause_reason: public.status.paused_until.and(store.pause_reason.clone()),
             extra_preparation_minutes: store.extra_preparation_minutes,
+            slot_minutes: store.scheduling.unwrap_or_default().slot_minutes,
+            slot_capacity: store.scheduling.unwrap_or_default().slot_capacity,
+            lead_minutes: store.scheduling.unwrap_or_default().lead_minutes,
             store: public.into(),
         }
     }
@@ -150,6 +157,14 @@ pub struct UpdateStoreRequest {
     pub hide_unavailable_items: Option<bool>,
     /// 0 to 240 minutes added to every delivery estimate (a busy kitchen).
     pub extra_preparation_minutes: Option<i32>,
+    /// Pre-order slots of 15, 30 or 60 minutes.
+    pub slot_minutes: Option<u32>,
+    /// Orders per slot; `null` switches slots off.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<i32>)]
+    pub slot_capacity: Option<Option<i32>>,
+    /// How long before a slot it can still be booked (0 to 1440).
+    pub lead_minutes: Option<u32>,
 }
 
 fn time_zone(raw: &str) -> Result<Tz, ApiError> {
@@ -262,7 +277,43 @@ pub async fn update(
 ) -> Result<web::Json<AdminStoreView>, ApiError> {
     let scope = user.allow(Module::Stores, Action::Update)?;
     let body = body.into_inner()?;
+    let id = id.into_inner();
+    let scheduling = if body.slot_minutes.is_some()
+        || body.slot_capacity.is_some()
+        || body.lead_minutes.is_some()
+    {
+        let current = state
+            .stores
+            .get(scope.tenant, id)
+            .await?
+            .store
+            .scheduling
+            .unwrap_or_default();
+        let slot_minutes = body.slot_minutes.unwrap_or(current.slot_minutes);
+        if !SLOT_LENGTHS.contains(&slot_minutes) {
+            return Err(ApiError::field("slot_minutes", "15, 30 or 60"));
+        }
+        let slot_capacity = body.slot_capacity.unwrap_or(current.slot_capacity);
+        if slot_capacity.is_some_and(|capacity| !(1..=10_000).contains(&capacity)) {
+            return Err(ApiError::field(
+                "slot_capacity",
+                "1 to 10000, or null for no slots",
+            ));
+        }
+        let lead_minutes = body.lead_minutes.unwrap_or(current.lead_minutes);
+        if lead_minutes > 24 * 60 {
+            return Err(ApiError::field("lead_minutes", "0 to 1440"));
+        }
+        Some(Some(Scheduling {
+            slot_minutes,
+            slot_capacity,
+            lead_minutes,
+        }))
+    } else {
+        None
+    };
     let changes = StoreChanges {
+        scheduling,
         name: body.name.map(|name| name.trim().to_owned()),
         phone: body.phone,
         address: body.address.map(Address::from),
@@ -303,13 +354,7 @@ pub async fn update(
     let tenant = &scope.principal.tenant;
     let store = state
         .stores
-        .update(
-            tenant.id,
-            tenant.stores_limit,
-            id.into_inner(),
-            changes,
-            scope.actor,
-        )
+        .update(tenant.id, tenant.stores_limit, id, changes, scope.actor)
         .await?;
     Ok(web::Json(store.into()))
 }

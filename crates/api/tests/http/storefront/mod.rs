@@ -2,7 +2,9 @@
 
 mod catalog;
 mod catalog_cache;
+mod delivery_areas;
 mod demo_seed;
 mod media;
 mod shipping;
+mod slots;
 mod stores;
