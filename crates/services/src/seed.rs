@@ -7,10 +7,11 @@ use comanda_domain::catalog::ProductKind;
 use comanda_domain::identity::{Email, Role};
 use comanda_domain::opening_hours::{OpeningHours, TimeRange};
 use comanda_domain::pagination::PageRequest;
+use comanda_domain::delivery_area::{AreaKind, AreaShape, DeliveryArea, GeoJsonShape};
 use comanda_domain::shipping::DistanceBand;
-use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore};
+use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore, Scheduling};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
-use comanda_domain::{ProductId, StoreId, TenantId};
+use comanda_domain::{AreaId, ProductId, StoreId, TenantId};
 use comanda_ports::catalog::{
     AddonGroupInput, AddonInput, CatalogRepository, CategoryInput, ComboSlotInput, PizzaSizeInput,
     ProductInput,
@@ -119,6 +120,26 @@ impl SeedService {
         if self.shipping.bands(tenant.id, store.id).await?.is_empty() {
             self.shipping
                 .replace_bands(tenant.id, store.id, demo_bands(), &Actor::system())
+                .await?;
+        }
+        if self.shipping.areas(tenant.id, store.id).await?.is_empty() {
+            for area in demo_areas(store.id)? {
+                self.shipping
+                    .save_area(tenant.id, &area, true, &Actor::system())
+                    .await?;
+            }
+        }
+        if store.scheduling.is_none() {
+            let changes = comanda_ports::StoreChanges {
+                scheduling: Some(Some(Scheduling {
+                    slot_minutes: 30,
+                    slot_capacity: Some(DEMO_SLOT_CAPACITY),
+                    lead_minutes: 30,
+                })),
+                ..comanda_ports::StoreChanges::default()
+            };
+            self.stores
+                .update(tenant.id, store.id, changes, None, &Actor::system())
                 .await?;
         }
         if self.catalog.categories(tenant.id).await?.is_empty() {
@@ -501,6 +522,62 @@ impl SeedService {
 
 /// Units of each stock-tracked demo product.
 const DEMO_STOCK: i32 = 20;
+
+/// Pre-orders per 30-minute slot at the demo store.
+const DEMO_SLOT_CAPACITY: i32 = 10;
+
+/// Two neighbourhood areas and one drawn area near the demo store (Bela Vista itself, where the
+/// store is, stays on the distance bands).
+fn demo_areas(store: StoreId) -> Result<Vec<DeliveryArea>, ServiceError> {
+    let square = |west: f64, south: f64, east: f64, north: f64| GeoJsonShape::Polygon {
+        coordinates: vec![vec![
+            vec![west, south],
+            vec![east, south],
+            vec![east, north],
+            vec![west, north],
+            vec![west, south],
+        ]],
+    };
+    let paraiso = square(-46.6450, -23.5800, -46.6350, -23.5720);
+    let shape = AreaShape::parse(&paraiso)
+        .map_err(|error| ServiceError::Internal(format!("demo area: {error}")))?;
+    let area = |name: &str, kind: AreaKind, fee_cents: i64, min_order_cents: i64, eta: i32| {
+        DeliveryArea {
+            id: AreaId::generate(),
+            store_id: store,
+            name: name.into(),
+            kind,
+            fee_cents,
+            min_order_cents,
+            free_above_cents: Some(12_000),
+            eta_minutes: eta,
+        }
+    };
+    let neighbourhood = |districts: &[&str]| AreaKind::Neighbourhood {
+        city: "São Paulo".into(),
+        districts: districts.iter().map(|name| (*name).to_owned()).collect(),
+    };
+    Ok(vec![
+        area(
+            "Jardins",
+            neighbourhood(&["Jardim Paulista", "Cerqueira César", "Jardim América"]),
+            600,
+            3_000,
+            35,
+        ),
+        area("Consolação", neighbourhood(&["Consolação", "Higienópolis"]), 700, 3_000, 40),
+        area(
+            "Paraíso (mapa)",
+            AreaKind::Polygon {
+                geojson: paraiso,
+                shape,
+            },
+            900,
+            4_000,
+            45,
+        ),
+    ])
+}
 
 /// Delivery up to 8 km from the demo store.
 fn demo_bands() -> Vec<DistanceBand<()>> {

@@ -91,4 +91,30 @@ async fn the_demo_seed_has_a_menu_and_bands_and_seeding_twice_changes_nothing() 
         .expect("sent");
     assert_eq!(quoted.status(), 200);
     assert_eq!(json(quoted).await["source"], "coordinates");
+    // A drawn delivery area south-east of the store (Paraíso), and 30-minute pre-order slots.
+    let in_area = app
+        .client
+        .post(app.url("/shipping/quote"))
+        .header("X-Tenant", "demo")
+        .json(&serde_json::json!({
+            "store_id": store_id, "lat": -23.5760, "lng": -46.6400,
+            "address": {"cep": "04003-000", "street": "Rua Tutóia", "number": "100", "district": "Paraíso", "city": "São Paulo", "state": "SP"}
+        }))
+        .send()
+        .await
+        .expect("sent");
+    let in_area = json(in_area).await;
+    assert_eq!(in_area["source"], "area", "{in_area}");
+    assert_eq!(in_area["fee_cents"], 900);
+    let in_a_week = (chrono::Utc::now() + chrono::Duration::days(7))
+        .with_timezone(&chrono_tz::America::Sao_Paulo)
+        .date_naive();
+    let slots = json(
+        app.get_as("demo", &format!("/stores/{store_id}/slots?date={in_a_week}"))
+            .await,
+    )
+    .await;
+    let slots = slots["items"].as_array().expect("slots");
+    assert!(!slots.is_empty());
+    assert!(slots.iter().all(|slot| slot["remaining"] == 10));
 }
