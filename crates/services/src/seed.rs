@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use comanda_domain::catalog::ProductKind;
+use comanda_domain::delivery_area::{AreaKind, AreaShape, DeliveryArea, GeoJsonShape};
 use comanda_domain::identity::{Email, Role};
 use comanda_domain::opening_hours::{OpeningHours, TimeRange};
 use comanda_domain::pagination::PageRequest;
-use comanda_domain::delivery_area::{AreaKind, AreaShape, DeliveryArea, GeoJsonShape};
 use comanda_domain::shipping::DistanceBand;
 use comanda_domain::store::{Address, DEFAULT_TIME_ZONE, NewStore, Scheduling};
 use comanda_domain::tenancy::{Module, SubscriptionStatus, TenantRecord, TenantSlug};
@@ -541,8 +541,8 @@ fn demo_areas(store: StoreId) -> Result<Vec<DeliveryArea>, ServiceError> {
     let paraiso = square(-46.6450, -23.5800, -46.6350, -23.5720);
     let shape = AreaShape::parse(&paraiso)
         .map_err(|error| ServiceError::Internal(format!("demo area: {error}")))?;
-    let area = |name: &str, kind: AreaKind, fee_cents: i64, min_order_cents: i64, eta: i32| {
-        DeliveryArea {
+    let area =
+        |name: &str, kind: AreaKind, fee_cents: i64, min_order_cents: i64, eta: i32| DeliveryArea {
             id: AreaId::generate(),
             store_id: store,
             name: name.into(),
@@ -551,8 +551,7 @@ fn demo_areas(store: StoreId) -> Result<Vec<DeliveryArea>, ServiceError> {
             min_order_cents,
             free_above_cents: Some(12_000),
             eta_minutes: eta,
-        }
-    };
+        };
     let neighbourhood = |districts: &[&str]| AreaKind::Neighbourhood {
         city: "São Paulo".into(),
         districts: districts.iter().map(|name| (*name).to_owned()).collect(),
@@ -565,7 +564,13 @@ fn demo_areas(store: StoreId) -> Result<Vec<DeliveryArea>, ServiceError> {
             3_000,
             35,
         ),
-        area("Consolação", neighbourhood(&["Consolação", "Higienópolis"]), 700, 3_000, 40),
+        area(
+            "Consolação",
+            neighbourhood(&["Consolação", "Higienópolis"]),
+            700,
+            3_000,
+            40,
+        ),
         area(
             "Paraíso (mapa)",
             AreaKind::Polygon {

@@ -110,8 +110,11 @@ async fn the_demo_seed_has_a_menu_and_bands_and_seeding_twice_changes_nothing() 
         .with_timezone(&chrono_tz::America::Sao_Paulo)
         .date_naive();
     let slots = json(
-        app.get_as("demo", &format!("/stores/{store_id}/slots?date={in_a_week}"))
-            .await,
+        app.get_as(
+            "demo",
+            &format!("/stores/{store_id}/slots?date={in_a_week}"),
+        )
+        .await,
     )
     .await;
     let slots = slots["items"].as_array().expect("slots");
