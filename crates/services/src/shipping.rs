@@ -336,7 +336,7 @@ impl ShippingService {
                     .filter(|(owner, _)| *owner == store.id)
                     .map(|(_, band)| band.clone())
                     .collect();
-                let within = store.location().and_then(|origin| {
+                store.location().and_then(|origin| {
                     let km = straight_line_km(&origin, &point);
                     let bands = ShippingBands::new(store_bands).ok()?;
                     let band = bands.band_for(km)?;
@@ -350,8 +350,7 @@ impl ShippingService {
                         area: None,
                         source: DistanceSource::Coordinates,
                     })
-                });
-                within
+                })
             };
             if let Some(quote) = quote {
                 found.push((store, quote));

@@ -150,6 +150,9 @@ pub(crate) async fn settle_cancelled_payment(
     Ok(())
 }
 
+/// What a move reads of the order: status, fulfillment, store, number, slot.
+type MovingOrder = (String, String, Uuid, i64, Option<DateTime<Utc>>);
+
 /// A status change, as `move_order` applies it.
 pub(crate) struct OrderMove {
     pub tenant: TenantId,
@@ -175,7 +178,7 @@ pub(crate) async fn move_order(
     } = change;
     let (tenant, id, to) = (*tenant, *id, *to);
 
-    let current: Option<(String, String, Uuid, i64, Option<DateTime<Utc>>)> = orders::table
+    let current: Option<MovingOrder> = orders::table
         .filter(orders::tenant_id.eq(tenant.as_uuid()))
         .filter(orders::id.eq(id.as_uuid()))
         .select((
