@@ -208,6 +208,9 @@ impl From<ServiceError> for ApiError {
         match error {
             ServiceError::Tenancy(tenancy) => tenancy.into(),
             ServiceError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            ServiceError::NotFoundWith { code, message } => {
+                Self::new(StatusCode::NOT_FOUND, code, message)
+            }
             ServiceError::Conflict { code, message } => {
                 Self::new(StatusCode::CONFLICT, code, message)
             }

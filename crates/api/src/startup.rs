@@ -8,12 +8,12 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
-use comanda_config::{RateLimitSettings, Settings, StorageBackend, StorageSettings};
+use comanda_config::{RateLimitSettings, RoutingApi, Settings, StorageBackend, StorageSettings};
 use comanda_crypto::{
     AesGcmSecretBox, Argon2PasswordHasher, HashingGate, HmacSignatureVerifier, HmacTrackingTokens,
     JwtAlgorithm, JwtTokenCodec, RandomOneTimeTokens,
 };
-use comanda_maps::{GoogleDistanceMatrix, Nominatim};
+use comanda_maps::{GoogleDistanceMatrix, GoogleRoutes, Nominatim, ViaCep};
 use comanda_messaging::{
     EndpointPolicy, GraphWhatsAppClient, TelegramBotClient, VapidKeys, WebPushClient,
 };
@@ -35,6 +35,7 @@ use comanda_postgres::{
     PgTenantRepository, PgUserRepository, PgWhatsAppRepository,
 };
 use comanda_ratelimit::{InMemoryRateLimitStore, RedisRateLimitStore, ResilientRateLimitStore};
+use comanda_services::address::AddressService;
 use comanda_services::audit::AuditService;
 use comanda_services::auth::{AuthPolicy, AuthService, SignupPolicy};
 use comanda_services::billing::BillingService;
@@ -218,10 +219,17 @@ fn google_maps(settings: &Settings) -> anyhow::Result<Option<Arc<dyn DrivingDist
     let Some(key) = &settings.maps.google_maps_api_key else {
         return Ok(None);
     };
-    let google =
-        GoogleDistanceMatrix::new(settings.maps.google_maps_base_url.clone(), key.expose())
-            .map_err(|error| anyhow::anyhow!("preparing Google Maps: {error}"))?;
-    Ok(Some(Arc::new(google)))
+    let google: Arc<dyn DrivingDistance> = match settings.maps.routing_api {
+        RoutingApi::Routes => Arc::new(
+            GoogleRoutes::new(settings.maps.google_routes_base_url.clone(), key.expose())
+                .map_err(|error| anyhow::anyhow!("preparing the Routes API: {error}"))?,
+        ),
+        RoutingApi::DistanceMatrix => Arc::new(
+            GoogleDistanceMatrix::new(settings.maps.google_maps_base_url.clone(), key.expose())
+                .map_err(|error| anyhow::anyhow!("preparing Google Maps: {error}"))?,
+        ),
+    };
+    Ok(Some(google))
 }
 
 /// The Web Push client when VAPID keys are configured; a public key that does not belong to the
@@ -355,8 +363,12 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         stores.clone(),
         google_maps(&settings)?,
         Arc::new(
-            Nominatim::new(settings.maps.nominatim_base_url.clone())
-                .map_err(|error| anyhow::anyhow!("preparing Nominatim: {error}"))?,
+            Nominatim::new(
+                settings.maps.nominatim_base_url.clone(),
+                settings.maps.nominatim_contact.as_deref(),
+                settings.maps.nominatim_requests_per_second,
+            )
+            .map_err(|error| anyhow::anyhow!("preparing Nominatim: {error}"))?,
         ),
         clock.clone(),
     );
@@ -473,7 +485,15 @@ async fn build_state(settings: Arc<Settings>) -> anyhow::Result<AppState> {
         },
     );
     let metrics = Metrics::new().context("registering metrics")?;
+    let address = AddressService::new(
+        Arc::new(
+            ViaCep::new(settings.maps.cep_lookup_base_url.clone())
+                .map_err(|error| anyhow::anyhow!("preparing the CEP lookup: {error}"))?,
+        ),
+        clock.clone(),
+    );
     Ok(AppState {
+        address,
         payments,
         catalog_cache: CatalogCache::default(),
         whatsapp,

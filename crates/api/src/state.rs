@@ -3,6 +3,7 @@ use std::sync::Arc;
 use crate::catalog_cache::CatalogCache;
 use comanda_config::Settings;
 use comanda_ports::{DatabaseHealth, RateLimitStore};
+use comanda_services::address::AddressService;
 use comanda_services::audit::AuditService;
 use comanda_services::auth::AuthService;
 use comanda_services::billing::BillingService;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub catalog_cache: CatalogCache,
     pub media: MediaService,
     pub shipping: ShippingService,
+    /// Address autofill from a CEP.
+    pub address: AddressService,
     pub checkout: CheckoutService,
     pub orders: OrderService,
     /// Live orders for the desks this instance serves (`GET /admin/orders/stream`).

@@ -190,7 +190,26 @@ pub struct WebPushSettings {
 pub struct MapsSettings {
     pub google_maps_api_key: Option<Secret>,
     pub google_maps_base_url: Url,
+    /// `GOOGLE_MAPS_ROUTING_API`: `routes` (default; the Routes API) or `distance_matrix` (the
+    /// legacy API, for keys that still have it).
+    pub routing_api: RoutingApi,
+    /// `GOOGLE_ROUTES_BASE_URL` (default `https://routes.googleapis.com`).
+    pub google_routes_base_url: Url,
     pub nominatim_base_url: Url,
+    /// `NOMINATIM_CONTACT`: the e-mail in our `User-Agent`, as Nominatim's policy asks.
+    pub nominatim_contact: Option<String>,
+    /// `NOMINATIM_REQUESTS_PER_SECOND`: 1 for the public server whatever is set; a self-hosted
+    /// one may allow more (default 1).
+    pub nominatim_requests_per_second: u32,
+    /// `CEP_LOOKUP_BASE_URL` (default ViaCEP, `https://viacep.com.br/ws`).
+    pub cep_lookup_base_url: Url,
+}
+
+/// Which Google API gives driving distances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoutingApi {
+    Routes,
+    DistanceMatrix,
 }
 
 /// Online payment with PIX (docs/payments.md).
@@ -505,8 +524,24 @@ impl Reader<'_> {
             google_maps_api_key: self.text("GOOGLE_MAPS_API_KEY").map(Secret::new),
             google_maps_base_url: self
                 .url_or("GOOGLE_MAPS_BASE_URL", "https://maps.googleapis.com"),
+            routing_api: match self.text("GOOGLE_MAPS_ROUTING_API").as_deref() {
+                None | Some("routes") => RoutingApi::Routes,
+                Some("distance_matrix") => RoutingApi::DistanceMatrix,
+                Some(other) => {
+                    self.problem(
+                        "GOOGLE_MAPS_ROUTING_API",
+                        format!("unknown API `{other}` (use routes or distance_matrix)"),
+                    );
+                    RoutingApi::Routes
+                }
+            },
+            google_routes_base_url: self
+                .url_or("GOOGLE_ROUTES_BASE_URL", "https://routes.googleapis.com"),
             nominatim_base_url: self
                 .url_or("NOMINATIM_BASE_URL", "https://nominatim.openstreetmap.org"),
+            nominatim_contact: self.text("NOMINATIM_CONTACT"),
+            nominatim_requests_per_second: self.number("NOMINATIM_REQUESTS_PER_SECOND", 1, 1, 1000),
+            cep_lookup_base_url: self.url_or("CEP_LOOKUP_BASE_URL", "https://viacep.com.br/ws"),
         };
 
         let payments = PaymentSettings {

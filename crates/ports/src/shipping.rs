@@ -58,6 +58,10 @@ pub enum MapsError {
     /// The provider answered that the destination cannot be reached or found.
     #[error("destination not found")]
     NotFound,
+    /// Our own politeness limit (Nominatim's one request a second) would make the caller wait
+    /// too long.
+    #[error("too many lookups at once")]
+    RateLimited,
 }
 
 /// Where a delivery goes: coordinates the client sent, or an address to look up.
@@ -75,6 +79,24 @@ pub trait DrivingDistance: Send + Sync {
         origin: GeoPoint,
         destination: &Destination,
     ) -> Result<f64, MapsError>;
+}
+
+/// What a CEP names, for filling in an address (`GET /address/{cep}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CepAddress {
+    /// `01310-100`.
+    pub cep: String,
+    pub street: String,
+    pub district: String,
+    pub city: String,
+    pub state: String,
+}
+
+/// A CEP directory (ViaCEP by default).
+#[async_trait]
+pub trait CepLookup: Send + Sync {
+    /// `None` for a CEP the directory does not know. `cep` is 8 digits.
+    async fn lookup(&self, cep: &str) -> Result<Option<CepAddress>, MapsError>;
 }
 
 /// Addresses to coordinates (Nominatim).

@@ -81,6 +81,8 @@ error_codes! {
     BelowMinimumOrder => "below_minimum_order",
     BelowMinimum => "below_minimum",
     InvalidSlot => "invalid_slot",
+    AddressNotFound => "address_not_found",
+    CepNotFound => "cep_not_found",
     SlotFull => "slot_full",
     IdempotencyKeyReused => "idempotency_key_reused",
     InvalidReference => "invalid_reference",
@@ -116,6 +118,9 @@ pub enum ServiceError {
     Tenancy(#[from] TenancyError),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// 404 with a code of its own (`cep_not_found`).
+    #[error("{message}")]
+    NotFoundWith { code: ErrorCode, message: String },
     #[error("{message}")]
     Conflict { code: ErrorCode, message: String },
     #[error("{message}")]

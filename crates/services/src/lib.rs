@@ -1,6 +1,7 @@
 //! Comanda's use cases. Each takes ports (`Arc<dyn Port>`), applies domain rules and answers
 //! typed errors; the HTTP and CLI adapters only translate.
 
+pub mod address;
 pub mod audit;
 pub mod auth;
 pub mod billing;

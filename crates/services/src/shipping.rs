@@ -375,6 +375,12 @@ impl ShippingService {
         match self.geocoder.geocode(&address).await {
             Ok(point) => Ok(point),
             Err(MapsError::NotFound) => Err(invalid_address("The CEP could not be found")),
+            Err(MapsError::RateLimited) => Err(ServiceError::Invalid {
+                code: ErrorCode::AddressNotFound,
+                message: "The address cannot be looked up right now; send its coordinates \
+                          (lat, lng) or try again in a moment"
+                    .into(),
+            }),
             Err(MapsError::Provider(cause)) => Err(ServiceError::Unavailable(format!(
                 "geocoding failed: {cause}"
             ))),
@@ -540,6 +546,12 @@ impl ShippingService {
         match self.geocoder.geocode(address).await {
             Ok(found) => Ok((straight_line_km(&origin, &found), DistanceSource::Nominatim)),
             Err(MapsError::NotFound) => Err(invalid_address("The address could not be found")),
+            Err(MapsError::RateLimited) => Err(ServiceError::Invalid {
+                code: ErrorCode::AddressNotFound,
+                message: "The address cannot be looked up right now; send its coordinates \
+                          (lat, lng) or try again in a moment"
+                    .into(),
+            }),
             Err(MapsError::Provider(cause)) => Err(ServiceError::Unavailable(format!(
                 "geocoding failed: {cause}"
             ))),

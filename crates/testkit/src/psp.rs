@@ -246,6 +246,7 @@ where
         query: query.to_owned(),
         headers,
         body,
+        received_at: std::time::Instant::now(),
     };
     lock(&shared.requests).push(request.clone());
     let (status, answer) = respond(shared, &request);

@@ -34,6 +34,8 @@ pub struct RecordedRequest {
     pub query: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// When it arrived (politeness tests measure the gaps).
+    pub received_at: std::time::Instant,
 }
 
 impl RecordedRequest {
@@ -84,6 +86,7 @@ async fn answer(request: HttpRequest, body: web::Bytes, shared: web::Data<Shared
                 })
                 .collect(),
             body: body.to_vec(),
+            received_at: std::time::Instant::now(),
         });
     let response = {
         let mut responses = shared

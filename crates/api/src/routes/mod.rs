@@ -71,6 +71,7 @@ pub fn register(config: &mut ServiceConfig) {
         .service(admin::config::put_config)
         .service(admin::insights::insights)
         .service(shipping::quote)
+        .service(shipping::address)
         .service(admin::stores::list)
         .service(admin::stores::create)
         .service(admin::stores::get)

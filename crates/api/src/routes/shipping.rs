@@ -1,7 +1,7 @@
 //! `POST /shipping/quote`.
 
-use actix_web::post;
 use actix_web::web;
+use actix_web::{get, post};
 use comanda_domain::StoreId;
 use comanda_domain::geo::GeoPoint;
 use serde::{Deserialize, Serialize};
@@ -85,5 +85,42 @@ pub async fn quote(
         band_id: quote.band_id.map(|band| band.to_string()),
         area_id: quote.area.map(|area| area.id.to_string()),
         source: quote.source.as_str().to_owned(),
+    }))
+}
+
+/// What a CEP names: the street, district, city and state to fill an address with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CepAddressView {
+    #[schema(example = "01310-100")]
+    pub cep: String,
+    pub street: String,
+    pub district: String,
+    pub city: String,
+    pub state: String,
+}
+
+/// Address autofill: what the CEP directory (ViaCEP by default, `CEP_LOOKUP_BASE_URL`) says of
+/// a CEP, kept a day. No tenant needed.
+#[utoipa::path(
+    tag = "storefront", params(("cep" = String, Path, description = "8 digits, with or without the dash")),
+    responses(
+        (status = 200, body = CepAddressView),
+        (status = 404, description = "`cep_not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_address`: not a CEP", body = ErrorBody),
+        (status = 503, description = "The directory is down", body = ErrorBody),
+    )
+)]
+#[get("/address/{cep}")]
+pub async fn address(
+    state: web::Data<AppState>,
+    cep: web::Path<String>,
+) -> Result<web::Json<CepAddressView>, ApiError> {
+    let found = state.address.lookup(&cep.into_inner()).await?;
+    Ok(web::Json(CepAddressView {
+        cep: found.cep,
+        street: found.street,
+        district: found.district,
+        city: found.city,
+        state: found.state,
     }))
 }

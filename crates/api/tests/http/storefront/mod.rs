@@ -4,6 +4,7 @@ mod catalog;
 mod catalog_cache;
 mod delivery_areas;
 mod demo_seed;
+mod maps;
 mod media;
 mod shipping;
 mod slots;
