@@ -28,6 +28,10 @@ const EVENT_PAGE: i64 = 200;
 /// The most a reconnecting desk is sent back (older ones: it reloads the list).
 pub const REPLAY_LIMIT: i64 = 1000;
 
+/// How long a presence row says "a desk is open here"; refreshed every `PRESENCE_REFRESH`.
+const PRESENCE_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::seconds(90);
+const PRESENCE_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The channel the database announces events on.
 pub const EVENT_CHANNEL: &str = "order_events";
 
@@ -138,6 +142,29 @@ impl OrderDesk {
                 }
             }
         });
+        // Keep the presence of watched tenants fresh, and read their logs at the same pace: an
+        // order whose transaction began before a desk's presence was visible is not announced,
+        // and is delivered here at the latest.
+        let refresher = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(PRESENCE_REFRESH);
+            loop {
+                every.tick().await;
+                let tenants: Vec<TenantId> =
+                    lock(&refresher.inner.tenants).keys().copied().collect();
+                if let Err(error) = refresher
+                    .inner
+                    .orders
+                    .desks_present(&tenants, chrono::Utc::now() + PRESENCE_LIFETIME)
+                    .await
+                {
+                    tracing::warn!(%error, "order desk presence not refreshed");
+                }
+                if refresher.inner.wake.send(Wake::Everyone).is_err() {
+                    return;
+                }
+            }
+        });
         let desk = self.clone();
         tokio::spawn(async move {
             while let Some(wake) = woken.recv().await {
@@ -170,6 +197,11 @@ impl OrderDesk {
 
     /// Registers a desk of `tenant`; it is sent every event after the answer's `from`.
     pub async fn subscribe(&self, tenant: TenantId) -> Result<Subscription, ServiceError> {
+        // Announced from now on: the database notifies only tenants with a desk present.
+        self.inner
+            .orders
+            .desks_present(&[tenant], chrono::Utc::now() + PRESENCE_LIFETIME)
+            .await?;
         let last = self.inner.orders.last_event_id(tenant).await?;
         let (sender, frames) = mpsc::channel(DESK_BUFFER);
         let client = self.inner.next_client.fetch_add(1, Ordering::Relaxed);

@@ -277,6 +277,8 @@ pub trait OrderRepository: Send + Sync {
     ) -> RepoResult<Vec<OrderEvent>>;
     /// The tenant's latest event id (0 before any).
     async fn last_event_id(&self, tenant: TenantId) -> RepoResult<i64>;
+    /// These tenants have a desk open here until `until`: their events are announced.
+    async fn desks_present(&self, tenants: &[TenantId], until: DateTime<Utc>) -> RepoResult<()>;
     /// Forgets events older than `before`; answers how many.
     async fn purge_events(&self, before: DateTime<Utc>) -> RepoResult<u64>;
 }

@@ -492,6 +492,10 @@ impl OrderRepository for InMemoryOrders {
         Err(RepoError::Internal("not used by these tests".into()))
     }
 
+    async fn desks_present(&self, _tenants: &[TenantId], _until: DateTime<Utc>) -> RepoResult<()> {
+        Err(RepoError::Internal("not used by these tests".into()))
+    }
+
     async fn purge_events(&self, _before: DateTime<Utc>) -> RepoResult<u64> {
         Err(RepoError::Internal("not used by these tests".into()))
     }

@@ -71,6 +71,15 @@ impl OrderService {
         Ok(self.orders.last_event_id(tenant).await?)
     }
 
+    /// Marks these tenants as watched until `until`: their order events are announced.
+    pub async fn desks_present(
+        &self,
+        tenants: &[TenantId],
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), ServiceError> {
+        Ok(self.orders.desks_present(tenants, until).await?)
+    }
+
     pub fn tracking_token(&self, order: OrderId) -> String {
         self.tracking.token_for(order)
     }

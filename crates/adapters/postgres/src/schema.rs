@@ -403,6 +403,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    order_desk_presence (tenant_id) {
+        tenant_id -> Uuid,
+        until -> Timestamptz,
+    }
+}
+
+diesel::table! {
     tenant_event_counters (tenant_id) {
         tenant_id -> Uuid,
         last_id -> BigInt,
@@ -758,6 +765,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_payments,
     tenant_pix_settings,
     tenant_event_counters,
+    order_desk_presence,
     order_events,
     delivery_areas,
     store_slot_bookings,

@@ -30,9 +30,9 @@ use crate::repos::audit::{self, Change};
 use crate::repos::checkout::{self, idempotency_state};
 use crate::repos::contains_pattern;
 use crate::schema::{
-    campaign_uses, customers, idempotency_keys, order_events, order_item_addons, order_items,
-    order_payments, order_status_history, orders, outbox, stock_levels, stock_movements,
-    store_slot_bookings, tenant_event_counters,
+    campaign_uses, customers, idempotency_keys, order_desk_presence, order_events,
+    order_item_addons, order_items, order_payments, order_status_history, orders, outbox,
+    stock_levels, stock_movements, store_slot_bookings, tenant_event_counters,
 };
 
 #[derive(Clone)]
@@ -881,6 +881,35 @@ impl OrderRepository for PgOrderRepository {
             .optional()
             .map_err(diesel_error)?;
         Ok(last.unwrap_or(0))
+    }
+
+    async fn desks_present(&self, tenants: &[TenantId], until: DateTime<Utc>) -> RepoResult<()> {
+        if tenants.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.db.conn().await?;
+        let rows: Vec<_> = tenants
+            .iter()
+            .map(|tenant| {
+                (
+                    order_desk_presence::tenant_id.eq(tenant.as_uuid()),
+                    order_desk_presence::until.eq(until),
+                )
+            })
+            .collect();
+        diesel::insert_into(order_desk_presence::table)
+            .values(rows)
+            .on_conflict(order_desk_presence::tenant_id)
+            .do_update()
+            .set(
+                order_desk_presence::until.eq(diesel::dsl::sql::<Timestamptz>(
+                    "GREATEST(order_desk_presence.until, excluded.until)",
+                )),
+            )
+            .execute(&mut conn)
+            .await
+            .map_err(diesel_error)?;
+        Ok(())
     }
 
     async fn purge_events(&self, before: DateTime<Utc>) -> RepoResult<u64> {
