@@ -274,6 +274,11 @@ impl OrderDesk {
                 let Some(desks) = tenants.get_mut(&tenant) else {
                     return Ok(());
                 };
+                // The tenant's desks may have gone and come back while this page was read:
+                // what their new entry starts after was replayed to them already.
+                if event.id <= desks.last_sent {
+                    continue;
+                }
                 if let Some(frame) = frame {
                     desks.clients.retain(|client, sender| match sender.try_send(frame.clone()) {
                         Ok(()) => true,

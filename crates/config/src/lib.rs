@@ -525,6 +525,13 @@ impl Reader<'_> {
             google_maps_base_url: self
                 .url_or("GOOGLE_MAPS_BASE_URL", "https://maps.googleapis.com"),
             routing_api: match self.text("GOOGLE_MAPS_ROUTING_API").as_deref() {
+                // A deployment that points GOOGLE_MAPS_BASE_URL somewhere (and not the Routes
+                // API's) set up the Distance Matrix: it keeps it unless it says otherwise.
+                None if self.text("GOOGLE_MAPS_BASE_URL").is_some()
+                    && self.text("GOOGLE_ROUTES_BASE_URL").is_none() =>
+                {
+                    RoutingApi::DistanceMatrix
+                }
                 None | Some("routes") => RoutingApi::Routes,
                 Some("distance_matrix") => RoutingApi::DistanceMatrix,
                 Some(other) => {

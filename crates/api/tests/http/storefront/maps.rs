@@ -110,12 +110,22 @@ async fn the_legacy_distance_matrix_still_works_when_chosen() {
         json!({"status": "OK", "rows": [{"elements": [{"status": "OK", "distance": {"value": 6100}}]}]}),
     )])
     .await;
+    // Chosen by name, or by a deployment that only ever set GOOGLE_MAPS_BASE_URL.
     let app = spawn_app_with(&[
         ("GOOGLE_MAPS_API_KEY", "AIzaSyLegacyKeyLegacyKey"),
         ("GOOGLE_MAPS_ROUTING_API", "distance_matrix"),
         ("GOOGLE_MAPS_BASE_URL", &google.base_url),
     ])
     .await;
+    let implied = spawn_app_with(&[
+        ("GOOGLE_MAPS_API_KEY", "AIzaSyLegacyKeyLegacyKey"),
+        ("GOOGLE_MAPS_BASE_URL", &google.base_url),
+    ])
+    .await;
+    assert_eq!(
+        implied.settings.maps.routing_api,
+        comanda_config::RoutingApi::DistanceMatrix
+    );
     let shop = shop(&app, "legado", 5).await;
     let quoted = json(quote(&app, &shop, &quote_body(&shop, "2000", true)).await).await;
     assert_eq!(

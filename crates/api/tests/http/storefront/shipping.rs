@@ -166,7 +166,8 @@ async fn failing_google_falls_back_to_nominatim_and_says_so() {
     assert!(
         lookup
             .header("user-agent")
-            .is_some_and(|agent| agent.starts_with("comanda/"))
+            .is_some_and(|agent| agent.starts_with("Comanda/")),
+        "Nominatim's policy: an identifying User-Agent (SPEC §6)"
     );
 }
 
