@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, CurrentUser, ListQuery};
+use crate::extract::{ApiJson, CurrentUser, ListQuery, TenantScope};
 use crate::routes::media::{UploadForm, UploadResponse, upload};
 use crate::routes::patch;
 use crate::routes::stores::{AddressView, OpeningHoursView, StoreView};
@@ -351,11 +351,7 @@ pub async fn update(
             .transpose()?,
         ..StoreChanges::default()
     };
-    let tenant = &scope.principal.tenant;
-    let store = state
-        .stores
-        .update(tenant.id, tenant.stores_limit, id, changes, scope.actor)
-        .await?;
+    let store = change_store(&state, &scope, id, changes).await?;
     Ok(web::Json(store.into()))
 }
 
@@ -376,17 +372,7 @@ pub async fn delete(
         is_active: Some(false),
         ..StoreChanges::default()
     };
-    let tenant = &scope.principal.tenant;
-    state
-        .stores
-        .update(
-            tenant.id,
-            tenant.stores_limit,
-            id.into_inner(),
-            changes,
-            scope.actor,
-        )
-        .await?;
+    change_store(&state, &scope, id.into_inner(), changes).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -460,17 +446,7 @@ pub async fn pause(
         pause_reason: Some(reason),
         ..StoreChanges::default()
     };
-    let tenant = &scope.principal.tenant;
-    let store = state
-        .stores
-        .update(
-            tenant.id,
-            tenant.stores_limit,
-            id.into_inner(),
-            changes,
-            scope.actor,
-        )
-        .await?;
+    let store = change_store(&state, &scope, id.into_inner(), changes).await?;
     Ok(web::Json(store.into()))
 }
 
@@ -492,17 +468,7 @@ pub async fn resume(
         pause_reason: Some(None),
         ..StoreChanges::default()
     };
-    let tenant = &scope.principal.tenant;
-    let store = state
-        .stores
-        .update(
-            tenant.id,
-            tenant.stores_limit,
-            id.into_inner(),
-            changes,
-            scope.actor,
-        )
-        .await?;
+    let store = change_store(&state, &scope, id.into_inner(), changes).await?;
     Ok(web::Json(store.into()))
 }
 
@@ -591,16 +557,21 @@ pub async fn replace_closures(
         closures: Some(closures),
         ..StoreChanges::default()
     };
-    let tenant = &scope.principal.tenant;
-    let store = state
-        .stores
-        .update(
-            tenant.id,
-            tenant.stores_limit,
-            id.into_inner(),
-            changes,
-            scope.actor,
-        )
-        .await?;
+    let store = change_store(&state, &scope, id.into_inner(), changes).await?;
     Ok(web::Json(closures_view(&store.store.closures)))
+}
+
+/// Applies `changes` to one of the tenant's stores; a reactivation counts against
+/// `stores_limit`.
+async fn change_store(
+    state: &AppState,
+    scope: &TenantScope<'_>,
+    id: StoreId,
+    changes: StoreChanges,
+) -> Result<comanda_services::stores::PublicStore, ApiError> {
+    let tenant = &scope.principal.tenant;
+    Ok(state
+        .stores
+        .update(tenant.id, tenant.stores_limit, id, changes, scope.actor)
+        .await?)
 }
